@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+import { callTool } from "./commands/call.js";
+import { doctorReport } from "./commands/doctor.js";
+import { type AppContext, createContext } from "./context.js";
+import { ConfigError, errorMessage } from "./errors.js";
+import { serveStdio } from "./server.js";
+import { TOOL_NAMES } from "./tools/index.js";
+import { VERSION } from "./version.js";
+
+const HELP = `squad-mcp ${VERSION} — an MCP server that hands skill-free work to cheap workers
+
+Usage:
+  squad-mcp [serve]             start the stdio MCP server (what Claude Code runs)
+  squad-mcp call TOOL 'JSON'    run one tool call in-process and print its structured result
+                                (exit 1 when the tool reports an error)
+  squad-mcp doctor              show config, database, Ollama hosts, Gemini key, workers, skills
+  squad-mcp --help | --version
+
+Tools: ${TOOL_NAMES.join(", ")}
+
+Environment:
+  SQUAD_HOME        data folder (squad.db, run logs)        default ~/.squad
+  SQUAD_CONFIG      config file to use instead of squad.config.json or $SQUAD_HOME/config.json
+  OLLAMA_HOST       Ollama URL; a comma-separated list makes a pool   default http://127.0.0.1:11434
+  GEMINI_API_KEY    enables Gemini workers (or GOOGLE_API_KEY)
+  GEMINI_BASE_URL   Gemini API base URL (proxies, tests)
+  SQUAD_LOG_LEVEL   debug | info | warn | error | silent (stderr)   default info
+
+Add to Claude Code:
+  claude mcp add squad -- npx -y squad-mcp
+`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "serve", ...rest] = argv;
+  switch (command) {
+    case "--help":
+    case "-h":
+    case "help":
+      process.stdout.write(HELP);
+      return 0;
+    case "--version":
+    case "-v":
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case "serve":
+      expectArgs(rest, 0, "serve takes no arguments");
+      await serveStdio(openContext());
+      return -1;
+    case "call":
+      return runCall(rest);
+    case "doctor":
+      expectArgs(rest, 0, "doctor takes no arguments");
+      return withContext(async (ctx) => {
+        process.stdout.write(`squad-mcp ${VERSION}\n${await doctorReport(ctx)}\n`);
+        return 0;
+      });
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+async function runCall(args: string[]): Promise<number> {
+  const [tool, json = "{}", ...extra] = args;
+  if (!tool) throw new UsageError(`call needs a tool name: one of ${TOOL_NAMES.join(", ")}`);
+  if (extra.length) throw new UsageError("call takes a tool name and one JSON argument (quote it)");
+  if (!(TOOL_NAMES as readonly string[]).includes(tool)) {
+    throw new UsageError(`unknown tool '${tool}'; expected one of ${TOOL_NAMES.join(", ")}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new UsageError(`the arguments are not valid JSON: ${errorMessage(error)}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError('the arguments must be a JSON object, e.g. \'{"task": "run the tests"}\'');
+  }
+  const args_ = parsed as Record<string, unknown>;
+  return withContext(async (ctx) => {
+    const result = await callTool(ctx, tool, args_);
+    (result.ok ? process.stdout : process.stderr).write(`${result.output}\n`);
+    return result.ok ? 0 : 1;
+  });
+}
+
+function expectArgs(args: string[], count: number, message: string): void {
+  if (args.length !== count) throw new UsageError(message);
+}
+
+function openContext(): AppContext {
+  return createContext({ cwd: process.cwd(), env: process.env });
+}
+
+async function withContext(run: (ctx: AppContext) => Promise<number>): Promise<number> {
+  const ctx = openContext();
+  try {
+    return await run(ctx);
+  } finally {
+    ctx.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // -1: a server is running and owns the process's lifetime.
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`squad-mcp: ${error.message}\nRun 'squad-mcp --help' for usage.\n`);
+    } else if (error instanceof ConfigError) {
+      process.stderr.write(`squad-mcp: invalid configuration: ${error.message}\n`);
+    } else {
+      process.stderr.write(
+        `squad-mcp: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+      return;
+    }
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,261 @@
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+export const CATEGORIES = [
+  "command",
+  "tests",
+  "lint",
+  "format",
+  "typecheck",
+  "explore",
+  "git",
+  "scaffold",
+  "codegen",
+  "refactor",
+  "docs",
+  "review",
+  "architecture",
+  "debug",
+  "other",
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+const aliasName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, "an alias is lowercase letters, digits, '.', '_' or '-'")
+  .refine((name) => name !== "host", "'host' is the route for the host itself, not an alias");
+
+const betaPrior = z.strictObject({
+  successes: z.number().min(0).max(1000),
+  failures: z.number().min(0).max(1000),
+});
+
+const workerSchema = z.strictObject({
+  provider: z.enum(["ollama", "gemini"]),
+  model: z.string().min(1),
+  maxComplexity: z.number().min(0).max(10),
+  contextWindow: z.number().int().positive(),
+  /** USD per million tokens; 0 for local models. */
+  price: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }),
+  /** Rough generation speed, used by `prefer: fastest` until latencies are observed. */
+  tokensPerSecond: z.number().positive().default(30),
+});
+export type WorkerConfig = z.infer<typeof workerSchema>;
+
+const configSchema = z.strictObject({
+  workers: z.record(aliasName, workerSchema),
+  roles: z.strictObject({ coder: aliasName, validator: aliasName, summarizer: aliasName }),
+  host: z.strictObject({
+    model: z.string().min(1),
+    price: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }),
+    /** Expected success of the host itself, shown as the confidence of a `host` route. */
+    expectedSuccess: z.number().min(0).max(1),
+  }),
+  routing: z.strictObject({
+    /** At or above this complexity the task stays with the host. */
+    hostComplexity: z.number().min(0).max(10),
+    /** Categories that always stay with the host (architecture decisions are the director's). */
+    hostCategories: z.array(z.enum(CATEGORIES)),
+    /** A worker is chosen only if its expected success clears this bar. */
+    qualityBar: z.number().min(0).max(1),
+    /** Share of decisions that sample the posterior instead of using its mean. */
+    exploration: z.number().min(0).max(1),
+    /** Consecutive failures on a category after which a worker is passed over for it. */
+    failureStreak: z.number().int().min(1),
+    /** Beta prior for every worker and category, unless `priors` says otherwise. */
+    prior: betaPrior,
+    /** Per alias, per category (or "*" for all categories) priors. */
+    priors: z.record(z.string(), z.record(z.string(), betaPrior)),
+    /** Seed for the exploration sampler; unset means random. */
+    seed: z.number().int().optional(),
+  }),
+  skills: z.strictObject({
+    /** Keywords that always make a task skill-bound (they stay with the host). */
+    required: z.array(z.string().min(2)),
+    /** Relevance (BM25) at or above which a skill's description counts as matching a task. */
+    threshold: z.number().positive(),
+  }),
+  ollama: z.strictObject({
+    hosts: z.array(z.url()).min(1),
+    keepAlive: z.union([z.string(), z.number()]),
+    maxLoadedModels: z.number().int().min(1),
+    probeTtlMs: z.number().int().min(0),
+    probeTimeoutMs: z.number().int().min(50),
+  }),
+  gemini: z.strictObject({ baseUrl: z.url().optional() }),
+});
+export type SquadConfig = z.infer<typeof configSchema>;
+
+const local = (model: string, maxComplexity: number, contextWindow: number, tps: number) => ({
+  provider: "ollama" as const,
+  model,
+  maxComplexity,
+  contextWindow,
+  price: { input: 0, output: 0 },
+  tokensPerSecond: tps,
+});
+const gemini = (
+  model: string,
+  maxComplexity: number,
+  input: number,
+  output: number,
+  tps: number,
+) => ({
+  provider: "gemini" as const,
+  model,
+  maxComplexity,
+  contextWindow: 1_048_576,
+  price: { input, output },
+  tokensPerSecond: tps,
+});
+
+export const DEFAULT_CONFIG: SquadConfig = {
+  workers: {
+    "qwen-fast": local("qwen2.5-coder:7b", 3, 32_768, 60),
+    "qwen-coder": local("qwen2.5-coder:32b", 6, 32_768, 20),
+    "qwen-moe": local("qwen3:30b-a3b", 5, 40_960, 45),
+    "flash-lite": gemini("gemini-2.5-flash-lite", 4, 0.1, 0.4, 300),
+    flash: gemini("gemini-2.5-flash", 6, 0.3, 2.5, 200),
+    pro: gemini("gemini-2.5-pro", 9, 1.25, 10, 80),
+  },
+  roles: { coder: "qwen-coder", validator: "flash", summarizer: "qwen-fast" },
+  host: { model: "claude-opus-4-5", price: { input: 5, output: 25 }, expectedSuccess: 0.95 },
+  routing: {
+    hostComplexity: 7,
+    hostCategories: ["architecture"],
+    qualityBar: 0.8,
+    exploration: 0.1,
+    failureStreak: 3,
+    prior: { successes: 4, failures: 1 },
+    priors: {},
+  },
+  skills: { required: [], threshold: 2.5 },
+  ollama: {
+    hosts: ["http://127.0.0.1:11434"],
+    keepAlive: "10m",
+    maxLoadedModels: 1,
+    probeTtlMs: 10_000,
+    probeTimeoutMs: 500,
+  },
+  gemini: {},
+};
+
+export interface LoadedConfig {
+  config: SquadConfig;
+  /** The file the config came from, or null for the embedded defaults. */
+  source: string | null;
+}
+
+export interface ConfigEnvironment {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function squadHome(env: NodeJS.ProcessEnv): string {
+  return resolve(env.SQUAD_HOME || join(homedir(), ".squad"));
+}
+
+/** SQUAD_CONFIG, else squad.config.json in the project root, else $SQUAD_HOME/config.json. */
+export function findConfigFile({ cwd, env }: ConfigEnvironment): string | null {
+  if (env.SQUAD_CONFIG) return resolve(cwd, env.SQUAD_CONFIG);
+  const candidates = [join(cwd, "squad.config.json"), join(squadHome(env), "config.json")];
+  return candidates.find((file) => existsSync(file)) ?? null;
+}
+
+export function loadConfig(where: ConfigEnvironment): LoadedConfig {
+  const file = findConfigFile(where);
+  const raw = file === null ? {} : readConfigFile(file);
+  const merged = mergeOntoDefaults(raw, file ?? "embedded defaults");
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const fieldPath = issue ? issue.path.map(String).join(".") : "";
+    throw new ConfigError(file ?? "embedded defaults", fieldPath, issue?.message ?? "invalid");
+  }
+  const config = applyEnvironment(parsed.data, where.env, file ?? "environment");
+  checkRoles(config, file ?? "embedded defaults");
+  return { config, source: file };
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, "", code === "ENOENT" ? "file not found" : `cannot read (${code})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, "", `not valid JSON (${(error as Error).message})`);
+  }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * A config file only says what differs from the defaults. Objects merge key by key; a worker
+ * alias set to null is removed; arrays and scalars replace.
+ */
+function mergeOntoDefaults(raw: unknown, file: string): unknown {
+  if (!isObject(raw)) throw new ConfigError(file, "", "expected a JSON object at the top level");
+  const merged = deepMerge(DEFAULT_CONFIG as unknown as Json, raw);
+  const workers = merged.workers;
+  if (isObject(workers)) {
+    for (const [alias, value] of Object.entries(workers)) if (value === null) delete workers[alias];
+  }
+  return merged;
+}
+
+function deepMerge(base: Json, patch: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = out[key];
+    out[key] = isObject(current) && isObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function applyEnvironment(config: SquadConfig, env: NodeJS.ProcessEnv, file: string): SquadConfig {
+  const hosts = env.OLLAMA_HOST?.split(",")
+    .map((host) => host.trim())
+    .filter(Boolean)
+    .map((host) => normaliseOllamaHost(host, file));
+  return {
+    ...config,
+    ollama: { ...config.ollama, hosts: hosts?.length ? hosts : config.ollama.hosts },
+    gemini: { ...config.gemini, baseUrl: env.GEMINI_BASE_URL || config.gemini.baseUrl },
+  };
+}
+
+/** OLLAMA_HOST may be `host`, `host:port` or a URL, as the Ollama CLI accepts. */
+export function normaliseOllamaHost(value: string, file = "OLLAMA_HOST"): string {
+  const withScheme = /^[a-z]+:\/\//i.test(value) ? value : `http://${value}`;
+  try {
+    const url = new URL(withScheme);
+    const explicitPort = /^[a-z]+:\/\/[^/]*:\d+(\/|$)/i.test(withScheme);
+    if (!explicitPort && url.protocol === "http:") url.port = "11434";
+    return url.toString().replace(/\/$/, "");
+  } catch {
+    throw new ConfigError(file, "OLLAMA_HOST", `'${value}' is not a host, host:port or URL`);
+  }
+}
+
+function checkRoles(config: SquadConfig, file: string): void {
+  for (const [role, alias] of Object.entries(config.roles)) {
+    if (!config.workers[alias]) {
+      const known = Object.keys(config.workers).join(", ");
+      throw new ConfigError(file, `roles.${role}`, `'${alias}' is not a worker alias (${known})`);
+    }
+  }
+}
+
+export function geminiApiKey(env: NodeJS.ProcessEnv): string | undefined {
+  return env.GEMINI_API_KEY || env.GOOGLE_API_KEY || undefined;
+}

@@ -1,0 +1,74 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { geminiApiKey, loadConfig, type SquadConfig, squadHome } from "./config.js";
+import { createLogger, type Logger, parseLogLevel } from "./logger.js";
+import { openStore, type Store } from "./memory/store.js";
+import { seededRandom } from "./routing/posterior.js";
+import { readSkills, skillDirectories } from "./routing/skill-catalog.js";
+import type { Skill } from "./routing/skills.js";
+import { BackendAvailability } from "./runners/availability.js";
+
+/** Built once per process; everything a tool needs, nothing global. */
+export interface AppContext {
+  config: SquadConfig;
+  /** The config file in use, or null for the embedded defaults. */
+  configSource: string | null;
+  /** Where commands may run and where project files (skills, config) are found. */
+  projectRoot: string;
+  squadHome: string;
+  userHome: string;
+  env: NodeJS.ProcessEnv;
+  store: Store;
+  availability: BackendAvailability;
+  logger: Logger;
+  now: () => number;
+  random: () => number;
+  /** The host's skills, re-read at most every few seconds. */
+  skills(): Skill[];
+  close(): void;
+}
+
+export interface ContextOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+const SKILL_CACHE_MS = 5_000;
+
+export function createContext({ cwd, env, logger }: ContextOptions): AppContext {
+  const log = logger ?? createLogger(parseLogLevel(env.SQUAD_LOG_LEVEL));
+  const { config, source } = loadConfig({ cwd, env });
+  const home = squadHome(env);
+  const userHome = env.HOME || homedir();
+  const store = openStore(join(home, "squad.db"));
+  const now = () => Date.now();
+  const availability = new BackendAvailability(config, Boolean(geminiApiKey(env)), now, log);
+  const random =
+    config.routing.seed === undefined ? Math.random : seededRandom(config.routing.seed);
+  const directories = skillDirectories(cwd, userHome);
+  let skillCache: { at: number; skills: Skill[] } | null = null;
+
+  return {
+    config,
+    configSource: source,
+    projectRoot: cwd,
+    squadHome: home,
+    userHome,
+    env,
+    store,
+    availability,
+    logger: log,
+    now,
+    random,
+    skills() {
+      if (!skillCache || now() - skillCache.at > SKILL_CACHE_MS) {
+        skillCache = { at: now(), skills: readSkills(directories) };
+      }
+      return skillCache.skills;
+    },
+    close() {
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Errors a user or the host model can act on. The message is what they read, so it names the
+ * field, file or host at fault and what to do about it.
+ */
+export class UserInputError extends Error {
+  override readonly name = "UserInputError";
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+/** A configuration file that cannot be used; start-up stops with exit code 2. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly file: string,
+    readonly fieldPath: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${fieldPath ? `${fieldPath}: ` : ""}${problem}`);
+  }
+}
+
+/** A model backend (Ollama host, Gemini API) failed; carries the backend's own message. */
+export class BackendError extends Error {
+  override readonly name = "BackendError";
+  constructor(
+    readonly backend: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(`${backend}: ${message}`);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

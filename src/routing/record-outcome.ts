@@ -1,0 +1,95 @@
+import { CATEGORIES, type Category } from "../config.js";
+import type { AppContext } from "../context.js";
+import { UserInputError } from "../errors.js";
+import type { Profile } from "../memory/outcomes.js";
+import { priorFor } from "./decide.js";
+import { betaMean } from "./posterior.js";
+
+export interface OutcomeReport {
+  decisionId?: string | undefined;
+  worker?: string | undefined;
+  category?: Category | undefined;
+  success: boolean;
+  score?: number | undefined;
+  notes?: string | undefined;
+  latencyMs?: number | undefined;
+  tokensIn?: number | undefined;
+  tokensOut?: number | undefined;
+  source?: "host" | "validation" | "eval";
+}
+
+export interface RecordedOutcome {
+  outcomeId: number;
+  profile: Profile & { expected: number };
+  /** One line on what this outcome changes for routing. */
+  effect: string;
+}
+
+/** Persists how a worker did and reports what that does to its standing on the category. */
+export function recordOutcome(ctx: AppContext, report: OutcomeReport): RecordedOutcome {
+  const decision = report.decisionId ? ctx.store.decisions.get(report.decisionId) : undefined;
+  if (report.decisionId && !decision) {
+    throw new UserInputError(
+      "decision_id",
+      `no routing decision '${report.decisionId}'; use the decision_id route_task returned`,
+    );
+  }
+  const worker = report.worker ?? decision?.worker ?? (decision ? "host" : undefined);
+  if (!worker) throw new UserInputError("worker", "give decision_id, or worker and category");
+  if (worker !== "host" && !ctx.config.workers[worker]) {
+    throw new UserInputError(
+      "worker",
+      `unknown worker '${worker}'; expected host or one of ${Object.keys(ctx.config.workers).join(", ")}`,
+    );
+  }
+  const category = report.category ?? (decision?.category as Category | undefined);
+  if (!category || !CATEGORIES.includes(category)) {
+    throw new UserInputError(
+      "category",
+      `required without decision_id; one of ${CATEGORIES.join(", ")}`,
+    );
+  }
+  const { outcomeId, profile } = ctx.store.outcomes.log({
+    decisionId: decision?.id ?? null,
+    task: decision?.task ?? null,
+    worker,
+    category,
+    success: report.success,
+    score: report.score ?? null,
+    notes: report.notes ?? null,
+    latencyMs: report.latencyMs ?? null,
+    tokensIn: report.tokensIn ?? null,
+    tokensOut: report.tokensOut ?? null,
+    source: report.source ?? "host",
+    at: ctx.now(),
+  });
+  const prior = priorFor(ctx.config, worker, category);
+  const expected = betaMean({
+    alpha: prior.alpha + profile.successes,
+    beta: prior.beta + profile.n - profile.successes,
+  });
+  return {
+    outcomeId,
+    profile: { ...profile, expected },
+    effect: describeEffect(ctx, worker, category, profile, expected),
+  };
+}
+
+function describeEffect(
+  ctx: AppContext,
+  worker: string,
+  category: string,
+  profile: Profile,
+  expected: number,
+): string {
+  const { qualityBar, failureStreak } = ctx.config.routing;
+  const standing = `${worker} ${profile.successes}/${profile.n} on ${category}, ${expected.toFixed(2)} expected`;
+  if (worker === "host")
+    return `${standing}; the host is never routed to by score, so this only feeds the stats`;
+  if (profile.failureStreak >= failureStreak) {
+    return `${standing}; ${profile.failureStreak} failures in a row: passed over for ${category} until it succeeds again`;
+  }
+  if (expected >= qualityBar)
+    return `${standing}; clears the ${qualityBar} bar, so it stays eligible for ${category}`;
+  return `${standing}; below the ${qualityBar} bar, so ${category} goes to others unless exploration picks it`;
+}

@@ -1,0 +1,70 @@
+import type { AppContext } from "../context.js";
+import { UserInputError } from "../errors.js";
+import { newDecisionId } from "../memory/decisions.js";
+import type { Profile } from "../memory/outcomes.js";
+import type { SimilarTask } from "../memory/similar.js";
+import { type Decision, decideRoute, type RouteRequest } from "./decide.js";
+import type { TrackRecord } from "./select.js";
+
+export interface RoutedTask {
+  decisionId: string;
+  decision: Decision;
+  similar: SimilarTask[];
+}
+
+/** Decides who should do a task, remembers the decision, and recalls similar past tasks. */
+export async function routeTask(ctx: AppContext, request: RouteRequest): Promise<RoutedTask> {
+  checkAliases(ctx, "exclude", request.exclude);
+  const availability = await ctx.availability.snapshot();
+  const decision = decideRoute(request, {
+    config: ctx.config,
+    skills: ctx.skills(),
+    availability: availability.workers,
+    records: (category) => toTrackRecords(ctx.store.outcomes.profilesFor(category)),
+    random: ctx.random,
+  });
+  const similar = ctx.store.similar.find(request.task);
+  const decisionId = newDecisionId();
+  ctx.store.decisions.save({
+    id: decisionId,
+    createdAt: ctx.now(),
+    task: request.task,
+    context: request.context,
+    prefer: request.prefer ?? null,
+    route: decision.route,
+    worker: decision.worker,
+    provider: decision.provider,
+    model: decision.model,
+    category: decision.category,
+    complexity: decision.complexity.score,
+    needsSkill: decision.needsSkill,
+    skills: decision.skills.map((skill) => skill.name),
+    confidence: decision.confidence,
+    rationale: decision.rationale,
+    fallbacks: decision.fallbacks,
+  });
+  return { decisionId, decision, similar };
+}
+
+export function checkAliases(ctx: AppContext, field: string, aliases: readonly string[]): void {
+  const unknown = aliases.filter((alias) => !ctx.config.workers[alias]);
+  if (unknown.length > 0) {
+    throw new UserInputError(
+      field,
+      `unknown worker ${unknown.map((a) => `'${a}'`).join(", ")}; expected one of ${Object.keys(ctx.config.workers).join(", ")}`,
+    );
+  }
+}
+
+function toTrackRecords(profiles: Map<string, Profile>): Map<string, TrackRecord> {
+  const records = new Map<string, TrackRecord>();
+  for (const [worker, profile] of profiles) {
+    records.set(worker, {
+      n: profile.n,
+      successes: profile.successes,
+      failureStreak: profile.failureStreak,
+      meanLatencyMs: profile.meanLatencyMs,
+    });
+  }
+  return records;
+}

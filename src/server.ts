@@ -1,0 +1,57 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { AppContext } from "./context.js";
+import { registerTools } from "./tools/index.js";
+import { VERSION } from "./version.js";
+
+export const INSTRUCTIONS = `squad-mcp hands skill-free work to cheap workers (local Qwen on Ollama, Gemini) so you can stay the director.
+- Before delegating a task, call route_task: it says whether you should keep it (skills, architecture, high complexity) or which worker should do it, with evidence from past outcomes.
+- When the work is judged, call log_outcome with the decision_id and whether it held up; routing learns from every outcome.
+- Keep skill-bound analysis, architecture and final synthesis yourself.`;
+
+/** Builds the MCP server with every tool registered; the caller connects a transport. */
+export function createServer(ctx: AppContext): McpServer {
+  const server = new McpServer(
+    { name: "squad-mcp", version: VERSION },
+    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+  );
+  registerTools(server, ctx);
+  return server;
+}
+
+/** How long shutdown may take before the process exits regardless. */
+const SHUTDOWN_GRACE_MS = 1_500;
+
+/**
+ * Serves over stdio until stdin closes or a signal arrives. The SDK's transport keeps running
+ * after stdin ends, and Claude Code expects the process to go away, so we watch for it.
+ */
+export async function serveStdio(ctx: AppContext): Promise<void> {
+  const server = createServer(ctx);
+  const transport = new StdioServerTransport();
+  let closing = false;
+  const shutdown = async (why: string) => {
+    if (closing) return;
+    closing = true;
+    ctx.logger.debug(`shutting down: ${why}`);
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+    try {
+      await server.close();
+    } catch (error) {
+      ctx.logger.warn(`closing the transport: ${(error as Error).message}`);
+    }
+    ctx.close();
+    process.exit(0);
+  };
+  process.stdin.on("end", () => void shutdown("stdin ended"));
+  process.stdin.on("close", () => void shutdown("stdin closed"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("unhandledRejection", (reason) =>
+    ctx.logger.error(`unhandled rejection: ${String(reason)}`),
+  );
+  await server.connect(transport);
+  ctx.logger.info(
+    `serving on stdio (config: ${ctx.configSource ?? "embedded defaults"}, data: ${ctx.squadHome})`,
+  );
+}

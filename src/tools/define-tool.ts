@@ -1,0 +1,92 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type {
+  CallToolResult,
+  ServerNotification,
+  ServerRequest,
+  ToolAnnotations,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { z } from "zod";
+import type { AppContext } from "../context.js";
+import { errorMessage, UserInputError } from "../errors.js";
+
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+export interface ToolResult<Structured> {
+  /** What machines read: validated against the output schema. */
+  structured: Structured;
+  /** What the model reads: a few lines, never a JSON dump. */
+  text: string;
+}
+
+export interface ToolDefinition<Input extends z.ZodObject, Output extends z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: Input;
+  output: Output;
+  annotations: ToolAnnotations;
+  handler(
+    args: z.output<Input>,
+    ctx: AppContext,
+    extra: ToolExtra,
+  ): Promise<ToolResult<z.input<Output>>> | ToolResult<z.input<Output>>;
+}
+
+export function defineTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+  definition: ToolDefinition<Input, Output>,
+): ToolDefinition<Input, Output> {
+  return definition;
+}
+
+export function registerTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+  server: McpServer,
+  ctx: AppContext,
+  tool: ToolDefinition<Input, Output>,
+): void {
+  const callback = (args: z.output<Input>, extra: ToolExtra) => runTool(tool, ctx, args, extra);
+  server.registerTool(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.input,
+      outputSchema: tool.output,
+      annotations: { title: tool.title, ...tool.annotations },
+    },
+    // The SDK's callback type is inferred through its zod-compat layer and does not unify with
+    // our generic `z.output<Input>`; the SDK has validated `args` against `tool.input` already.
+    callback as unknown as Parameters<McpServer["registerTool"]>[2],
+  );
+}
+
+async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
+  tool: ToolDefinition<Input, Output>,
+  ctx: AppContext,
+  args: z.output<Input>,
+  extra: ToolExtra,
+): Promise<CallToolResult> {
+  try {
+    const result = await tool.handler(args, ctx, extra);
+    return {
+      content: [{ type: "text", text: result.text }],
+      structuredContent: result.structured as { [key: string]: unknown },
+    };
+  } catch (error) {
+    if (error instanceof UserInputError) return toolError(error.message);
+    ctx.logger.error(
+      `${tool.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
+    );
+    return toolError(`${tool.name} failed inside squad-mcp: ${errorMessage(error)}`);
+  }
+}
+
+function toolError(text: string): CallToolResult {
+  return { content: [{ type: "text", text }], isError: true };
+}
+
+/** Cuts a string for display, marking the cut. */
+export function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { CATEGORIES } from "../config.js";
+import { recordOutcome } from "../routing/record-outcome.js";
+import { defineTool } from "./define-tool.js";
+
+const input = z.strictObject({
+  decision_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("The decision_id route_task returned."),
+  worker: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      "Worker alias (or 'host'); needed without decision_id, overrides the decision's worker.",
+    ),
+  category: z.enum(CATEGORIES).optional().describe("Task category; needed without decision_id."),
+  success: z.boolean().describe("Did the worker's result hold up?"),
+  score: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("Quality 0–1, e.g. a validator's confidence."),
+  notes: z
+    .string()
+    .max(4_000)
+    .optional()
+    .describe("What went well or wrong; shown for similar tasks later."),
+  latency_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400_000)
+    .optional()
+    .describe("How long the work took."),
+  tokens_in: z.number().int().min(0).max(1e9).optional().describe("Input tokens the worker used."),
+  tokens_out: z
+    .number()
+    .int()
+    .min(0)
+    .max(1e9)
+    .optional()
+    .describe("Output tokens the worker produced."),
+});
+
+const output = z.object({
+  outcome_id: z.number(),
+  profile: z.object({
+    worker: z.string(),
+    category: z.string(),
+    n: z.number(),
+    successes: z.number(),
+    expected: z.number(),
+  }),
+  effect: z.string(),
+});
+
+export const logOutcomeTool = defineTool({
+  name: "log_outcome",
+  title: "Log how a task went",
+  description:
+    "Record whether a worker's result held up, so routing learns. Pass the decision_id from route_task " +
+    "(or worker and category) and success; add score, notes, latency and tokens when known. Returns the " +
+    "worker's updated record on that category and what it changes for routing.",
+  input,
+  output,
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: false,
+  },
+  handler(args, ctx) {
+    const recorded = recordOutcome(ctx, {
+      decisionId: args.decision_id,
+      worker: args.worker,
+      category: args.category,
+      success: args.success,
+      score: args.score,
+      notes: args.notes,
+      latencyMs: args.latency_ms,
+      tokensIn: args.tokens_in,
+      tokensOut: args.tokens_out,
+    });
+    const { profile } = recorded;
+    return {
+      structured: {
+        outcome_id: recorded.outcomeId,
+        profile: {
+          worker: profile.worker,
+          category: profile.category,
+          n: profile.n,
+          successes: profile.successes,
+          expected: Math.round(profile.expected * 100) / 100,
+        },
+        effect: recorded.effect,
+      },
+      text: `logged outcome ${recorded.outcomeId}: ${recorded.effect}`,
+    };
+  },
+});
