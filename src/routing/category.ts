@@ -74,6 +74,7 @@ const CUES: [RegExp, Category][] = [
 export function classifyCategory(task: string): Category {
   const trimmed = task
     .trim()
+    .replace(/^(cd\s+\S+\s*&&\s*)+/, "")
     .replace(/^(\$|>)\s*/, "")
     .replace(/^`+|`+$/g, "");
   for (const [pattern, category] of COMMANDS) if (pattern.test(trimmed)) return category;

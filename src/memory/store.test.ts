@@ -1,0 +1,123 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "./migrations.js";
+import type { OutcomeInput } from "./outcomes.js";
+import { openStore } from "./store.js";
+
+const dbFile = () => join(mkdtempSync(join(tmpdir(), "store-")), "squad.db");
+const outcome = (over: Partial<OutcomeInput> = {}): OutcomeInput => ({
+  decisionId: null,
+  task: null,
+  worker: "qwen-fast",
+  category: "tests",
+  success: true,
+  score: null,
+  notes: null,
+  latencyMs: null,
+  tokensIn: null,
+  tokensOut: null,
+  source: "host",
+  at: 1_000,
+  ...over,
+});
+
+describe("store", () => {
+  it("opens in WAL mode with a busy timeout at the current schema version", () => {
+    const store = openStore(dbFile());
+    expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(store.db.pragma("busy_timeout", { simple: true })).toBeGreaterThanOrEqual(5000);
+    expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
+    store.close();
+  });
+
+  it("migrates once: reopening keeps the data", () => {
+    const file = dbFile();
+    const first = openStore(file);
+    first.outcomes.log(outcome());
+    first.close();
+    const second = openStore(file);
+    expect(second.outcomes.count()).toBe(1);
+    second.close();
+  });
+
+  it("refuses a database from a newer squad-mcp", () => {
+    const file = dbFile();
+    openStore(file).close();
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => openStore(file)).toThrow(/newer than this squad-mcp/);
+  });
+
+  it("keeps the per-worker aggregate current with every outcome, including the failure streak", () => {
+    const store = openStore(dbFile());
+    store.outcomes.log(
+      outcome({ success: true, latencyMs: 100, tokensIn: 10, tokensOut: 5, score: 1 }),
+    );
+    store.outcomes.log(outcome({ success: false, latencyMs: 300, score: 0.5 }));
+    const { profile } = store.outcomes.log(outcome({ success: false }));
+    expect(profile).toMatchObject({
+      n: 3,
+      successes: 1,
+      failureStreak: 2,
+      meanLatencyMs: 200,
+      meanScore: 0.75,
+      tokensIn: 10,
+    });
+    const reset = store.outcomes.log(outcome({ success: true })).profile;
+    expect(reset.failureStreak).toBe(0);
+    expect(store.outcomes.profilesFor("tests").get("qwen-fast")?.n).toBe(4);
+    expect(store.outcomes.profilesFor("lint").size).toBe(0);
+    store.close();
+  });
+
+  it("finds similar past tasks through their text and notes", () => {
+    const store = openStore(dbFile());
+    const save = (id: string, task: string) =>
+      store.decisions.save({
+        id,
+        createdAt: 1,
+        task,
+        context: {},
+        prefer: null,
+        route: "squad",
+        worker: "qwen-fast",
+        provider: "ollama",
+        model: "m",
+        category: "tests",
+        complexity: 0,
+        needsSkill: false,
+        skills: [],
+        confidence: 0.8,
+        rationale: "r",
+        fallbacks: [],
+      });
+    save("d-1", "run the backend pytest suite");
+    save("d-2", "add docstrings to utils");
+    store.outcomes.log(
+      outcome({
+        decisionId: "d-1",
+        task: "run the backend pytest suite",
+        notes: "two flaky tests in test_swaps",
+      }),
+    );
+    store.outcomes.log(
+      outcome({ decisionId: "d-2", task: "add docstrings to utils", category: "docs" }),
+    );
+    store.outcomes.log(
+      outcome({ notes: "ruff found unused imports", category: "lint", success: false }),
+    );
+    const similar = store.similar.find("pytest the backend please");
+    expect(similar.map((s) => s.decisionId)).toEqual(["d-1"]);
+    expect(similar[0]?.notes).toBe("two flaky tests in test_swaps");
+    expect(store.similar.find("unused imports")[0]).toMatchObject({
+      decisionId: null,
+      success: false,
+    });
+    expect(store.similar.find('"; DROP TABLE outcomes; --')).toEqual([]);
+    store.close();
+  });
+});

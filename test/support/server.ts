@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+/** The package root, found from this file whether it runs from test/ or build/test/. */
+export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+export const CLI = join(PACKAGE_ROOT, "dist", "cli.js");
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === "squad-mcp")
+      return dir;
+  }
+  throw new Error(`no squad-mcp package.json above ${start}`);
+}
+
+export function tempDir(prefix = "squad-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface ServerOptions {
+  /** SQUAD_HOME; a fresh temp folder when omitted. */
+  home?: string;
+  /** The project root the server starts in. */
+  cwd?: string;
+  /** Extra environment; OLLAMA_HOST defaults to a closed port so no real Ollama is used. */
+  env?: Record<string, string>;
+}
+
+export interface RunningServer {
+  client: Client;
+  transport: StdioClientTransport;
+  home: string;
+  stderr: () => string;
+  pid: () => number | null;
+  close: () => Promise<void>;
+}
+
+/** A port nothing listens on, so "Ollama unreachable" is deterministic. */
+export const CLOSED_OLLAMA = "http://127.0.0.1:9";
+
+/** Spawns the built server over stdio and connects an SDK client, as Claude Code does. */
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const home = options.home ?? tempDir("squad-home-");
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: options.env?.HOME ?? tempDir("squad-user-"),
+    SQUAD_HOME: home,
+    OLLAMA_HOST: CLOSED_OLLAMA,
+    SQUAD_LOG_LEVEL: "warn",
+    ...options.env,
+  };
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env,
+    cwd: options.cwd ?? home,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const client = new Client({ name: "squad-test", version: "0.0.0" });
+  await client.connect(transport);
+  return {
+    client,
+    transport,
+    home,
+    stderr: () => stderr,
+    pid: () => transport.pid,
+    close: () => client.close(),
+  };
+}
+
+/** The structured content of a successful call; throws with the error text otherwise. */
+export async function callOk(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const result = await client.callTool({ name, arguments: args });
+  if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+  return result.structuredContent as Record<string, unknown>;
+}
+
+/** The error text of a call that must fail. */
+export async function callError(client: Client, name: string, args: unknown): Promise<string> {
+  const result = await client.callTool({ name, arguments: args as Record<string, unknown> });
+  if (!result.isError)
+    throw new Error(`${name} unexpectedly succeeded: ${JSON.stringify(result.structuredContent)}`);
+  const content = result.content as { type: string; text?: string }[];
+  return content.map((part) => part.text ?? "").join("\n");
+}
