@@ -1,0 +1,106 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, CLOSED_OLLAMA, type RunningServer, startServer, tempDir } from "../support/server.js";
+
+describe("the server over stdio", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it("introduces itself with instructions on when to call which tool", () => {
+    expect(server.client.getServerVersion()?.name).toBe("squad-mcp");
+    const instructions = server.client.getInstructions() ?? "";
+    expect(instructions).toMatch(/route_task/);
+    expect(instructions).toMatch(/log_outcome/);
+  });
+
+  it("lists its tools with titles, described inputs, output schemas and truthful annotations", async () => {
+    const { tools } = await server.client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(["log_outcome", "route_task"]);
+    for (const tool of tools) {
+      expect(tool.title, tool.name).toBeTruthy();
+      expect(tool.description?.length, tool.name).toBeLessThanOrEqual(600);
+      expect(tool.outputSchema?.type, tool.name).toBe("object");
+      expect(tool.annotations?.destructiveHint, tool.name).toBe(false);
+      const properties = tool.inputSchema.properties as Record<string, { description?: string }>;
+      for (const [field, schema] of Object.entries(properties)) {
+        expect(schema.description, `${tool.name}.${field}`).toBeTruthy();
+      }
+    }
+    const routeTask = tools.find((tool) => tool.name === "route_task");
+    expect(routeTask?.inputSchema.required).toEqual(["task"]);
+    expect(Object.keys(routeTask?.outputSchema?.properties ?? {})).toEqual(
+      expect.arrayContaining(["decision_id", "route", "worker", "category", "complexity", "evidence", "similar"]),
+    );
+  });
+
+  it("keeps tools/list small: tool definitions cost the host context on every turn", async () => {
+    const { tools } = await server.client.listTools();
+    expect(JSON.stringify(tools).length).toBeLessThanOrEqual(12 * 1024);
+  });
+
+  it("returns structured content that matches the output schema plus a short text", async () => {
+    const result = await server.client.callTool({ name: "route_task", arguments: { task: "npm run lint" } });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ route: "host", category: "lint" });
+    const text = (result.content as { type: string; text: string }[])[0]?.text ?? "";
+    expect(text).toMatch(/^host: do this yourself · lint/);
+    expect(text.split("\n").length).toBeLessThanOrEqual(8);
+    expect(text).not.toMatch(/^\{/);
+  });
+});
+
+async function spawnRaw() {
+  const child = spawn(process.execPath, [CLI], {
+    env: { PATH: process.env.PATH, SQUAD_HOME: tempDir(), HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  const initialize = {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
+  };
+  child.stdin.write(`${JSON.stringify(initialize)}\n`);
+  while (!stdout.includes("\n")) await once(child.stdout, "data");
+  return { child, stdout: () => stdout };
+}
+
+async function timeToExit(child: ReturnType<typeof spawn>, trigger: () => void): Promise<{ ms: number; code: number | null }> {
+  const started = Date.now();
+  const exited = once(child, "exit");
+  trigger();
+  const [code] = (await exited) as [number | null];
+  return { ms: Date.now() - started, code };
+}
+
+describe("lifecycle", () => {
+  it("writes only JSON-RPC to stdout", async () => {
+    const { child, stdout } = await spawnRaw();
+    for (const line of stdout().trim().split("\n")) expect(JSON.parse(line)).toHaveProperty("jsonrpc", "2.0");
+    child.kill("SIGKILL");
+  });
+
+  it("exits within 2 s when stdin closes", async () => {
+    const { child } = await spawnRaw();
+    const { ms, code } = await timeToExit(child, () => child.stdin?.end());
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it("exits within 2 s on SIGTERM and on SIGINT", async () => {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      const { child } = await spawnRaw();
+      const { ms, code } = await timeToExit(child, () => child.kill(signal));
+      expect(code, signal).toBe(0);
+      expect(ms, signal).toBeLessThan(2000);
+    }
+  });
+});
