@@ -56,10 +56,11 @@ export async function probeOllamaHost(
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
-  const cause = (error as { cause?: { code?: string } }).cause?.code;
-  if (cause === "ECONNREFUSED") return "connection refused (is `ollama serve` running?)";
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code === "ECONNREFUSED") return "connection refused (is `ollama serve` running?)";
   if ((error as Error).name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
-  return errorMessage(error);
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${errorMessage(error)} (${detail})` : errorMessage(error);
 }
 
 /** Ollama treats `qwen3` and `qwen3:latest` as one model. */

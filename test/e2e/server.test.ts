@@ -33,7 +33,15 @@ describe("the server over stdio", () => {
     const routeTask = tools.find((tool) => tool.name === "route_task");
     expect(routeTask?.inputSchema.required).toEqual(["task"]);
     expect(Object.keys(routeTask?.outputSchema?.properties ?? {})).toEqual(
-      expect.arrayContaining(["decision_id", "route", "worker", "category", "complexity", "evidence", "similar"]),
+      expect.arrayContaining([
+        "decision_id",
+        "route",
+        "worker",
+        "category",
+        "complexity",
+        "evidence",
+        "similar",
+      ]),
     );
   });
 
@@ -43,7 +51,10 @@ describe("the server over stdio", () => {
   });
 
   it("returns structured content that matches the output schema plus a short text", async () => {
-    const result = await server.client.callTool({ name: "route_task", arguments: { task: "npm run lint" } });
+    const result = await server.client.callTool({
+      name: "route_task",
+      arguments: { task: "npm run lint" },
+    });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ route: "host", category: "lint" });
     const text = (result.content as { type: string; text: string }[])[0]?.text ?? "";
@@ -55,7 +66,12 @@ describe("the server over stdio", () => {
 
 async function spawnRaw() {
   const child = spawn(process.execPath, [CLI], {
-    env: { PATH: process.env.PATH, SQUAD_HOME: tempDir(), HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA },
+    env: {
+      PATH: process.env.PATH,
+      SQUAD_HOME: tempDir(),
+      HOME: tempDir(),
+      OLLAMA_HOST: CLOSED_OLLAMA,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";
@@ -66,14 +82,21 @@ async function spawnRaw() {
     jsonrpc: "2.0",
     id: 1,
     method: "initialize",
-    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "raw", version: "0" },
+    },
   };
   child.stdin.write(`${JSON.stringify(initialize)}\n`);
   while (!stdout.includes("\n")) await once(child.stdout, "data");
   return { child, stdout: () => stdout };
 }
 
-async function timeToExit(child: ReturnType<typeof spawn>, trigger: () => void): Promise<{ ms: number; code: number | null }> {
+async function timeToExit(
+  child: ReturnType<typeof spawn>,
+  trigger: () => void,
+): Promise<{ ms: number; code: number | null }> {
   const started = Date.now();
   const exited = once(child, "exit");
   trigger();
@@ -84,7 +107,8 @@ async function timeToExit(child: ReturnType<typeof spawn>, trigger: () => void):
 describe("lifecycle", () => {
   it("writes only JSON-RPC to stdout", async () => {
     const { child, stdout } = await spawnRaw();
-    for (const line of stdout().trim().split("\n")) expect(JSON.parse(line)).toHaveProperty("jsonrpc", "2.0");
+    for (const line of stdout().trim().split("\n"))
+      expect(JSON.parse(line)).toHaveProperty("jsonrpc", "2.0");
     child.kill("SIGKILL");
   });
 

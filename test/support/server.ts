@@ -41,7 +41,7 @@ export interface RunningServer {
 }
 
 /** A port nothing listens on, so "Ollama unreachable" is deterministic. */
-export const CLOSED_OLLAMA = "http://127.0.0.1:9";
+export const CLOSED_OLLAMA = "http://127.0.0.1:2";
 
 /** Spawns the built server over stdio and connects an SDK client, as Claude Code does. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {

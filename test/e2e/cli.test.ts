@@ -1,0 +1,101 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { startFakeOllama } from "../fakes/ollama.js";
+import { CLI, CLOSED_OLLAMA, tempDir } from "../support/server.js";
+
+function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  return execa(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? tempDir(),
+    env: { SQUAD_HOME: tempDir(), HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA, ...options.env },
+    extendEnv: false,
+    reject: false,
+  });
+}
+
+describe("the squad-mcp command", () => {
+  it("prints help and version", async () => {
+    const help = await cli(["--help"]);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/squad-mcp call TOOL 'JSON'/);
+    expect(help.stdout).toMatch(/claude mcp add/);
+    const version = await cli(["--version"]);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("calls a tool in-process and prints the structured result", async () => {
+    const result = await cli(["call", "route_task", '{"task": "pytest backend/tests"}']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ category: "tests", route: "host" });
+  });
+
+  it("exits 1 on a tool error, with the error on stderr", async () => {
+    const result = await cli(["call", "log_outcome", '{"success": true}']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/give decision_id, or worker and category/);
+    expect(result.stdout).toBe("");
+  });
+
+  it.each([
+    [["bogus"], /unknown command 'bogus'/],
+    [["call"], /call needs a tool name/],
+    [["call", "nope", "{}"], /unknown tool 'nope'; expected one of route_task, log_outcome/],
+    [["call", "route_task", "{task:"], /not valid JSON/],
+    [["call", "route_task", "[1]"], /must be a JSON object/],
+    [["serve", "extra"], /serve takes no arguments/],
+  ])("%j → a clear message and exit 2", async (args, message) => {
+    const result = await cli(args);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it("stops with exit 2 and one message naming file, field and problem on a bad config", async () => {
+    const cwd = tempDir();
+    writeFileSync(
+      join(cwd, "squad.config.json"),
+      JSON.stringify({ routing: { hostComplexity: "high" } }),
+    );
+    for (const args of [[], ["doctor"]]) {
+      const result = await cli(args, { cwd });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(
+        /squad\.config\.json: routing\.hostComplexity: .*expected number/,
+      );
+    }
+  });
+
+  it("doctor reports config, database, hosts, the key without its value, workers and skills", async () => {
+    const ollama = await startFakeOllama({ models: [{ name: "qwen2.5-coder:7b" }] });
+    const cwd = tempDir();
+    mkdirSync(join(cwd, ".claude/skills/acgme"), { recursive: true });
+    writeFileSync(
+      join(cwd, ".claude/skills/acgme/SKILL.md"),
+      "---\nname: acgme-compliance\ndescription: duty hours\n---\n",
+    );
+    try {
+      const result = await cli(["doctor"], {
+        cwd,
+        env: {
+          OLLAMA_HOST: `${ollama.url},${CLOSED_OLLAMA}`,
+          GEMINI_API_KEY: "sk-very-secret-value",
+        },
+      });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toMatch(/config\s+embedded defaults/);
+      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v1 of 1, 0 outcomes\)/);
+      expect(result.stdout).toMatch(
+        new RegExp(`${ollama.url} reachable, Ollama [\\d.]+, 1 models: qwen2.5-coder:7b`),
+      );
+      expect(result.stdout).toMatch(/127\.0\.0\.1:2 unreachable: connection refused/);
+      expect(result.stdout).toMatch(/GEMINI_API_KEY is set/);
+      expect(result.stdout).not.toMatch(/very-secret/);
+      expect(result.stdout).toMatch(/qwen-fast\s+ollama qwen2.5-coder:7b.*: usable/);
+      expect(result.stdout).toMatch(/qwen-coder .*not usable: qwen2.5-coder:32b is not pulled/);
+      expect(result.stdout).toMatch(/skills\s+1 found\n\s+acgme-compliance \(.*SKILL\.md\)/);
+    } finally {
+      await ollama.close();
+    }
+  });
+});

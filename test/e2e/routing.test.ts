@@ -1,0 +1,180 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ollama } from "ollama";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeOllama, startFakeOllama } from "../fakes/ollama.js";
+import { callOk, startServer, tempDir } from "../support/server.js";
+
+function projectWith(files: Record<string, string>): string {
+  const root = tempDir("squad-project-");
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, ".."), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+const ACGME_SKILL = `---
+name: acgme-compliance
+description: Validate residency schedules against ACGME duty hour rules (80-hour week, one day off in seven, 24+4 continuous duty).
+---
+# ACGME compliance
+`;
+const NO_EXPLORATION = JSON.stringify({ routing: { exploration: 0 } });
+
+describe("routing end to end", () => {
+  let ollama: FakeOllama;
+  beforeAll(async () => {
+    ollama = await startFakeOllama({
+      models: [{ name: "qwen2.5-coder:7b" }, { name: "qwen2.5-coder:32b" }],
+    });
+  });
+  afterAll(() => ollama.close());
+
+  it("keeps skill-bound work with the host and sends the grep for the domain term to the squad", async () => {
+    const cwd = projectWith({
+      ".claude/skills/acgme-compliance/SKILL.md": ACGME_SKILL,
+      "squad.config.json": NO_EXPLORATION,
+    });
+    const server = await startServer({ cwd, env: { OLLAMA_HOST: ollama.url } });
+    try {
+      const compliance = await callOk(server.client, "route_task", {
+        task: "Check whether next month's call schedule violates the ACGME duty hour limits",
+      });
+      expect(compliance).toMatchObject({
+        route: "host",
+        needs_skill: true,
+        skills: ["acgme-compliance"],
+      });
+      const grep = await callOk(server.client, "route_task", {
+        task: 'grep -r "ACGMEValidator" backend/',
+      });
+      expect(grep).toMatchObject({
+        route: "squad",
+        category: "explore",
+        needs_skill: false,
+        worker: "qwen-fast",
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("reads skills from the user's ~/.claude/skills too", async () => {
+    const home = projectWith({ ".claude/skills/acgme/SKILL.md": ACGME_SKILL });
+    const server = await startServer({ env: { OLLAMA_HOST: ollama.url, HOME: home } });
+    try {
+      const result = await callOk(server.client, "route_task", {
+        task: "Apply the acgme-compliance rules to this roster",
+      });
+      expect(result).toMatchObject({ route: "host", skills: ["acgme-compliance"] });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("routes to the host, saying why, when no backend is usable", async () => {
+    const server = await startServer();
+    try {
+      const result = await callOk(server.client, "route_task", { task: "npm run lint" });
+      expect(result.route).toBe("host");
+      expect(result.worker).toBeNull();
+      expect(result.rationale).toMatch(
+        /no usable worker: .*no Ollama host reachable.*GEMINI_API_KEY not set/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("prefers the loaded model, then learns from outcomes and remembers after a restart", async () => {
+    await new Ollama({ host: ollama.url }).generate({ model: "qwen2.5-coder:32b", prompt: "" });
+    const cwd = projectWith({ "squad.config.json": NO_EXPLORATION });
+    const home = tempDir("squad-home-");
+    const task = "npm run lint -- --max-warnings 0";
+    const first = await startServer({ cwd, home, env: { OLLAMA_HOST: ollama.url } });
+    try {
+      const before = await callOk(first.client, "route_task", { task });
+      expect(before).toMatchObject({ worker: "qwen-coder", loaded: true, category: "lint" });
+      for (let round = 0; round < 3; round++) {
+        const failure = { success: false, notes: "reported lint clean but eslint exits 1" };
+        const failed = await callOk(
+          first.client,
+          "log_outcome",
+          round === 0
+            ? { decision_id: before.decision_id, ...failure }
+            : { worker: "qwen-coder", category: "lint", ...failure },
+        );
+        expect(failed.profile).toMatchObject({
+          worker: "qwen-coder",
+          category: "lint",
+          n: round + 1,
+          successes: 0,
+        });
+        await callOk(first.client, "log_outcome", {
+          worker: "qwen-fast",
+          category: "lint",
+          success: true,
+          latency_ms: 900,
+        });
+      }
+      const after = await callOk(first.client, "route_task", { task });
+      expect(after).toMatchObject({
+        route: "squad",
+        worker: "qwen-fast",
+        evidence: { n: 3, successes: 3 },
+      });
+      expect(after.rationale).toMatch(/passed over qwen-coder \(3 failures in a row\)/);
+      expect(after.similar).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            worker: "qwen-coder",
+            success: false,
+            notes: "reported lint clean but eslint exits 1",
+          }),
+        ]),
+      );
+    } finally {
+      await first.close();
+    }
+    const second = await startServer({ cwd, home, env: { OLLAMA_HOST: ollama.url } });
+    try {
+      const afterRestart = await callOk(second.client, "route_task", { task });
+      expect(afterRestart).toMatchObject({ worker: "qwen-fast", evidence: { n: 3, successes: 3 } });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("lets a failed worker recover: one success ends its streak", async () => {
+    const server = await startServer({
+      cwd: projectWith({ "squad.config.json": NO_EXPLORATION }),
+      env: { OLLAMA_HOST: ollama.url },
+    });
+    try {
+      for (let i = 0; i < 3; i++)
+        await callOk(server.client, "log_outcome", {
+          worker: "qwen-fast",
+          category: "git",
+          success: false,
+        });
+      const blocked = await callOk(server.client, "log_outcome", {
+        worker: "qwen-fast",
+        category: "git",
+        success: false,
+      });
+      expect(blocked.effect).toMatch(/4 failures in a row: passed over for git/);
+      expect(await callOk(server.client, "route_task", { task: "git status" })).toMatchObject({
+        worker: "qwen-coder",
+      });
+      const recovered = await callOk(server.client, "log_outcome", {
+        worker: "qwen-fast",
+        category: "git",
+        success: true,
+      });
+      expect(recovered.effect).toMatch(/below the 0.8 bar/);
+    } finally {
+      await server.close();
+    }
+  });
+});
