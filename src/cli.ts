@@ -27,7 +27,7 @@ Environment:
   SQUAD_LOG_LEVEL   debug | info | warn | error | silent (stderr)   default info
 
 Add to Claude Code:
-  claude mcp add squad -- npx -y squad-mcp
+  claude mcp add squad -- squad-mcp            (after npm link, or use: node /path/to/dist/cli.js)
 `;
 
 class UsageError extends Error {}

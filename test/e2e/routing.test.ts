@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { Ollama } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -175,6 +176,34 @@ describe("routing end to end", () => {
       expect(recovered.effect).toMatch(/below the 0.8 bar/);
     } finally {
       await server.close();
+    }
+  });
+  it("waits on a host that never answers at most once, then uses the cached verdict", async () => {
+    const sockets: Socket[] = [];
+    let requests = 0;
+    // Counts requests, not connections: undici opens a spare connection after an abort.
+    const blackhole = createServer((socket) => {
+      sockets.push(socket);
+      socket.on("data", (chunk) => {
+        requests += String(chunk).match(/^(GET|POST) \/api\//gm)?.length ?? 0;
+      });
+    });
+    await new Promise<void>((resolve) => blackhole.listen(0, "127.0.0.1", resolve));
+    const { port } = blackhole.address() as { port: number };
+    const server = await startServer({ env: { OLLAMA_HOST: `http://127.0.0.1:${port}` } });
+    try {
+      const started = Date.now();
+      const first = await callOk(server.client, "route_task", { task: "git status" });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(first.rationale).toMatch(/no answer within 500 ms/);
+      const probes = requests;
+      expect(probes).toBeGreaterThan(0);
+      for (let i = 0; i < 5; i++) await callOk(server.client, "route_task", { task: "git status" });
+      expect(requests).toBe(probes);
+    } finally {
+      await server.close();
+      for (const socket of sockets) socket.destroy();
+      blackhole.close();
     }
   });
 });
