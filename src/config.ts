@@ -129,7 +129,7 @@ export const DEFAULT_CONFIG: SquadConfig = {
     qualityBar: 0.8,
     exploration: 0.1,
     failureStreak: 3,
-    prior: { successes: 4, failures: 1 },
+    prior: { successes: 9, failures: 1 },
     priors: {},
   },
   skills: { required: [], threshold: 2.5 },

@@ -23,6 +23,7 @@ describe("classifyCategory", () => {
     ["Design the architecture for splitting the scheduler into microservices", "architecture"],
     ["Why does the login page crash on Safari?", "debug"],
     ["Scaffold a new React component with boilerplate", "scaffold"],
+    ["Check whether next month's call schedule violates ACGME duty hour limits", "review"],
     ["Summarise the meeting", "other"],
   ])("%s → %s", (task, category) => {
     expect(classifyCategory(task)).toBe(category);

@@ -41,7 +41,10 @@ const CUES: [RegExp, Category][] = [
     /\b(debug\w*|stack ?trace|traceback|root cause|segfaults?|crash\w*|fix (the |a |this )?bug|why (does|is|do|did)\b)/,
     "debug",
   ],
-  [/\b(review\w*|audit\w*|critique|look over)\b/, "review"],
+  [
+    /\b(review\w*|audit\w*|critique|look over|check (whether|if)|violat\w*|complian\w*)\b/,
+    "review",
+  ],
   [
     /\b(refactor\w*|rename|restructur\w*|deduplicat\w*|extract (a |the )?(function|method|class|module)|migrat\w*)\b/,
     "refactor",

@@ -74,6 +74,35 @@ describe("decideRoute", () => {
     expect(decision).toMatchObject({ route: "host", category: "architecture" });
   });
 
+  it("gives an architecture question the architecture reason, noting a skill it touches", () => {
+    const skills = [
+      {
+        name: "acgme-compliance",
+        description: "ACGME duty hour rules for residency schedules",
+        path: "x",
+      },
+    ];
+    const decision = decideRoute(
+      ask("Should we split the ACGME duty hour engine into microservices?"),
+      state({ skills }),
+    );
+    expect(decision.rationale).toMatch(
+      /^architecture work stays with the host .*; it also needs the host's skill: acgme-compliance/,
+    );
+  });
+
+  it("keeps a new worker eligible after one failure and drops it below the bar after two", () => {
+    const after = (failures: number) => () =>
+      new Map<string, TrackRecord>([
+        ["qwen-fast", { n: failures, successes: 0, failureStreak: failures, meanLatencyMs: null }],
+      ]);
+    const once = decideRoute(ask("npm run lint"), state({ records: after(1) }));
+    expect(once.worker).toBe("qwen-coder");
+    expect(once.fallbacks).toContain("qwen-fast");
+    const twice = decideRoute(ask("npm run lint"), state({ records: after(2) }));
+    expect(twice.fallbacks).not.toContain("qwen-fast");
+  });
+
   it("keeps work at or above the complexity bar with the host and lists why", () => {
     const decision = decideRoute(
       ask("Refactor the authentication layer", { context: { files: 12, requiresTests: true } }),
@@ -113,6 +142,6 @@ describe("decideRoute", () => {
       ]);
     const decision = decideRoute(ask("npm run lint"), state({ records }));
     expect(decision.worker).toBe("qwen-coder");
-    expect(decision.evidence).toEqual({ n: 6, successes: 6, expected: 0.91 });
+    expect(decision.evidence).toEqual({ n: 6, successes: 6, expected: 0.94 });
   });
 });

@@ -67,11 +67,12 @@ export function decideRoute(request: RouteRequest, state: RoutingState): Decisio
     loaded: true,
   });
 
-  if (verdict.needsSkill)
-    return toHost(`needs the host's skill: ${verdict.matches.map(describeMatch).join(", ")}`);
+  const skillNote = `needs the host's skill: ${verdict.matches.map(describeMatch).join(", ")}`;
   if (config.routing.hostCategories.includes(category)) {
-    return toHost(`${category} work stays with the host (routing.hostCategories)`);
+    const also = verdict.needsSkill ? `; it also ${skillNote}` : "";
+    return toHost(`${category} work stays with the host (routing.hostCategories)${also}`);
   }
+  if (verdict.needsSkill) return toHost(skillNote);
   if (complexity.score >= config.routing.hostComplexity) {
     return toHost(
       `complexity ${complexity.score} ≥ ${config.routing.hostComplexity} stays with the host (${complexity.factors.join(", ")})`,

@@ -64,6 +64,28 @@ describe("matchSkills", () => {
     }
   });
 
+  it("needs two shared domain words: one common word or a workflow verb is not enough", () => {
+    const scheduling: Skill[] = [
+      {
+        name: "acgme-compliance",
+        description:
+          "Validate residency and call schedules against ACGME duty hour rules; review shift swaps for compliance.",
+        path: "x",
+      },
+    ];
+    for (const task of [
+      "Add docstrings to backend/app/scheduling/engine.py",
+      "Review the PR diff for the swap feature",
+      "Validate the JSON output of the export",
+    ]) {
+      expect(matchSkills(task, scheduling, options).needsSkill, task).toBe(false);
+    }
+    expect(
+      matchSkills("Do the shift swaps respect the duty hour rules?", scheduling, options)
+        .needsSkill,
+    ).toBe(true);
+  });
+
   it("matches a security review by relevance", () => {
     const verdict = matchSkills(
       "Look for injection vulnerabilities and leaked secrets in the API",

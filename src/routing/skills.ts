@@ -1,4 +1,4 @@
-import { normalisePhrase, terms } from "./text.js";
+import { normalisePhrase, stem, terms } from "./text.js";
 
 export interface Skill {
   name: string;
@@ -39,6 +39,23 @@ const B = 0.75;
  */
 const BACKGROUND_DOCUMENTS = 10;
 
+/**
+ * Words that say what kind of work a task is, not what domain it is in. Sharing one of these
+ * with a skill's description ("review", "validate", "write") says nothing about needing it.
+ */
+const WORKFLOW_TERMS = new Set(
+  (
+    "review write add create implement fix test tests run check validate update change plan " +
+    "generate refactor doc docs docstring docstrings function class method module feature bug " +
+    "error diff pr page service data list find show explain describe help"
+  )
+    .split(" ")
+    .map(stem),
+);
+
+/** A description must share at least this many domain terms with the task to count. */
+const MIN_SHARED_TERMS = 2;
+
 interface SkillDocument {
   skill: Skill;
   termCounts: Map<string, number>;
@@ -74,23 +91,28 @@ export function matchSkills(
   return { needsSkill: ordered.length > 0, matches: ordered };
 }
 
-/** BM25 of the task against each skill's name (counted twice) and description. */
+/**
+ * BM25 of the task's domain terms against each skill's name (counted twice) and description;
+ * 0 unless at least MIN_SHARED_TERMS of them are shared, so one common word is never enough.
+ */
 export function bm25(task: string, skills: readonly Skill[]): { skill: Skill; score: number }[] {
   const documents = skills.map(toDocument);
   if (documents.length === 0) return [];
   const averageLength = documents.reduce((sum, doc) => sum + doc.length, 0) / documents.length;
   const corpusSize = documents.length + BACKGROUND_DOCUMENTS;
-  const queryTerms = [...new Set(terms(task))];
+  const queryTerms = [...new Set(terms(task))].filter((term) => !WORKFLOW_TERMS.has(term));
   return documents.map((doc) => {
     let score = 0;
+    let shared = 0;
     for (const term of queryTerms) {
       const tf = doc.termCounts.get(term) ?? 0;
       if (tf === 0) continue;
+      shared++;
       const df = documents.filter((other) => other.termCounts.has(term)).length;
       const idf = Math.log(1 + (corpusSize - df + 0.5) / (df + 0.5));
       score += (idf * (tf * (K1 + 1))) / (tf + K1 * (1 - B + (B * doc.length) / averageLength));
     }
-    return { skill: doc.skill, score };
+    return { skill: doc.skill, score: shared >= MIN_SHARED_TERMS ? score : 0 };
   });
 }
 

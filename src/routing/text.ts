@@ -22,11 +22,15 @@ export function words(text: string): string[] {
 export function stem(word: string): string {
   if (word.length <= 4) return word;
   if (word.endsWith("ies")) return `${word.slice(0, -3)}y`;
+  let root = word;
   for (const suffix of ["ing", "ed", "es", "s"]) {
-    if (word.endsWith(suffix) && word.length - suffix.length >= 4)
-      return word.slice(0, -suffix.length);
+    if (word.endsWith(suffix) && word.length - suffix.length >= 4) {
+      root = word.slice(0, -suffix.length);
+      break;
+    }
   }
-  return word;
+  // "validate", "validates", "validating" all meet at "validat".
+  return root.length > 4 && root.endsWith("e") ? root.slice(0, -1) : root;
 }
 
 /** Meaningful, stemmed terms of a text, in order, repeats kept. */
