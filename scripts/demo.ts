@@ -1,0 +1,249 @@
+/**
+ * `npm run demo`: squad-mcp's main job end to end, for someone who has just installed it.
+ * A temporary project with one real skill, the built server spawned over stdio as Claude Code
+ * spawns it, a handful of tasks from the origin notes routed, and routing learning from the
+ * outcomes the host logs. Needs nothing installed: without a live Ollama or a Gemini key it
+ * runs against the simulated Ollama from test/fakes.
+ */
+import { rmSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import Database from "better-sqlite3";
+import { CLI, type RunningServer, startServer, tempDir } from "../test/support/server.js";
+import { type Backends, chooseBackends } from "./demo/backends.js";
+import { bold, cell, clip, dim, heading, mark } from "./demo/print.js";
+import { createProject, SKILL_NAME } from "./demo/project.js";
+import { logOutcome, type Route, routeTask } from "./demo/results.js";
+
+/** Seed 000's workflows: a parallel test run, an exploration, the work that stays home. */
+const TASKS = [
+  "cd backend && pytest -v",
+  "cd frontend && npm test",
+  "cd frontend && npm run type-check",
+  "cd frontend && npm run lint",
+  'grep -rn "ACGMEValidator" backend/',
+  "Check whether next month's call schedule violates ACGME duty hour limits",
+  "Should we adopt microservices?",
+  "Add docstrings to app/utils/dates.py",
+];
+
+const LESSON_TASK = "cd frontend && npm run lint";
+/** The host's verdicts in this story: the first workers tried get lint wrong, the next gets it right. */
+const FAILURES = [
+  "said lint was clean; eslint finds 14 errors in src/",
+  "ran lint:fix instead of lint and rewrote 9 files",
+];
+const GOOD_REPORT = "listed all 14 eslint errors with file:line";
+const MAX_ROUNDS = 6;
+
+const TASK_WIDTH = 36;
+
+interface Cleanup {
+  /** Set from the moment the server is spawned, so an interrupt during start-up still stops it. */
+  server: Promise<RunningServer> | null;
+  backends: Backends | null;
+  dirs: string[];
+}
+
+async function main(cleanup: Cleanup): Promise<void> {
+  console.log(
+    bold("squad-mcp demo: the host keeps skill work, the squad does the rest, and it learns"),
+  );
+  const project = tempDir("squad-demo-project-");
+  const home = tempDir("squad-demo-home-");
+  const userHome = tempDir("squad-demo-user-");
+  cleanup.dirs.push(project, home, userHome);
+  createProject(project);
+
+  cleanup.backends = await chooseBackends(process.env);
+  const backends = cleanup.backends;
+  console.log(`${label("Backends")}${backends.describe.join(`\n${" ".repeat(LABEL_WIDTH)}`)}`);
+  console.log(
+    `${label("Project")}temp folder with .claude/skills/${SKILL_NAME}; squad.config.json turns exploration off`,
+  );
+
+  cleanup.server = startServer({
+    home,
+    cwd: project,
+    env: { ...backends.env, HOME: userHome, SQUAD_LOG_LEVEL: "error" },
+  });
+  const server = await cleanup.server;
+  const { client } = server;
+  const { tools } = await client.listTools();
+  const names = tools.map((tool) => tool.name).join(", ");
+  const cli = relative(process.cwd(), CLI) || CLI;
+  console.log(`${label("Server")}${cli} spawned over stdio as Claude Code does; tools: ${names}`);
+
+  heading("1. Who should do each task?  route_task → worker or host, category, complexity 0–10");
+  const routes: Route[] = [];
+  for (const task of TASKS) {
+    const route = await routeTask(client, task);
+    routes.push(route);
+    console.log(`  ${cell(task, TASK_WIDTH)} → ${describeRoute(route)}`);
+  }
+  console.log(
+    dim(
+      "  The grep names ACGMEValidator yet goes to the squad: searching needs no skill, judging does.",
+    ),
+  );
+
+  heading(`2. Learning: route "${LESSON_TASK}", judge the work, log_outcome, route again`);
+  const lesson = await teachLint(client);
+
+  heading("3. Summary");
+  const toSquad = routes.filter((route) => route.route === "squad").length;
+  console.log(
+    `  ${routes.length} tasks: ${toSquad} to the squad, ${routes.length - toSquad} kept by the host (${hostReasons(routes)})`,
+  );
+  if (lesson) console.log(`  ${lesson}`);
+  await server.close();
+  cleanup.server = null;
+  console.log(
+    `  Data: ${storedCounts(join(home, "squad.db"))} in $SQUAD_HOME/squad.db (default ~/.squad; this run's was temporary)`,
+  );
+  console.log(`  Use it: claude mcp add squad -- node ${CLI}`);
+}
+
+const LABEL_WIDTH = 10;
+
+function label(text: string): string {
+  return bold(text.padEnd(LABEL_WIDTH));
+}
+
+/** Why the host kept what it kept, counted: "1 needs a skill, 1 architecture". */
+function hostReasons(routes: Route[]): string {
+  const counts = new Map<string, number>();
+  for (const route of routes.filter((r) => r.route === "host")) {
+    const why = route.skills.length > 0 ? "needs a skill" : route.category;
+    counts.set(why, (counts.get(why) ?? 0) + 1);
+  }
+  return [...counts].map(([why, n]) => `${n} ${why}`).join(", ") || "none";
+}
+
+/** One compact line: who, what kind of work at what complexity, and why. */
+function describeRoute(route: Route): string {
+  const who = route.route === "host" ? "host" : (route.worker ?? "?");
+  return `${cell(who, 10)} ${cell(`${route.category} ${route.complexity}`, 17)} ${dim(shortWhy(route))}`;
+}
+
+/** The rationale's first clause says why; the rest is detail for the host. */
+function shortWhy(route: Route): string {
+  if (route.skills.length > 0) return `needs its skill ${route.skills.join(", ")}`;
+  return clip(route.rationale.split(/ \(|; /)[0] ?? route.rationale, 44);
+}
+
+/**
+ * Routes the lint task, sends the host's verdict on each worker's report back through
+ * log_outcome, and routes again, until one worker has proven itself twice.
+ * Returns the lesson in one line, or null when there were no squad workers to learn about.
+ */
+async function teachLint(client: Client): Promise<string | null> {
+  const failed: string[] = [];
+  const wins = new Map<string, number>();
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const route = await routeTask(client, LESSON_TASK);
+    const worker = route.worker;
+    if (route.route === "host" || worker === null) {
+      console.log(`  round ${round}  → host: ${clip(route.rationale, 80)}`);
+      return failed.length
+        ? `lint: ${failed.join(", ")} failed and fell below the bar; with no other worker, lint stays with the host`
+        : null;
+    }
+    if ((wins.get(worker) ?? 0) >= 2) {
+      showSettled(route, failed);
+      const losers = failed.length
+        ? `${failed.join(", ")} failed and lost their turn`
+        : "nobody failed";
+      return `lint: ${losers}; ${worker} (${record(route)}) now gets it first`;
+    }
+    const notes = failed.includes(worker) ? undefined : FAILURES[failed.length];
+    const success = notes === undefined;
+    const outcome = await logOutcome(client, route.decision_id, success, notes ?? GOOD_REPORT);
+    if (success) wins.set(worker, (wins.get(worker) ?? 0) + 1);
+    else failed.push(worker);
+    console.log(
+      `  round ${round}  → ${cell(worker, 11)} ${dim(cell(record(route), 10))} ${mark(success)} ${notes ?? GOOD_REPORT}`,
+    );
+    const { profile } = outcome;
+    const consequence = outcome.effect.split("; ").slice(1).join("; ");
+    console.log(
+      `${" ".repeat(13)}${dim(`now ${profile.successes}/${profile.n}, ${profile.expected.toFixed(2)}: ${consequence}`)}`,
+    );
+  }
+  return null;
+}
+
+function showSettled(route: Route, failed: string[]): void {
+  const over = failed.length ? ` over ${failed.join(", ")} (lower expected success)` : "";
+  console.log(`  again    → ${cell(route.worker ?? "?", 11)} ${record(route)} chosen${over}`);
+  for (const [i, past] of route.similar.entries()) {
+    const lead = i === 0 ? "similar:" : "";
+    console.log(
+      `  ${cell(lead, 13)}${mark(past.success)} ${cell(past.worker, 11)} ${dim(clip(past.notes ?? past.task ?? "", 60))}`,
+    );
+  }
+}
+
+/** A worker's record on the category: successes/tries and the expected success rate. */
+function record(route: Route): string {
+  const evidence = route.evidence;
+  if (!evidence) return "no record";
+  return `${evidence.successes}/${evidence.n}, ${evidence.expected.toFixed(2)}`;
+}
+
+/** What the server wrote, read back from its database once it has shut down. */
+function storedCounts(file: string): string {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const count = (table: string) =>
+        (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      return `${plural(count("decisions"), "decision")}, ${plural(count("outcomes"), "outcome")}`;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return "decisions and outcomes";
+  }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+async function cleanUp(cleanup: Cleanup): Promise<void> {
+  const server = cleanup.server;
+  cleanup.server = null;
+  await server?.then((running) => running.close()).catch(() => {});
+  await cleanup.backends?.close().catch(() => {});
+  cleanup.backends = null;
+  for (const dir of cleanup.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+const cleanup: Cleanup = { server: null, backends: null, dirs: [] };
+let stopping = false;
+const stopEarly = (code: number) => {
+  stopping = true;
+  void cleanUp(cleanup).finally(() => process.exit(code));
+};
+process.once("SIGINT", () => stopEarly(130));
+process.once("SIGTERM", () => stopEarly(143));
+// `npm run demo | head` closes the pipe early: stop quietly, still cleaning up.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") stopEarly(0);
+  else throw error;
+});
+try {
+  await main(cleanup);
+} catch (error) {
+  // Once stopEarly runs, calls fail because it closed the server; it sets the exit code.
+  if (!stopping) {
+    console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
+    const server = await cleanup.server?.catch(() => null);
+    const stderr = server?.stderr().trim();
+    if (stderr) console.error(`server stderr:\n${stderr}`);
+    process.exitCode = 1;
+  }
+} finally {
+  await cleanUp(cleanup);
+}

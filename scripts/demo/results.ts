@@ -1,0 +1,45 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { z } from "zod";
+import { callOk } from "../../test/support/server.js";
+
+/** The parts of route_task's structured result the demo shows. */
+const routeSchema = z.object({
+  decision_id: z.string(),
+  route: z.enum(["host", "squad"]),
+  worker: z.string().nullable(),
+  category: z.string(),
+  complexity: z.number(),
+  skills: z.array(z.string()),
+  rationale: z.string(),
+  fallbacks: z.array(z.string()),
+  evidence: z.object({ n: z.number(), successes: z.number(), expected: z.number() }).nullable(),
+  similar: z.array(
+    z.object({
+      worker: z.string(),
+      success: z.boolean(),
+      task: z.string().nullable(),
+      notes: z.string().nullable(),
+    }),
+  ),
+});
+export type Route = z.infer<typeof routeSchema>;
+
+const outcomeSchema = z.object({
+  profile: z.object({ n: z.number(), successes: z.number(), expected: z.number() }),
+  effect: z.string(),
+});
+export type Outcome = z.infer<typeof outcomeSchema>;
+
+export async function routeTask(client: Client, task: string): Promise<Route> {
+  return routeSchema.parse(await callOk(client, "route_task", { task }));
+}
+
+export async function logOutcome(
+  client: Client,
+  decisionId: string,
+  success: boolean,
+  notes: string,
+): Promise<Outcome> {
+  const args = { decision_id: decisionId, success, notes };
+  return outcomeSchema.parse(await callOk(client, "log_outcome", args));
+}
