@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { callTool } from "./commands/call.js";
-import { doctorReport } from "./commands/doctor.js";
-import { type AppContext, createContext } from "./context.js";
+import type { AppContext } from "./context.js";
 import { ConfigError, errorMessage } from "./errors.js";
-import { serveStdio } from "./server.js";
-import { TOOL_NAMES } from "./tools/index.js";
+import { TOOL_NAMES } from "./tools/names.js";
 import { VERSION } from "./version.js";
+
+// Subcommands import what they need when they run: start-up time is paid on every session.
 
 const HELP = `squad-mcp ${VERSION} — an MCP server that hands skill-free work to cheap workers
 
@@ -44,15 +43,18 @@ async function main(argv: string[]): Promise<number> {
     case "-v":
       process.stdout.write(`${VERSION}\n`);
       return 0;
-    case "serve":
+    case "serve": {
       expectArgs(rest, 0, "serve takes no arguments");
-      await serveStdio(openContext());
+      const { serveStdio } = await import("./server.js");
+      await serveStdio(await openContext());
       return -1;
+    }
     case "call":
       return runCall(rest);
     case "doctor":
       expectArgs(rest, 0, "doctor takes no arguments");
       return withContext(async (ctx) => {
+        const { doctorReport } = await import("./commands/doctor.js");
         process.stdout.write(`squad-mcp ${VERSION}\n${await doctorReport(ctx)}\n`);
         return 0;
       });
@@ -79,6 +81,7 @@ async function runCall(args: string[]): Promise<number> {
   }
   const args_ = parsed as Record<string, unknown>;
   return withContext(async (ctx) => {
+    const { callTool } = await import("./commands/call.js");
     const result = await callTool(ctx, tool, args_);
     (result.ok ? process.stdout : process.stderr).write(`${result.output}\n`);
     return result.ok ? 0 : 1;
@@ -89,12 +92,13 @@ function expectArgs(args: string[], count: number, message: string): void {
   if (args.length !== count) throw new UsageError(message);
 }
 
-function openContext(): AppContext {
+async function openContext(): Promise<AppContext> {
+  const { createContext } = await import("./context.js");
   return createContext({ cwd: process.cwd(), env: process.env });
 }
 
 async function withContext(run: (ctx: AppContext) => Promise<number>): Promise<number> {
-  const ctx = openContext();
+  const ctx = await openContext();
   try {
     return await run(ctx);
   } finally {

@@ -9,6 +9,7 @@ import type {
 import type { z } from "zod";
 import type { AppContext } from "../context.js";
 import { errorMessage, UserInputError } from "../errors.js";
+import type { ToolName } from "./names.js";
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -20,7 +21,7 @@ export interface ToolResult<Structured> {
 }
 
 export interface ToolDefinition<Input extends z.ZodObject, Output extends z.ZodObject> {
-  name: string;
+  name: ToolName;
   title: string;
   description: string;
   input: Input;
