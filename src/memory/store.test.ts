@@ -120,4 +120,24 @@ describe("store", () => {
     expect(store.similar.find('"; DROP TABLE outcomes; --')).toEqual([]);
     store.close();
   });
+
+  it("recalls an old similar task buried under many newer ones sharing only common words", () => {
+    const store = openStore(dbFile());
+    store.outcomes.log(
+      outcome({
+        task: null,
+        notes: "migrating the billing ledger to postgres broke rounding",
+        success: false,
+      }),
+    );
+    for (let i = 0; i < 2_000; i++) {
+      store.outcomes.log(
+        outcome({ notes: `fixed the unit tests for module ${i} after the rename` }),
+      );
+    }
+    const found = store.similar.find("migrate the billing ledger tables and fix the tests");
+    expect(found[0]?.notes).toBe("migrating the billing ledger to postgres broke rounding");
+    expect(store.similar.find("ledger")).toHaveLength(1);
+    store.close();
+  });
 });
