@@ -1,4 +1,4 @@
-// npm links `bin` to dist/cli.js; tsc does not keep the executable bit, so set it here.
+// npm links `bin` to bundle/cli.js; the bundler does not set the executable bit, so set it here.
 import { chmodSync } from "node:fs";
 
-chmodSync(new URL("../dist/cli.js", import.meta.url), 0o755);
+chmodSync(new URL("../bundle/cli.js", import.meta.url), 0o755);

@@ -40,7 +40,7 @@ interface DecisionRow {
 }
 
 export function newDecisionId(): string {
-  return `d-${randomBytes(5).toString("hex")}`;
+  return `d-${randomBytes(8).toString("hex")}`;
 }
 
 export function createDecisionStore(db: Db) {

@@ -92,14 +92,14 @@ describe("decideRoute", () => {
   });
 
   it("keeps a new worker eligible after one failure and drops it below the bar after two", () => {
-    const after = (failures: number) => () =>
+    const recordsAfter = (failures: number) => () =>
       new Map<string, TrackRecord>([
         ["qwen-fast", { n: failures, successes: 0, failureStreak: failures, meanLatencyMs: null }],
       ]);
-    const once = decideRoute(ask("npm run lint"), state({ records: after(1) }));
+    const once = decideRoute(ask("npm run lint"), state({ records: recordsAfter(1) }));
     expect(once.worker).toBe("qwen-coder");
     expect(once.fallbacks).toContain("qwen-fast");
-    const twice = decideRoute(ask("npm run lint"), state({ records: after(2) }));
+    const twice = decideRoute(ask("npm run lint"), state({ records: recordsAfter(2) }));
     expect(twice.fallbacks).not.toContain("qwen-fast");
   });
 

@@ -7,7 +7,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 
 /** The package root, found from this file whether it runs from test/ or build/test/. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
-export const CLI = join(PACKAGE_ROOT, "dist", "cli.js");
+/** What users run: the bundled CLI that package.json `bin` points at. */
+export const CLI = join(PACKAGE_ROOT, "bundle", "cli.js");
 
 function findPackageRoot(start: string): string {
   for (let dir = start; dir !== dirname(dir); dir = dirname(dir)) {

@@ -1,0 +1,103 @@
+/**
+ * The bench drives the compiled server in dist/, as users run it, so it loads dist modules at
+ * run time instead of importing src/ (which would also compile src/ into build/). These are the
+ * parts of their surface the bench uses; dist-api.test.ts checks them against src/ at
+ * `tsc -p tsconfig.test.json` time so they cannot drift unnoticed.
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type Database from "better-sqlite3";
+import { PACKAGE_ROOT } from "../test/support/server.js";
+
+export interface BenchDecision {
+  id: string;
+  createdAt: number;
+  task: string;
+  context: unknown;
+  prefer: string | null;
+  route: "host" | "squad";
+  worker: string | null;
+  provider: string;
+  model: string | null;
+  category: string;
+  complexity: number;
+  needsSkill: boolean;
+  skills: string[];
+  confidence: number;
+  rationale: string;
+  fallbacks: string[];
+}
+
+export interface BenchOutcome {
+  decisionId: string | null;
+  task: string | null;
+  worker: string;
+  category: string;
+  success: boolean;
+  score: number | null;
+  notes: string | null;
+  latencyMs: number | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  source: "host" | "validation" | "eval";
+  at: number;
+}
+
+// Arguments the bench passes in are typed as function properties, so the drift check compares
+// them strictly (contravariantly) with what src/ accepts.
+export interface BenchStore {
+  readonly db: Database.Database;
+  readonly decisions: { save: (decision: BenchDecision) => void };
+  readonly outcomes: {
+    log: (input: BenchOutcome) => { outcomeId: number };
+    profilesFor: (category: string) => Map<string, unknown>;
+    count: () => number;
+  };
+  readonly similar: { find: (text: string, limit?: number) => unknown[] };
+  close(): void;
+}
+
+export interface StoreModule {
+  openStore(file: string): BenchStore;
+}
+
+export interface SimilarModule {
+  distinctiveWords: (text: string, max?: number) => string[];
+  ftsQuery: (words: readonly string[], join: "AND" | "OR") => string;
+}
+
+export interface BenchContext {
+  store: BenchStore;
+  availability: { snapshot(): Promise<unknown> };
+  skills(): unknown[];
+  close(): void;
+}
+
+export interface ContextModule {
+  createContext(options: { cwd: string; env: NodeJS.ProcessEnv }): BenchContext;
+}
+
+export interface BenchRouteRequest {
+  task: string;
+  context: { files?: number; paths?: string[]; requiresTests?: boolean };
+  exclude: readonly string[];
+}
+
+// A BenchContext is only ever one that createContext built, i.e. a whole AppContext; method
+// syntax keeps the parameter check bivariant so that narrowed view is accepted.
+export interface RouteTaskModule {
+  routeTask(ctx: BenchContext, request: BenchRouteRequest): Promise<{ decisionId: string }>;
+}
+
+export interface ServerModule {
+  createServer(ctx: BenchContext): {
+    connect(transport: Transport): Promise<void>;
+    close(): Promise<void>;
+  };
+}
+
+/** Loads `dist/<path>` from the package root; the caller states which surface it expects. */
+export async function loadDist<Module>(path: string): Promise<Module> {
+  return (await import(pathToFileURL(join(PACKAGE_ROOT, "dist", path)).href)) as Module;
+}
