@@ -26,7 +26,7 @@ Environment:
   SQUAD_LOG_LEVEL   debug | info | warn | error | silent (stderr)   default info
 
 Add to Claude Code:
-  claude mcp add squad -- squad-mcp            (after npm link, or use: node /path/to/dist/cli.js)
+  claude mcp add squad -- squad-mcp            (after npm link, or: node /path/to/bundle/cli.js)
 `;
 
 class UsageError extends Error {}
