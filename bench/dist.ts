@@ -1,6 +1,6 @@
 /**
  * The bench drives the compiled server in dist/, as users run it, so it loads dist modules at
- * run time instead of importing src/ (which would also compile src/ into build/). These are the
+ * run time rather than the copies of src/ that build/ also gets. These are the
  * parts of their surface the bench uses; dist-api.test.ts checks them against src/ at
  * `tsc -p tsconfig.test.json` time so they cannot drift unnoticed.
  */
@@ -8,41 +8,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type Database from "better-sqlite3";
+import type { DecisionRecord } from "../src/memory/decisions.js";
+import type { OutcomeInput } from "../src/memory/outcomes.js";
 import { PACKAGE_ROOT } from "../test/support/server.js";
 
-export interface BenchDecision {
-  id: string;
-  createdAt: number;
-  task: string;
-  context: unknown;
-  prefer: string | null;
-  route: "host" | "squad";
-  worker: string | null;
-  provider: string;
-  model: string | null;
-  category: string;
-  complexity: number;
-  needsSkill: boolean;
-  skills: string[];
-  confidence: number;
-  rationale: string;
-  fallbacks: string[];
-}
-
-export interface BenchOutcome {
-  decisionId: string | null;
-  task: string | null;
-  worker: string;
-  category: string;
-  success: boolean;
-  score: number | null;
-  notes: string | null;
-  latencyMs: number | null;
-  tokensIn: number | null;
-  tokensOut: number | null;
-  source: "host" | "validation" | "eval";
-  at: number;
-}
+export type BenchDecision = DecisionRecord;
+export type BenchOutcome = OutcomeInput;
 
 // Arguments the bench passes in are typed as function properties, so the drift check compares
 // them strictly (contravariantly) with what src/ accepts.

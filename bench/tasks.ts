@@ -4,17 +4,8 @@
  * so the full-text index sees a vocabulary of thousands of terms with a long tail.
  */
 
-/** mulberry32: small, fast and good enough to make the bench repeatable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seedable generator routing uses for exploration.
+export { seededRandom } from "../src/routing/posterior.js";
 
 export type Random = () => number;
 
