@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { CATEGORIES } from "../src/config.js";
 import type { BenchStore, StoreModule } from "./dist.js";
 import { loadDist } from "./dist.js";
 import { outcomeNote, pick, type Random, seededRandom, type TaskText, TaskTexts } from "./tasks.js";
@@ -158,25 +159,8 @@ function saveDecision(
 /** Each worker is a bit better or worse at each category than its overall skill. */
 function categoryFitness(random: Random): Map<string, number> {
   const fitness = new Map<string, number>();
-  const categories = [
-    "command",
-    "tests",
-    "lint",
-    "format",
-    "typecheck",
-    "explore",
-    "git",
-    "scaffold",
-    "codegen",
-    "refactor",
-    "docs",
-    "review",
-    "architecture",
-    "debug",
-    "other",
-  ];
   for (const worker of WORKERS) {
-    for (const category of categories) {
+    for (const category of CATEGORIES) {
       const rate = worker.skill + (random() - 0.5) * 0.2;
       fitness.set(`${worker.alias}|${category}`, Math.min(0.99, Math.max(0.4, rate)));
     }
