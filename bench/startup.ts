@@ -1,20 +1,11 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { CLI } from "../test/support/server.js";
+import { CLI, INITIALIZE_LINE } from "../test/support/server.js";
 import { progress } from "./stats.js";
 import { scratchDir } from "./workspace.js";
 
-const INITIALIZE = `${JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "squad-bench", version: "0" },
-  },
-})}\n`;
+const INITIALIZE = INITIALIZE_LINE;
 
 /** How long a start may take before the bench calls it a hang rather than a slow start. */
 const START_TIMEOUT_MS = 15_000;

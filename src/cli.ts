@@ -79,10 +79,10 @@ async function runCall(args: string[]): Promise<number> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new UsageError('the arguments must be a JSON object, e.g. \'{"task": "run the tests"}\'');
   }
-  const args_ = parsed as Record<string, unknown>;
+  const toolArgs = parsed as Record<string, unknown>;
   return withContext(async (ctx) => {
     const { callTool } = await import("./commands/call.js");
-    const result = await callTool(ctx, tool, args_);
+    const result = await callTool(ctx, tool, toolArgs);
     (result.ok ? process.stdout : process.stderr).write(`${result.output}\n`);
     return result.ok ? 0 : 1;
   });

@@ -141,6 +141,16 @@ describe("loadConfig", () => {
   });
 });
 
+describe("a bad OLLAMA_HOST", () => {
+  it("is blamed on the environment variable, not on the config file", () => {
+    const { cwd, home } = dirs();
+    writeFileSync(join(cwd, "squad.config.json"), "{}");
+    expect(() =>
+      loadConfig({ cwd, env: { SQUAD_HOME: home, OLLAMA_HOST: "http://bad host" } }),
+    ).toThrow(/^environment: OLLAMA_HOST: 'http:\/\/bad host' is not a host/);
+  });
+});
+
 describe("normaliseOllamaHost", () => {
   it("accepts the forms the Ollama CLI accepts", () => {
     expect(normaliseOllamaHost("0.0.0.0")).toBe("http://0.0.0.0:11434");

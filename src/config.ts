@@ -175,7 +175,7 @@ export function loadConfig(where: ConfigEnvironment): LoadedConfig {
     const fieldPath = issue ? issue.path.map(String).join(".") : "";
     throw new ConfigError(file ?? "embedded defaults", fieldPath, issue?.message ?? "invalid");
   }
-  const config = applyEnvironment(parsed.data, where.env, file ?? "environment");
+  const config = applyEnvironment(parsed.data, where.env);
   checkRoles(config, file ?? "embedded defaults");
   return { config, source: file };
 }
@@ -222,11 +222,11 @@ function deepMerge(base: Json, patch: Json): Json {
   return out;
 }
 
-function applyEnvironment(config: SquadConfig, env: NodeJS.ProcessEnv, file: string): SquadConfig {
+function applyEnvironment(config: SquadConfig, env: NodeJS.ProcessEnv): SquadConfig {
   const hosts = env.OLLAMA_HOST?.split(",")
     .map((host) => host.trim())
     .filter(Boolean)
-    .map((host) => normaliseOllamaHost(host, file));
+    .map(normaliseOllamaHost);
   return {
     ...config,
     ollama: { ...config.ollama, hosts: hosts?.length ? hosts : config.ollama.hosts },
@@ -235,7 +235,7 @@ function applyEnvironment(config: SquadConfig, env: NodeJS.ProcessEnv, file: str
 }
 
 /** OLLAMA_HOST may be `host`, `host:port` or a URL, as the Ollama CLI accepts. */
-export function normaliseOllamaHost(value: string, file = "OLLAMA_HOST"): string {
+export function normaliseOllamaHost(value: string): string {
   const withScheme = /^[a-z]+:\/\//i.test(value) ? value : `http://${value}`;
   try {
     const url = new URL(withScheme);
@@ -243,7 +243,11 @@ export function normaliseOllamaHost(value: string, file = "OLLAMA_HOST"): string
     if (!explicitPort && url.protocol === "http:") url.port = "11434";
     return url.toString().replace(/\/$/, "");
   } catch {
-    throw new ConfigError(file, "OLLAMA_HOST", `'${value}' is not a host, host:port or URL`);
+    throw new ConfigError(
+      "environment",
+      "OLLAMA_HOST",
+      `'${value}' is not a host, host:port or URL`,
+    );
   }
 }
 

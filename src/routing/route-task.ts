@@ -1,10 +1,8 @@
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
 import { newDecisionId } from "../memory/decisions.js";
-import type { Profile } from "../memory/outcomes.js";
 import type { SimilarTask } from "../memory/similar.js";
 import { type Decision, decideRoute, type RouteRequest } from "./decide.js";
-import type { TrackRecord } from "./select.js";
 
 export interface RoutedTask {
   decisionId: string;
@@ -20,7 +18,7 @@ export async function routeTask(ctx: AppContext, request: RouteRequest): Promise
     config: ctx.config,
     skills: ctx.skills(),
     availability: availability.workers,
-    records: (category) => toTrackRecords(ctx.store.outcomes.profilesFor(category)),
+    records: (category) => ctx.store.outcomes.profilesFor(category),
     random: ctx.random,
   });
   const similar = ctx.store.similar.find(request.task);
@@ -54,17 +52,4 @@ export function checkAliases(ctx: AppContext, field: string, aliases: readonly s
       `unknown worker ${unknown.map((a) => `'${a}'`).join(", ")}; expected one of ${Object.keys(ctx.config.workers).join(", ")}`,
     );
   }
-}
-
-function toTrackRecords(profiles: Map<string, Profile>): Map<string, TrackRecord> {
-  const records = new Map<string, TrackRecord>();
-  for (const [worker, profile] of profiles) {
-    records.set(worker, {
-      n: profile.n,
-      successes: profile.successes,
-      failureStreak: profile.failureStreak,
-      meanLatencyMs: profile.meanLatencyMs,
-    });
-  }
-  return records;
 }

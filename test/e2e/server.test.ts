@@ -1,7 +1,14 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, CLOSED_OLLAMA, type RunningServer, startServer, tempDir } from "../support/server.js";
+import {
+  CLI,
+  CLOSED_OLLAMA,
+  INITIALIZE_LINE,
+  type RunningServer,
+  startServer,
+  tempDir,
+} from "../support/server.js";
 
 describe("the server over stdio", () => {
   let server: RunningServer;
@@ -78,17 +85,7 @@ async function spawnRaw() {
   child.stdout.on("data", (chunk: Buffer) => {
     stdout += chunk.toString();
   });
-  const initialize = {
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: {
-      protocolVersion: "2025-06-18",
-      capabilities: {},
-      clientInfo: { name: "raw", version: "0" },
-    },
-  };
-  child.stdin.write(`${JSON.stringify(initialize)}\n`);
+  child.stdin.write(INITIALIZE_LINE);
   while (!stdout.includes("\n")) await once(child.stdout, "data");
   return { child, stdout: () => stdout };
 }

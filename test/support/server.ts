@@ -41,6 +41,18 @@ export interface RunningServer {
   close: () => Promise<void>;
 }
 
+/** The first message an MCP client sends, as one line for a raw stdio child. */
+export const INITIALIZE_LINE = `${JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "squad-raw", version: "0" },
+  },
+})}\n`;
+
 /** A port nothing listens on, so "Ollama unreachable" is deterministic. */
 export const CLOSED_OLLAMA = "http://127.0.0.1:2";
 
