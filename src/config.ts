@@ -42,6 +42,10 @@ const workerSchema = z.strictObject({
   price: z.strictObject({ input: z.number().min(0), output: z.number().min(0) }),
   /** Rough generation speed, used by `prefer: fastest` until latencies are observed. */
   tokensPerSecond: z.number().positive().default(30),
+  /** Gemini: requests per minute this alias may start (the API's per-minute quota). */
+  requestsPerMinute: z.number().int().positive().optional(),
+  /** Gemini: requests per day; when spent, routing passes over the alias until the reset. */
+  requestsPerDay: z.number().int().positive().optional(),
 });
 export type WorkerConfig = z.infer<typeof workerSchema>;
 
@@ -84,8 +88,51 @@ const configSchema = z.strictObject({
     maxLoadedModels: z.number().int().min(1),
     probeTtlMs: z.number().int().min(0),
     probeTimeoutMs: z.number().int().min(50),
+    /** Requests one model serves at once on one host (Ollama's OLLAMA_NUM_PARALLEL). */
+    numParallel: z.number().int().min(1).max(64),
+    /** How long a host that stopped answering is left alone before it is tried again. */
+    cooldownMs: z.number().int().min(0),
   }),
-  gemini: z.strictObject({ baseUrl: z.url().optional() }),
+  gemini: z.strictObject({
+    baseUrl: z.url().optional(),
+    /** Requests in flight at once, over all Gemini aliases. */
+    concurrency: z.number().int().min(1),
+    /** Retries of one request after a 429 (per minute) or a 5xx. */
+    maxRetries: z.number().int().min(0).max(10),
+    /** First backoff after a 5xx; doubles each retry, with jitter. */
+    retryBaseMs: z.number().int().min(0),
+    /** A RetryInfo delay longer than this is not waited out: the request fails instead. */
+    maxRetryDelayMs: z.number().int().min(0),
+  }),
+  commands: z.strictObject({
+    /** Folders besides the project root where commands may run. */
+    roots: z.array(z.string().min(1)),
+    /** Default timeout of one command, in seconds. */
+    timeoutS: z.number().positive().max(86_400),
+    /** Between SIGTERM and SIGKILL to a command's process group. */
+    killGraceMs: z.number().int().min(0).max(60_000),
+    /** Secret-looking environment variables that commands may still see. */
+    envAllow: z.array(z.string().min(1)),
+    /** Commands refused outright; `pattern` is a regular expression matched against the command. */
+    deny: z.array(
+      z.strictObject({
+        rule: z.string().min(1),
+        pattern: z.string().min(1).refine(isRegex, "not a valid regular expression"),
+      }),
+    ),
+  }),
+  squad: z.strictObject({
+    /** Commands run at once; unset means the number of CPUs. */
+    concurrency: z.number().int().min(1).max(256).optional(),
+    /** Characters of digest returned per task. */
+    digestChars: z.number().int().min(200).max(100_000),
+    /** Failing ids listed per task before the rest are only counted. */
+    maxFailures: z.number().int().min(1).max(1_000),
+    /** Default timeout of one model task, in seconds. */
+    modelTimeoutS: z.number().positive().max(86_400),
+    /** Bytes of files a prompt task may attach in all. */
+    maxFileBytes: z.number().int().positive(),
+  }),
 });
 export type SquadConfig = z.infer<typeof configSchema>;
 
@@ -100,26 +147,62 @@ const local = (model: string, maxComplexity: number, contextWindow: number, tps:
 const gemini = (
   model: string,
   maxComplexity: number,
-  input: number,
-  output: number,
+  price: { input: number; output: number },
   tps: number,
+  requestsPerMinute: number,
 ) => ({
   provider: "gemini" as const,
   model,
   maxComplexity,
   contextWindow: 1_048_576,
-  price: { input, output },
+  price,
   tokensPerSecond: tps,
+  requestsPerMinute,
 });
+
+function isRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Obviously destructive commands; a config may replace the list (an empty list allows all). */
+export const DEFAULT_DENY = [
+  {
+    rule: "recursive delete of / or ~",
+    pattern: String.raw`\brm\s+(-[a-zA-Z]*\s+)*-[a-zA-Z]*[rR][a-zA-Z]*\s+(-[a-zA-Z-]+\s+)*(\/|~|\$HOME)\/?(\*|\s|;|&|\||$)`,
+  },
+  {
+    rule: "git push --force",
+    pattern: String.raw`\bgit\b[^;&|]*\bpush\b[^;&|]*(\s--force\b|\s--force-with-lease\b|\s-[a-zA-Z]*f\b|\s\+\S)`,
+  },
+  { rule: "mkfs (formats a disk)", pattern: String.raw`\bmkfs(\.\w+)?\b` },
+  {
+    rule: "shutdown or reboot",
+    pattern: String.raw`(^|[;&|(\s])(sudo\s+)?(shutdown|reboot|halt|poweroff)\b`,
+  },
+  { rule: "fork bomb", pattern: String.raw`:\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}` },
+  {
+    rule: "write to a block device",
+    pattern: String.raw`(\bof=|>\s*)\/dev\/(sd|hd|nvme|vd|xvd|mmcblk|disk)`,
+  },
+  {
+    rule: "chmod/chown of /",
+    pattern: String.raw`\bch(mod|own)\s+(-[a-zA-Z]*R[a-zA-Z]*\s+)\S+\s+\/(\s|$)`,
+  },
+];
 
 export const DEFAULT_CONFIG: SquadConfig = {
   workers: {
     "qwen-fast": local("qwen2.5-coder:7b", 3, 32_768, 60),
     "qwen-coder": local("qwen2.5-coder:32b", 6, 32_768, 20),
     "qwen-moe": local("qwen3:30b-a3b", 5, 40_960, 45),
-    "flash-lite": gemini("gemini-2.5-flash-lite", 4, 0.1, 0.4, 300),
-    flash: gemini("gemini-2.5-flash", 6, 0.3, 2.5, 200),
-    pro: gemini("gemini-2.5-pro", 9, 1.25, 10, 80),
+    "flash-lite": gemini("gemini-2.5-flash-lite", 4, { input: 0.1, output: 0.4 }, 300, 15),
+    flash: gemini("gemini-2.5-flash", 6, { input: 0.3, output: 2.5 }, 200, 10),
+    pro: gemini("gemini-2.5-pro", 9, { input: 1.25, output: 10 }, 80, 5),
   },
   roles: { coder: "qwen-coder", validator: "flash", summarizer: "qwen-fast" },
   host: { model: "claude-opus-4-5", price: { input: 5, output: 25 }, expectedSuccess: 0.95 },
@@ -139,8 +222,17 @@ export const DEFAULT_CONFIG: SquadConfig = {
     maxLoadedModels: 1,
     probeTtlMs: 10_000,
     probeTimeoutMs: 500,
+    numParallel: 1,
+    cooldownMs: 30_000,
   },
-  gemini: {},
+  gemini: { concurrency: 4, maxRetries: 3, retryBaseMs: 1_000, maxRetryDelayMs: 60_000 },
+  commands: { roots: [], timeoutS: 600, killGraceMs: 2_000, envAllow: [], deny: DEFAULT_DENY },
+  squad: {
+    digestChars: 2_000,
+    maxFailures: 30,
+    modelTimeoutS: 300,
+    maxFileBytes: 400_000,
+  },
 };
 
 export interface LoadedConfig {

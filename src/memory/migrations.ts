@@ -64,6 +64,76 @@ const MIGRATIONS: readonly string[] = [
     tokenize = 'porter unicode61'
   );
   `,
+  `
+  -- One spawn_squad call. A run still 'running' whose pid is gone was left by a dead server.
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'interrupted')),
+    pid INTEGER NOT NULL,
+    project TEXT NOT NULL,
+    task_count INTEGER NOT NULL,
+    result TEXT
+  );
+  CREATE INDEX runs_status ON runs (status);
+
+  CREATE TABLE run_tasks (
+    run_id TEXT NOT NULL REFERENCES runs (id),
+    task_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('command', 'prompt')),
+    label TEXT NOT NULL,
+    status TEXT NOT NULL,
+    worker TEXT,
+    model TEXT,
+    exit_code INTEGER,
+    signal TEXT,
+    started_at INTEGER,
+    duration_ms INTEGER,
+    digest TEXT,
+    log TEXT,
+    raw_bytes INTEGER,
+    tokens_in INTEGER,
+    tokens_out INTEGER,
+    decision_id TEXT,
+    detail TEXT,
+    PRIMARY KEY (run_id, task_id)
+  ) WITHOUT ROWID;
+
+  -- Every request to a model backend, answered or not.
+  CREATE TABLE model_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    worker TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    host TEXT,
+    ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    tokens_in INTEGER,
+    tokens_out INTEGER,
+    latency_ms INTEGER NOT NULL,
+    error TEXT,
+    run_id TEXT,
+    task_id TEXT
+  );
+  CREATE INDEX model_calls_worker ON model_calls (worker, at);
+
+  -- Requests per alias per quota day (Gemini's day ends at midnight Pacific time).
+  CREATE TABLE quota_usage (
+    alias TEXT NOT NULL,
+    day TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    PRIMARY KEY (alias, day)
+  ) WITHOUT ROWID;
+
+  -- An alias is not used before "until" (ms since the epoch), e.g. after a per-day 429.
+  CREATE TABLE cooldowns (
+    alias TEXT PRIMARY KEY,
+    until INTEGER NOT NULL,
+    reason TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

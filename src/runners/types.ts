@@ -1,0 +1,64 @@
+import type { WorkerConfig } from "../config.js";
+import { BackendError } from "../errors.js";
+
+/** One request to a model worker, whichever backend serves it. */
+export interface ModelRequest {
+  alias: string;
+  worker: WorkerConfig;
+  system?: string | undefined;
+  prompt: string;
+  /** A JSON schema the answer must follow (Ollama `format`, Gemini `responseSchema`). */
+  schema?: Record<string, unknown> | undefined;
+  signal?: AbortSignal | undefined;
+  /** Gives up after this long; the error's kind is `timeout`. */
+  timeoutMs?: number | undefined;
+}
+
+/** What a model answered and what it cost. */
+export interface ModelAnswer {
+  alias: string;
+  provider: "ollama" | "gemini";
+  model: string;
+  /** The Ollama host that answered; null for Gemini. */
+  host: string | null;
+  text: string;
+  tokensIn: number;
+  tokensOut: number;
+  latencyMs: number;
+  /** True when the backend cut the prompt to fit the context window. */
+  truncated: boolean;
+  /** What happened on the way, for the task's digest: retries, failovers, waits. */
+  notes: string[];
+}
+
+export type ModelFailureKind =
+  /** No host or key to send it to, or the host stopped answering. */
+  | "unavailable"
+  /** Per-minute limit still hit after the allowed retries. */
+  | "rate_limited"
+  /** Per-day quota (or the configured daily limit) spent; `until` says when it resets. */
+  | "quota_exhausted"
+  /** 5xx after the allowed retries. */
+  | "server"
+  /** The backend refused the request (bad key, unknown model, bad schema): retrying won't help. */
+  | "rejected"
+  | "cancelled"
+  | "timeout";
+
+/** A model call that failed; the message carries the backend's own words. */
+export class ModelCallError extends BackendError {
+  constructor(
+    backend: string,
+    readonly kind: ModelFailureKind,
+    message: string,
+    status?: number,
+    /** For `quota_exhausted`: when the alias may be used again (ms since the epoch). */
+    readonly until?: number,
+  ) {
+    super(backend, message, status);
+  }
+}
+
+export interface ModelRunner {
+  generate(request: ModelRequest): Promise<ModelAnswer>;
+}
