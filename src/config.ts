@@ -169,31 +169,49 @@ function isRegex(pattern: string): boolean {
   }
 }
 
-/** Obviously destructive commands; a config may replace the list (an empty list allows all). */
-export const DEFAULT_DENY = [
-  {
-    rule: "recursive delete of / or ~",
-    pattern: String.raw`\brm\s+(-[a-zA-Z]*\s+)*-[a-zA-Z]*[rR][a-zA-Z]*\s+(-[a-zA-Z-]+\s+)*(\/|~|\$HOME)\/?(\*|\s|;|&|\||$)`,
-  },
-  {
-    rule: "git push --force",
-    pattern: String.raw`\bgit\b[^;&|]*\bpush\b[^;&|]*(\s--force\b|\s--force-with-lease\b|\s-[a-zA-Z]*f\b|\s\+\S)`,
-  },
-  { rule: "mkfs (formats a disk)", pattern: String.raw`\bmkfs(\.\w+)?\b` },
-  {
-    rule: "shutdown or reboot",
-    pattern: String.raw`(^|[;&|(\s])(sudo\s+)?(shutdown|reboot|halt|poweroff)\b`,
-  },
-  { rule: "fork bomb", pattern: String.raw`:\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}` },
-  {
-    rule: "write to a block device",
-    pattern: String.raw`(\bof=|>\s*)\/dev\/(sd|hd|nvme|vd|xvd|mmcblk|disk)`,
-  },
-  {
-    rule: "chmod/chown of /",
-    pattern: String.raw`\bch(mod|own)\s+(-[a-zA-Z]*R[a-zA-Z]*\s+)\S+\s+\/(\s|$)`,
-  },
-];
+/**
+ * Obviously destructive commands; a config may replace the list (an empty list allows all).
+ * A guard rail against accidents, not a sandbox: `sh -c '…'`, variables or eval get past it.
+ * Most rules match only where a command word starts (the line start, after ; & | ( ` $( and
+ * after sudo, env, nohup, VAR=value …), so `echo shutdown` and `grep -rn reboot src` pass.
+ * `git push --force-with-lease` is refused (it still rewrites remote history);
+ * `--force-if-includes` alone is allowed (git ignores it without --force-with-lease).
+ */
+export const DEFAULT_DENY: { rule: string; pattern: string }[] = (() => {
+  const atCommand = String.raw`(?:^|[\n;&|({\x60]|\$\()\s*(?:(?:sudo|doas|env|nohup|nice|time|exec|command|xargs|then|do|else|if|while|until|!|\w+=\S*|-\S+)\s+)*(?:\S*\/)?`;
+  const end = String.raw`(?=$|[\s;&|)])`;
+  /** Some argument of the same command is a recursive flag (-r, -fR, --recursive). */
+  const recursiveFlag = (letters: string) =>
+    String.raw`(?=(?:[^\s;&|]+\s+)*?(?:-[a-zA-Z]*[${letters}][a-zA-Z]*|--recursive)(?:\s|$))`;
+  const someArguments = String.raw`(?:[^\s;&|]+\s+)*?`;
+  return [
+    {
+      rule: "recursive delete of / or ~",
+      pattern: String.raw`${atCommand}rm\s+${recursiveFlag("rR")}${someArguments}["']?(?:\/|~|\$HOME|\$\{HOME\})\/?\*?["']?${end}`,
+    },
+    {
+      rule: "git push --force",
+      pattern: String.raw`${atCommand}git\s+${someArguments}push${end}[^;&|\n]*?\s(?:--force(?:-with-lease)?(?=$|[=\s;&|])|-[a-zA-Z]*f[a-zA-Z]*${end}|\+[^\s;&|])`,
+    },
+    {
+      rule: "mkfs (formats a disk)",
+      pattern: String.raw`${atCommand}(?:mkfs(?:\.\w+)?|mke2fs|mkswap|wipefs)${end}`,
+    },
+    {
+      rule: "shutdown or reboot",
+      pattern: String.raw`${atCommand}(?:shutdown|reboot|halt|poweroff|systemctl\s+(?:poweroff|reboot|halt|kexec)|init\s+[06])${end}`,
+    },
+    { rule: "fork bomb", pattern: String.raw`(\w+|:)\s*\(\s*\)\s*\{\s*\1\s*\|\s*\1\s*&` },
+    {
+      rule: "write to a block device",
+      pattern: String.raw`(?:\bof=|>\s*)\/dev\/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper\/|dm-|md)`,
+    },
+    {
+      rule: "recursive chmod/chown of /",
+      pattern: String.raw`${atCommand}ch(?:mod|own|grp)\s+${recursiveFlag("R")}${someArguments}["']?\/\*?["']?${end}`,
+    },
+  ];
+})();
 
 export const DEFAULT_CONFIG: SquadConfig = {
   workers: {

@@ -7,6 +7,9 @@ import { seededRandom } from "./routing/posterior.js";
 import { readSkills, skillDirectories } from "./routing/skill-catalog.js";
 import type { Skill } from "./routing/skills.js";
 import { BackendAvailability } from "./runners/availability.js";
+import { GeminiRunner } from "./runners/gemini.js";
+import { createModelBackends, type ModelBackends } from "./runners/models.js";
+import { OllamaPool } from "./runners/ollama.js";
 
 /** Built once per process; everything a tool needs, nothing global. */
 export interface AppContext {
@@ -20,6 +23,8 @@ export interface AppContext {
   env: NodeJS.ProcessEnv;
   store: Store;
   availability: BackendAvailability;
+  /** Ollama and Gemini behind one call; one per process, so limits are shared. */
+  models: ModelBackends;
   logger: Logger;
   now: () => number;
   random: () => number;
@@ -43,9 +48,25 @@ export function createContext({ cwd, env, logger }: ContextOptions): AppContext 
   const userHome = env.HOME || homedir();
   const store = openStore(join(home, "squad.db"));
   const now = () => Date.now();
-  const availability = new BackendAvailability(config, Boolean(geminiApiKey(env)), now, log);
+  const availability = new BackendAvailability(
+    config,
+    Boolean(geminiApiKey(env)),
+    store.quota,
+    now,
+    log,
+  );
   const random =
     config.routing.seed === undefined ? Math.random : seededRandom(config.routing.seed);
+  const apiKey = geminiApiKey(env);
+  const gemini = apiKey
+    ? new GeminiRunner({ apiKey, config, quota: store.quota, now, random, logger: log })
+    : null;
+  const ollama = new OllamaPool({ config, availability, now, logger: log });
+  const models = createModelBackends(ollama, gemini, store.modelCalls, now);
+  const interrupted = store.runs.markInterrupted(processAlive, now());
+  if (interrupted.length > 0) {
+    log.info(`marked ${interrupted.length} run(s) left by a stopped server as interrupted`);
+  }
   const directories = skillDirectories(cwd, userHome);
   let skillCache: { at: number; skills: Skill[] } | null = null;
 
@@ -58,6 +79,7 @@ export function createContext({ cwd, env, logger }: ContextOptions): AppContext 
     env,
     store,
     availability,
+    models,
     logger: log,
     now,
     random,
@@ -71,4 +93,15 @@ export function createContext({ cwd, env, logger }: ContextOptions): AppContext 
       store.close();
     },
   };
+}
+
+/** Whether a process still exists (EPERM: it does, just not ours to signal). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -1,11 +1,14 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { AppContext } from "./context.js";
+import { registerRunLogs } from "./resources/run-logs.js";
+import { interruptAllRuns } from "./squad/run-squad.js";
 import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
 
 export const INSTRUCTIONS = `squad-mcp hands skill-free work to cheap workers (local Qwen on Ollama, Gemini) so you can stay the director.
 - Before delegating a task, call route_task: it says whether you should keep it (skills, architecture, high complexity) or which worker should do it, with evidence from past outcomes.
+- To run many skill-free jobs at once (tests, lint, type-check, grep, git; prompts for cheap models), call spawn_squad: you get a short digest per task with failures named, not the raw output. Long runs: wait=false, then squad_status.
 - When the work is judged, call log_outcome with the decision_id and whether it held up; routing learns from every outcome.
 - Keep skill-bound analysis, architecture and final synthesis yourself.`;
 
@@ -16,6 +19,7 @@ export function createServer(ctx: AppContext): McpServer {
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   registerTools(server, ctx);
+  registerRunLogs(server, ctx);
   return server;
 }
 
@@ -27,6 +31,10 @@ const SHUTDOWN_GRACE_MS = 1_500;
  * after stdin ends, and Claude Code expects the process to go away, so we watch for it.
  */
 export async function serveStdio(ctx: AppContext): Promise<void> {
+  // stdout carries JSON-RPC only; a library that logs with console.log must not corrupt it.
+  console.log = console.error;
+  console.info = console.error;
+  console.debug = console.error;
   const server = createServer(ctx);
   const transport = new StdioServerTransport();
   let closing = false;
@@ -35,6 +43,8 @@ export async function serveStdio(ctx: AppContext): Promise<void> {
     closing = true;
     ctx.logger.debug(`shutting down: ${why}`);
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
+    const stopped = interruptAllRuns(ctx);
+    if (stopped > 0) ctx.logger.info(`interrupted ${stopped} running squad(s)`);
     try {
       await server.close();
     } catch (error) {

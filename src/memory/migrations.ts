@@ -73,8 +73,7 @@ const MIGRATIONS: readonly string[] = [
     status TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'interrupted')),
     pid INTEGER NOT NULL,
     project TEXT NOT NULL,
-    task_count INTEGER NOT NULL,
-    result TEXT
+    task_count INTEGER NOT NULL
   );
   CREATE INDEX runs_status ON runs (status);
 

@@ -1,6 +1,9 @@
 import { type Db, openDatabase, schemaVersion } from "./db.js";
 import { createDecisionStore } from "./decisions.js";
+import { createModelCallStore } from "./model-calls.js";
 import { createOutcomeStore } from "./outcomes.js";
+import { createQuotaStore, type QuotaStore } from "./quota.js";
+import { createRunStore } from "./runs.js";
 import { createSimilarTasks } from "./similar.js";
 
 /** Everything squad-mcp remembers, behind one handle. */
@@ -10,6 +13,10 @@ export interface Store {
   readonly decisions: ReturnType<typeof createDecisionStore>;
   readonly outcomes: ReturnType<typeof createOutcomeStore>;
   readonly similar: ReturnType<typeof createSimilarTasks>;
+  /** Gemini requests per alias per day, and cooldowns after a spent daily quota. */
+  readonly quota: QuotaStore;
+  readonly runs: ReturnType<typeof createRunStore>;
+  readonly modelCalls: ReturnType<typeof createModelCallStore>;
   schemaVersion(): number;
   close(): void;
 }
@@ -22,6 +29,9 @@ export function openStore(file: string): Store {
     decisions: createDecisionStore(db),
     outcomes: createOutcomeStore(db),
     similar: createSimilarTasks(db),
+    quota: createQuotaStore(db),
+    runs: createRunStore(db),
+    modelCalls: createModelCallStore(db),
     schemaVersion: () => schemaVersion(db),
     close: () => {
       if (db.open) db.close();

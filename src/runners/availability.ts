@@ -1,5 +1,6 @@
 import type { SquadConfig, WorkerConfig } from "../config.js";
 import type { Logger } from "../logger.js";
+import { nextQuotaReset, type QuotaStore, quotaDay } from "../memory/quota.js";
 import { type OllamaHostStatus, probeOllamaHost, sameModel } from "./ollama-probe.js";
 
 export interface WorkerAvailability {
@@ -11,6 +12,9 @@ export interface WorkerAvailability {
   loaded: boolean;
   hosts: string[];
 }
+
+/** What availability reads of the quota store: a spent daily quota makes an alias unusable. */
+export type QuotaView = Pick<QuotaStore, "cooldown" | "count">;
 
 export interface AvailabilitySnapshot {
   ollama: OllamaHostStatus[];
@@ -30,6 +34,7 @@ export class BackendAvailability {
   constructor(
     private readonly config: SquadConfig,
     private readonly geminiKey: boolean,
+    private readonly quota: QuotaView,
     private readonly now: () => number,
     private readonly logger: Logger,
   ) {}
@@ -81,9 +86,8 @@ export class BackendAvailability {
     hosts: OllamaHostStatus[],
   ): WorkerAvailability {
     if (worker.provider === "gemini") {
-      return this.geminiKey
-        ? { alias, usable: true, reason: null, loaded: true, hosts: [] }
-        : { alias, usable: false, reason: "GEMINI_API_KEY not set", loaded: false, hosts: [] };
+      const reason = this.geminiKey ? this.spentQuota(alias, worker) : "GEMINI_API_KEY not set";
+      return { alias, usable: reason === null, reason, loaded: reason === null, hosts: [] };
     }
     const reachable = hosts.filter((host) => host.reachable);
     if (reachable.length === 0) {
@@ -112,5 +116,18 @@ export class BackendAvailability {
       host.loaded.some((model) => sameModel(model, worker.model)),
     );
     return { alias, usable: true, reason: null, loaded, hosts: having.map((host) => host.host) };
+  }
+
+  /** Why a Gemini alias has no quota left today, or null when it has. */
+  private spentQuota(alias: string, worker: WorkerConfig): string | null {
+    const now = this.now();
+    const cooldown = this.quota.cooldown(alias, now);
+    if (cooldown) return `${cooldown.reason}; resets ${new Date(cooldown.until).toISOString()}`;
+    const limit = worker.requestsPerDay;
+    if (limit !== undefined && this.quota.count(alias, quotaDay(now)) >= limit) {
+      const resets = new Date(nextQuotaReset(now)).toISOString();
+      return `daily quota spent (${limit} requests, workers.${alias}.requestsPerDay); resets ${resets}`;
+    }
+    return null;
   }
 }

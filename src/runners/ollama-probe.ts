@@ -20,6 +20,13 @@ export function ollamaClient(host: string, timeoutMs?: number): Ollama {
   return new Ollama({ host, fetch: timed });
 }
 
+/** An Ollama client whose every request stops when `signal` aborts (a cancelled task, a deadline). */
+export function ollamaClientWithSignal(host: string, signal: AbortSignal): Ollama {
+  const bound: typeof fetch = (input, init) =>
+    fetch(input, { ...init, signal: mergeSignals(init?.signal, signal) });
+  return new Ollama({ host, fetch: bound });
+}
+
 function mergeSignals(first: AbortSignal | null | undefined, second: AbortSignal): AbortSignal {
   return first ? AbortSignal.any([first, second]) : second;
 }

@@ -40,7 +40,7 @@ describe("the squad-mcp command", () => {
   it.each([
     [["bogus"], /unknown command 'bogus'/],
     [["call"], /call needs a tool name/],
-    [["call", "nope", "{}"], /unknown tool 'nope'; expected one of route_task, log_outcome/],
+    [["call", "nope", "{}"], /unknown tool 'nope'; expected one of route_task, spawn_squad, squad_status, log_outcome/],
     [["call", "route_task", "{task:"], /not valid JSON/],
     [["call", "route_task", "[1]"], /must be a JSON object/],
     [["serve", "extra"], /serve takes no arguments/],
@@ -84,7 +84,7 @@ describe("the squad-mcp command", () => {
       });
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toMatch(/config\s+embedded defaults/);
-      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v1 of 1, 0 outcomes\)/);
+      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v2 of 2, 0 outcomes\)/);
       expect(result.stdout).toMatch(
         new RegExp(`${ollama.url} reachable, Ollama [\\d.]+, 1 models: qwen2.5-coder:7b`),
       );

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "../../src/memory/migrations.js";
 import { callOk, startServer, tempDir } from "../support/server.js";
 
 describe("several server processes on one database", () => {
@@ -33,7 +34,7 @@ describe("several server processes on one database", () => {
       expect(count("SELECT sum(n) AS n FROM profiles")).toBe(1000);
       expect(count("SELECT sum(successes) AS n FROM profiles")).toBe(800);
       expect(count("SELECT count(*) AS n FROM memory_fts")).toBe(1000);
-      expect(db.pragma("user_version", { simple: true })).toBe(1);
+      expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     } finally {
       db.close();
     }

@@ -26,12 +26,24 @@ describe("the server over stdio", () => {
 
   it("lists its tools with titles, described inputs, output schemas and truthful annotations", async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(["log_outcome", "route_task"]);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      "log_outcome",
+      "route_task",
+      "spawn_squad",
+      "squad_status",
+    ]);
+    // Running arbitrary shell commands can destroy things; reading a run's status cannot.
+    const destructive: Record<string, boolean> = {
+      log_outcome: false,
+      route_task: false,
+      spawn_squad: true,
+      squad_status: false,
+    };
     for (const tool of tools) {
       expect(tool.title, tool.name).toBeTruthy();
       expect(tool.description?.length, tool.name).toBeLessThanOrEqual(600);
       expect(tool.outputSchema?.type, tool.name).toBe("object");
-      expect(tool.annotations?.destructiveHint, tool.name).toBe(false);
+      expect(tool.annotations?.destructiveHint, tool.name).toBe(destructive[tool.name]);
       const properties = tool.inputSchema.properties as Record<string, { description?: string }>;
       for (const [field, schema] of Object.entries(properties)) {
         expect(schema.description, `${tool.name}.${field}`).toBeTruthy();

@@ -1,0 +1,70 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Digest, digestOutput } from "../src/squad/digest/index.js";
+
+/** The config defaults the host sees in practice. */
+const OPTIONS = { maxChars: 2000, maxFailures: 30 };
+
+interface ManifestEntry {
+  command: string;
+  exitCode: number | null;
+  /** Failing test ids, known from how the fixture project was generated. */
+  failing?: string[];
+  /** `file:line` of each problem a checker or linter reported. */
+  problems?: string[];
+  /** Files with problems. */
+  files?: string[];
+}
+
+export interface DigestBenchRow {
+  fixture: string;
+  tool: string | null;
+  rawBytes: number;
+  returnedBytes: number;
+  /** returnedBytes ÷ rawBytes (an empty output counts as one byte). */
+  ratio: number;
+  /** Failing test ids, or for checkers and linters the files with problems. */
+  failingIds: number;
+  /** How many of those the digest's `failures` names. */
+  keptIds: number;
+}
+
+/** Expected ids: test ids for runners, file paths for checkers (whose ids are files). */
+function expectedIds(entry: ManifestEntry): string[] {
+  if (entry.failing) return entry.failing;
+  const files = entry.files ?? (entry.problems ?? []).map((p) => p.slice(0, p.lastIndexOf(":")));
+  return [...new Set(files)];
+}
+
+function keptIds(expected: string[], digest: Digest): number {
+  const ids = new Set(digest.failures.map((f) => f.id));
+  return expected.filter((id) => ids.has(id)).length;
+}
+
+/** Raw bytes against returned bytes, and failing ids kept, for every fixture in the manifest. */
+export function benchDigests(fixtureDir: string): DigestBenchRow[] {
+  const manifest = JSON.parse(readFileSync(join(fixtureDir, "manifest.json"), "utf8")) as Record<
+    string,
+    ManifestEntry
+  >;
+  return Object.entries(manifest).map(([fixture, entry]) => {
+    const raw = readFileSync(join(fixtureDir, fixture));
+    const input = {
+      command: entry.command,
+      output: raw.toString("utf8"),
+      exitCode: entry.exitCode,
+    };
+    const digest = digestOutput(input, OPTIONS);
+    const returnedBytes = Buffer.byteLength(digest.text);
+    const expected = expectedIds(entry);
+    return {
+      fixture,
+      tool: digest.tool,
+      rawBytes: raw.length,
+      returnedBytes,
+      ratio: returnedBytes / Math.max(1, raw.length),
+      failingIds: expected.length,
+      keptIds: keptIds(expected, digest),
+    };
+  });
+}

@@ -1,0 +1,242 @@
+import { randomBytes } from "node:crypto";
+import { type Db, writeTransaction } from "./db.js";
+
+export const TASK_STATUSES = [
+  "pending",
+  "running",
+  "ok",
+  "failed",
+  "timeout",
+  "cancelled",
+  "skipped",
+  "denied",
+  "error",
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type FinalTaskStatus = Exclude<TaskStatus, "pending" | "running">;
+export type RunStatus = "running" | "done" | "cancelled" | "interrupted";
+
+export const isFinal = (status: TaskStatus): status is FinalTaskStatus =>
+  status !== "pending" && status !== "running";
+
+export interface RunRecord {
+  id: string;
+  createdAt: number;
+  finishedAt: number | null;
+  status: RunStatus;
+  pid: number;
+  project: string;
+  taskCount: number;
+}
+
+export interface TaskRecord {
+  runId: string;
+  taskId: string;
+  position: number;
+  kind: "command" | "prompt";
+  label: string;
+  status: TaskStatus;
+  worker: string | null;
+  model: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: number | null;
+  durationMs: number | null;
+  digest: string | null;
+  log: string | null;
+  rawBytes: number | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  decisionId: string | null;
+  /** Extra facts about the task (counts, failures, notes), as JSON. */
+  detail: unknown;
+}
+
+export type TaskUpdate = Partial<Omit<TaskRecord, "runId" | "taskId" | "position" | "kind">>;
+
+interface RunRow {
+  id: string;
+  created_at: number;
+  finished_at: number | null;
+  status: RunStatus;
+  pid: number;
+  project: string;
+  task_count: number;
+}
+
+interface TaskRow {
+  run_id: string;
+  task_id: string;
+  position: number;
+  kind: "command" | "prompt";
+  label: string;
+  status: TaskStatus;
+  worker: string | null;
+  model: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  started_at: number | null;
+  duration_ms: number | null;
+  digest: string | null;
+  log: string | null;
+  raw_bytes: number | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  decision_id: string | null;
+  detail: string | null;
+}
+
+const COLUMNS: Record<keyof TaskUpdate, keyof TaskRow> = {
+  label: "label",
+  status: "status",
+  worker: "worker",
+  model: "model",
+  exitCode: "exit_code",
+  signal: "signal",
+  startedAt: "started_at",
+  durationMs: "duration_ms",
+  digest: "digest",
+  log: "log",
+  rawBytes: "raw_bytes",
+  tokensIn: "tokens_in",
+  tokensOut: "tokens_out",
+  decisionId: "decision_id",
+  detail: "detail",
+};
+
+export function newRunId(): string {
+  return `r-${randomBytes(6).toString("hex")}`;
+}
+
+export function createRunStore(db: Db) {
+  const insertRun = db.prepare(`
+    INSERT INTO runs (id, created_at, status, pid, project, task_count)
+    VALUES (@id, @createdAt, 'running', @pid, @project, @taskCount)`);
+  const insertTask = db.prepare(`
+    INSERT INTO run_tasks (run_id, task_id, position, kind, label, status, worker)
+    VALUES (@runId, @taskId, @position, @kind, @label, 'pending', @worker)`);
+  const finishRun = db.prepare(
+    "UPDATE runs SET status = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+  );
+  const oneRun = db.prepare<[string], RunRow>("SELECT * FROM runs WHERE id = ?");
+  const runTasks = db.prepare<[string], TaskRow>(
+    "SELECT * FROM run_tasks WHERE run_id = ? ORDER BY position",
+  );
+  const runningRuns = db.prepare<[], RunRow>("SELECT * FROM runs WHERE status = 'running'");
+  const abandonTasks = db.prepare(`
+    UPDATE run_tasks SET status = 'cancelled',
+      digest = coalesce(digest, 'interrupted: the server running it stopped')
+    WHERE run_id = ? AND status IN ('pending', 'running')`);
+  const recentRuns = db.prepare<[number], RunRow>(
+    "SELECT * FROM runs ORDER BY created_at DESC LIMIT ?",
+  );
+  const updates = new Map<string, ReturnType<Db["prepare"]>>();
+
+  const updateStatement = (keys: (keyof TaskUpdate)[]) => {
+    const signature = keys.join(",");
+    let statement = updates.get(signature);
+    if (!statement) {
+      const sets = keys.map((key) => `${COLUMNS[key]} = @${key}`).join(", ");
+      statement = db.prepare(
+        `UPDATE run_tasks SET ${sets} WHERE run_id = @runId AND task_id = @taskId`,
+      );
+      updates.set(signature, statement);
+    }
+    return statement;
+  };
+
+  return {
+    start(
+      run: Omit<RunRecord, "status" | "finishedAt">,
+      tasks: Pick<TaskRecord, "taskId" | "position" | "kind" | "label" | "worker">[],
+    ): void {
+      writeTransaction(db, () => {
+        insertRun.run(run);
+        for (const task of tasks) insertTask.run({ ...task, runId: run.id });
+      });
+    },
+
+    updateTask(runId: string, taskId: string, update: TaskUpdate): void {
+      const keys = (Object.keys(update) as (keyof TaskUpdate)[]).filter(
+        (key) => update[key] !== undefined,
+      );
+      if (keys.length === 0) return;
+      const values: Record<string, unknown> = { runId, taskId };
+      for (const key of keys) {
+        const value = update[key];
+        values[key] = key === "detail" ? JSON.stringify(value) : value;
+      }
+      writeTransaction(db, () => updateStatement(keys).run(values));
+    },
+
+    finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
+      writeTransaction(db, () => {
+        finishRun.run(status, at, runId);
+        abandonTasks.run(runId);
+      });
+    },
+
+    get(runId: string): RunRecord | null {
+      const row = oneRun.get(runId);
+      return row ? toRun(row) : null;
+    },
+
+    tasks(runId: string): TaskRecord[] {
+      return runTasks.all(runId).map(toTask);
+    },
+
+    recent(limit: number): RunRecord[] {
+      return recentRuns.all(limit).map(toRun);
+    },
+
+    /** Marks runs whose server process is gone as interrupted; returns their ids. */
+    markInterrupted(isAlive: (pid: number) => boolean, at: number): string[] {
+      const orphans = runningRuns.all().filter((run) => !isAlive(run.pid));
+      for (const run of orphans) {
+        writeTransaction(db, () => {
+          finishRun.run("interrupted", at, run.id);
+          abandonTasks.run(run.id);
+        });
+      }
+      return orphans.map((run) => run.id);
+    },
+  };
+}
+
+export type RunStore = ReturnType<typeof createRunStore>;
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    status: row.status,
+    pid: row.pid,
+    project: row.project,
+    taskCount: row.task_count,
+  };
+}
+
+function toTask(row: TaskRow): TaskRecord {
+  return {
+    runId: row.run_id,
+    taskId: row.task_id,
+    position: row.position,
+    kind: row.kind,
+    label: row.label,
+    status: row.status,
+    worker: row.worker,
+    model: row.model,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    startedAt: row.started_at,
+    durationMs: row.duration_ms,
+    digest: row.digest,
+    log: row.log,
+    rawBytes: row.raw_bytes,
+    tokensIn: row.tokens_in,
+    tokensOut: row.tokens_out,
+    decisionId: row.decision_id,
+    detail: row.detail === null ? null : JSON.parse(row.detail),
+  };
+}

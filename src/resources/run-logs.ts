@@ -1,0 +1,70 @@
+import { open, stat } from "node:fs/promises";
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { AppContext } from "../context.js";
+import { logUri } from "../squad/report.js";
+
+/** JSON-RPC code MCP uses for a resource that does not exist. */
+const RESOURCE_NOT_FOUND = -32002;
+/** A log bigger than this is returned as its head and tail; the file keeps everything. */
+const MAX_LOG_BYTES = 1_000_000;
+const HEAD_BYTES = 64_000;
+/** Runs listed by resources/list; older ones stay readable by URI. */
+const LISTED_RUNS = 20;
+
+export function registerRunLogs(server: McpServer, ctx: AppContext): void {
+  const template = new ResourceTemplate("squad://runs/{run_id}/{task_id}", {
+    list: () => ({
+      resources: ctx.store.runs.recent(LISTED_RUNS).flatMap((run) =>
+        ctx.store.runs
+          .tasks(run.id)
+          .filter((task) => task.log !== null)
+          .map((task) => ({
+            uri: logUri(run.id, task.taskId),
+            name: `${run.id}/${task.taskId}`,
+            title: `${task.label} (${task.status})`,
+            mimeType: "text/plain",
+          })),
+      ),
+    }),
+  });
+  server.registerResource(
+    "run-log",
+    template,
+    {
+      title: "Squad task log",
+      description: "Full output of one spawn_squad task.",
+      mimeType: "text/plain",
+    },
+    async (uri, variables) => {
+      const runId = decodeURIComponent(String(variables.run_id));
+      const taskId = decodeURIComponent(String(variables.task_id));
+      const task = ctx.store.runs.tasks(runId).find((t) => t.taskId === taskId);
+      if (!task?.log) {
+        const why = ctx.store.runs.get(runId) ? `no log for task '${taskId}'` : `no run '${runId}'`;
+        throw new McpError(RESOURCE_NOT_FOUND, `${uri.href}: ${why}`);
+      }
+      const text = await readBounded(task.log).catch((error: NodeJS.ErrnoException) => {
+        throw new McpError(RESOURCE_NOT_FOUND, `${uri.href}: log file ${task.log} (${error.code})`);
+      });
+      return { contents: [{ uri: uri.href, mimeType: "text/plain", text }] };
+    },
+  );
+}
+
+async function readBounded(file: string): Promise<string> {
+  const { size } = await stat(file);
+  const handle = await open(file, "r");
+  try {
+    if (size <= MAX_LOG_BYTES) return (await handle.readFile()).toString("utf8");
+    const tailBytes = MAX_LOG_BYTES - HEAD_BYTES;
+    const head = Buffer.alloc(HEAD_BYTES);
+    const tail = Buffer.alloc(tailBytes);
+    await handle.read(head, 0, HEAD_BYTES, 0);
+    await handle.read(tail, 0, tailBytes, size - tailBytes);
+    const skipped = size - MAX_LOG_BYTES;
+    return `${head.toString("utf8")}\n… ${skipped} bytes skipped; the whole log is ${file} …\n${tail.toString("utf8")}`;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { detectTool } from "./index.js";
+
+const VITEST_SUMMARY = " Test Files  1 failed (1)\n      Tests  1 failed | 3 passed (4)\n";
+const PYTEST_SUMMARY = "==== 1 failed, 2 passed in 0.12s ====\n";
+
+describe("detectTool", () => {
+  it.each([
+    ["npx vitest run", "vitest"],
+    ["node_modules/.bin/vitest run --reporter=default", "vitest"],
+    ["FORCE_COLOR=0 npx jest --ci", "jest"],
+    ["python -m pytest -q", "pytest"],
+    ["/usr/bin/python3 -m pytest tests/unit", "pytest"],
+    ["uv run pytest", "pytest"],
+    ["tsc --noEmit", "tsc"],
+    ["pnpm exec tsc -b", "tsc"],
+    ["npx eslint .", "eslint"],
+    ["ruff check", "ruff"],
+    ["poetry run mypy src", "mypy"],
+    ["go test ./...", "go test"],
+    ["cargo test --offline", "cargo test"],
+    ["grep -rn 'TODO' src", "grep"],
+    ["rg -n useEffect", "grep"],
+    ["git grep -n createServer", "grep"],
+    ["cd api && go test -v ./internal/...", "go test"],
+  ])("recognises %s", (command, tool) => {
+    expect(detectTool(command, "")).toBe(tool);
+  });
+
+  it("recognises the tool from its output when the command is a script", () => {
+    expect(detectTool("cd web && npm test", VITEST_SUMMARY)).toBe("vitest");
+    expect(detectTool("make check", PYTEST_SUMMARY)).toBe("pytest");
+  });
+
+  it("prefers the command's tool whose output actually appears", () => {
+    const tscOutput =
+      "src/a.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n";
+    expect(detectTool("tsc --noEmit && eslint .", tscOutput)).toBe("tsc");
+  });
+
+  it("does not mistake a word inside quotes or a script name for a tool", () => {
+    expect(detectTool("npm test", "")).toBeNull();
+    expect(detectTool("echo 'vitest run'", "")).toBeNull();
+    expect(detectTool("make lint", "all good\n")).toBeNull();
+  });
+});

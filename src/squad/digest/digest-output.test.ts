@@ -1,0 +1,132 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { digestOutput } from "./index.js";
+
+const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/digests/", import.meta.url));
+const fixture = (name: string) => readFileSync(`${FIXTURES}${name}`, "utf8");
+const vitestLarge = {
+  command: "npx vitest run",
+  output: fixture("vitest-large-failing.txt"),
+  exitCode: 1,
+};
+
+describe("the cap on listed failures", () => {
+  it("lists maxFailures failures and says how many more there were", () => {
+    const digest = digestOutput(vitestLarge, { maxChars: 2000, maxFailures: 5 });
+    expect(digest.failures).toHaveLength(5);
+    expect(digest.failuresOmitted).toBe(20);
+    expect(digest.text).toMatch(/… and 20 more failing$/);
+    for (const failure of digest.failures) expect(digest.text).toContain(failure.id);
+  });
+
+  it("with room to spare, gives each listed failure its line and message", () => {
+    const digest = digestOutput(vitestLarge, { maxChars: 2000, maxFailures: 3 });
+    const lines = digest.text.split("\n");
+    expect(lines[0]).toBe("vitest: 25 failed, 268 passed, 7 skipped (exit 1)");
+    expect(lines[1]).toBe(
+      "- src/mod01.test.ts > module 01 > case 11 handles input 111 (line 39): TypeError: Cannot read properties of undefined (reading 'host') while loading config for module 1 — this message is deliberately long so that the digest has to shorten it to two hundred characters or…",
+    );
+    expect(digest.failures[0]).toEqual({
+      id: "src/mod01.test.ts > module 01 > case 11 handles input 111",
+      line: 39,
+      message: expect.stringMatching(/^TypeError: Cannot read properties of undefined/),
+    });
+  });
+
+  it("lists no failures with maxFailures 0, only the count", () => {
+    const digest = digestOutput(vitestLarge, { maxChars: 2000, maxFailures: 0 });
+    expect(digest.failures).toEqual([]);
+    expect(digest.failuresOmitted).toBe(25);
+    expect(digest.text).toBe(
+      "vitest: 25 failed, 268 passed, 7 skipped (exit 1)\n… and 25 more failing",
+    );
+  });
+});
+
+describe("shrinking the text to maxChars", () => {
+  const small = {
+    command: "npm test",
+    output: fixture("vitest-npm-test-failing.txt"),
+    exitCode: 1,
+  };
+
+  it("shortens messages before it drops any id", () => {
+    const roomy = digestOutput(small, { maxChars: 2000, maxFailures: 30 });
+    const tight = digestOutput(small, { maxChars: 320, maxFailures: 30 });
+    expect(tight.text.length).toBeLessThanOrEqual(320);
+    expect(tight.text.length).toBeLessThan(roomy.text.length);
+    for (const failure of roomy.failures) expect(tight.text).toContain(failure.id);
+    expect(tight.text).toContain("AssertionError");
+  });
+
+  it("drops messages, then keeps as many ids as fit and counts the rest", () => {
+    const digest = digestOutput(vitestLarge, { maxChars: 400, maxFailures: 30 });
+    expect(digest.text.length).toBeLessThanOrEqual(400);
+    expect(digest.text).not.toContain("TypeError");
+    const more = /… and (\d+) more failing$/.exec(digest.text);
+    expect(more).not.toBeNull();
+    const named = digest.failures.filter((f) =>
+      digest.text.includes(f.id.split(" > ").pop() ?? ""),
+    );
+    expect(named.length + Number(more?.[1])).toBe(25);
+    // The structured list does not shrink with the text.
+    expect(digest.failures).toHaveLength(25);
+  });
+
+  it("never exceeds a tiny maxChars", () => {
+    for (const maxChars of [0, 1, 10, 40]) {
+      expect(
+        digestOutput(vitestLarge, { maxChars, maxFailures: 30 }).text.length,
+      ).toBeLessThanOrEqual(maxChars);
+    }
+  });
+});
+
+describe("passing runs", () => {
+  it("come back as the summary line alone", () => {
+    const output = fixture("vitest-passing.txt");
+    const digest = digestOutput(
+      { command: "npx vitest run", output, exitCode: 0 },
+      { maxChars: 2000, maxFailures: 30 },
+    );
+    expect(digest.text).toBe("vitest: 2 passed (exit 0)");
+  });
+
+  it("say zero problems when a checker prints nothing", () => {
+    const digest = digestOutput(
+      { command: "npx tsc --noEmit", output: "", exitCode: 0 },
+      { maxChars: 2000, maxFailures: 30 },
+    );
+    expect(digest.text).toBe("tsc: 0 errors (exit 0)");
+  });
+});
+
+describe("output a parser cannot explain", () => {
+  it("keeps error lines and the tail when a known tool fails without a summary", () => {
+    const output = [
+      "",
+      " RUN  v4.1.12 /work/web",
+      "",
+      "failed to load config from /work/web/vitest.config.ts",
+      "",
+      "⎯⎯⎯⎯⎯⎯⎯ Startup Error ⎯⎯⎯⎯⎯⎯⎯⎯",
+      "Error: Cannot find module '@vitejs/plugin-react'",
+    ].join("\n");
+    const digest = digestOutput(
+      { command: "npx vitest run", output, exitCode: 1 },
+      { maxChars: 2000, maxFailures: 30 },
+    );
+    expect(digest.tool).toBe("vitest");
+    expect(digest.text).toContain("Error: Cannot find module '@vitejs/plugin-react'");
+    expect(digest.text).toContain("failed to load config");
+  });
+
+  it("reports a killed run that printed nothing as having no exit code", () => {
+    const digest = digestOutput(
+      { command: "make deploy", output: "", exitCode: null },
+      { maxChars: 2000, maxFailures: 30 },
+    );
+    expect(digest.text).toBe("make: no exit code, 0 lines of output");
+  });
+});

@@ -1,0 +1,143 @@
+import { type Budget, budgetFor, cutToBudget, fits } from "./budget.js";
+import { digestCargoTest } from "./cargo-test.js";
+import { cleanLines } from "./clean.js";
+import { detectTool } from "./detect.js";
+import { digestEslint } from "./eslint.js";
+import { renderExcerpt } from "./excerpt.js";
+import { digestGoTest } from "./go-test.js";
+import { readGrep, renderGrep } from "./grep.js";
+import { digestJest } from "./jest.js";
+import { digestMypy } from "./mypy.js";
+import { digestPytest } from "./pytest.js";
+import { renderFindings } from "./render.js";
+import { digestRuff } from "./ruff.js";
+import { describeCounts, exitPhrase, programName } from "./summary.js";
+import { digestTsc } from "./tsc.js";
+import type {
+  Digest,
+  DigestFailure,
+  DigestInput,
+  DigestOptions,
+  Finding,
+  FindingKind,
+  ToolName,
+  ToolReport,
+} from "./types.js";
+import { digestVitest } from "./vitest.js";
+
+type ParsedTool = Exclude<ToolName, "grep">;
+
+const PARSERS: Record<ParsedTool, (lines: string[]) => ToolReport> = {
+  pytest: digestPytest,
+  vitest: digestVitest,
+  jest: digestJest,
+  tsc: digestTsc,
+  eslint: digestEslint,
+  ruff: digestRuff,
+  mypy: digestMypy,
+  "go test": digestGoTest,
+  "cargo test": digestCargoTest,
+};
+
+const FILE_TOOLS = new Set<ToolName>(["tsc", "eslint", "ruff", "mypy"]);
+
+function kindOf(tool: ToolName): FindingKind {
+  return FILE_TOOLS.has(tool) ? "file" : "test";
+}
+
+function publicFailure(finding: Finding): DigestFailure {
+  return finding.line === undefined
+    ? { id: finding.id, message: finding.message }
+    : { id: finding.id, line: finding.line, message: finding.message };
+}
+
+/**
+ * A failed run whose parser found nothing to name (a crash, a config error, a coverage
+ * threshold) needs the raw error lines instead. Grep exits 1 for "no match", which is an
+ * answer, not a failure.
+ */
+function failedWithoutExplanation(
+  tool: ToolName | null,
+  exitCode: number | null,
+  findings: number,
+) {
+  if (findings > 0 || exitCode === 0) return false;
+  return !(tool === "grep" && exitCode === 1);
+}
+
+interface Context {
+  input: DigestInput;
+  lines: string[];
+  budget: Budget;
+  /** `exit 1`, plus how much of the log was not read. */
+  exit: string;
+  maxFailures: number;
+}
+
+/** Turns a command's raw output into the few lines the host reads, plus structured counts. */
+export function digestOutput(input: DigestInput, options: DigestOptions): Digest {
+  const lines = cleanLines(input.output);
+  const omittedBytes = input.omittedBytes ?? 0;
+  const context: Context = {
+    input,
+    lines,
+    budget: budgetFor(Buffer.byteLength(input.output) + omittedBytes, options.maxChars),
+    exit: exitPhrase(input.exitCode, omittedBytes),
+    maxFailures: Math.max(0, Math.floor(options.maxFailures)),
+  };
+  const tool = detectTool(input.command, lines.join("\n"));
+  if (tool === null) return digestUnknown(context);
+  if (tool === "grep") return digestGrep(context);
+  return digestParsed(tool, context);
+}
+
+function digestUnknown({ input, lines, budget, exit }: Context): Digest {
+  const lineCount = lines.filter((line) => line.trim() !== "").length;
+  const summary = `${programName(input.command)}: ${exit}, ${lineCount} lines of output`;
+  const text = bounded(renderExcerpt(summary, lines, budget), budget);
+  return { tool: null, counts: {}, failures: [], failuresOmitted: 0, text };
+}
+
+function digestGrep({ input, lines, budget, exit, maxFailures }: Context): Digest {
+  const report = readGrep(lines);
+  const summary = `grep: ${describeCounts(report.counts)} (${exit})`;
+  const text = failedWithoutExplanation("grep", input.exitCode, report.counts.matches ?? 0)
+    ? renderExcerpt(summary, lines, budget)
+    : renderGrep(summary, report, maxFailures, budget);
+  return {
+    tool: "grep",
+    counts: report.counts,
+    failures: [],
+    failuresOmitted: 0,
+    text: bounded(text, budget),
+  };
+}
+
+function digestParsed(
+  tool: ParsedTool,
+  { input, lines, budget, exit, maxFailures }: Context,
+): Digest {
+  const report = PARSERS[tool](lines);
+  const listed = report.findings.slice(0, maxFailures);
+  const unlisted = report.findings.slice(maxFailures);
+  // The tool's own total can exceed what was parsed when the middle of the log was not read.
+  const unparsed = Math.max(0, (report.total ?? 0) - report.findings.length);
+  const summary = `${tool}: ${describeCounts(report.counts)} (${exit})`;
+  let text = summary;
+  if (failedWithoutExplanation(tool, input.exitCode, report.findings.length)) {
+    text = renderExcerpt(summary, lines, budget);
+  } else if (report.findings.length > 0 || unparsed > 0) {
+    text = renderFindings(summary, listed, unlisted, unparsed, kindOf(tool), budget);
+  }
+  return {
+    tool,
+    counts: report.counts,
+    failures: listed.map(publicFailure),
+    failuresOmitted: unlisted.length + unparsed,
+    text: bounded(text, budget),
+  };
+}
+
+function bounded(text: string, budget: Budget): string {
+  return fits(text, budget) ? text : cutToBudget(text, budget);
+}

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { digestOutput } from "./index.js";
+
+const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/digests/", import.meta.url));
+const OPTIONS = { maxChars: 2000, maxFailures: 30 };
+
+describe("digesting output from an unknown tool", () => {
+  it("keeps an error from early on and the traceback at the end", () => {
+    const output = readFileSync(`${FIXTURES}unknown-python-traceback.txt`, "utf8");
+    const digest = digestOutput(
+      { command: "/usr/bin/python3 migrate.py", output, exitCode: 1 },
+      OPTIONS,
+    );
+    expect(digest.tool).toBeNull();
+    expect(digest.text.split("\n")[0]).toMatch(/^python3: exit 1, \d+ lines of output$/);
+    expect(digest.text).toContain(
+      "error: batch 250: deadlock detected, retrying in 1s (attempt 1/3)",
+    );
+    expect(digest.text).toContain("Traceback (most recent call last):");
+    expect(digest.text.trimEnd().split("\n").pop()).toBe(
+      "TypeError: object of type 'NoneType' has no len()",
+    );
+    expect(Buffer.byteLength(digest.text)).toBeLessThanOrEqual(Buffer.byteLength(output) * 0.05);
+  });
+
+  it("lists repeated error lines once, with how often they came", () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      lines.push(`processed record ${i}`);
+      if (i % 500 === 7) lines.push(`ERROR: record ${i} has no id`);
+      if (i === 1234) lines.push("FATAL: disk quota exceeded on /var/data");
+    }
+    lines.push("shutting down", "bye");
+    const digest = digestOutput(
+      { command: "./import.sh", output: lines.join("\n"), exitCode: 3 },
+      OPTIONS,
+    );
+    expect(digest.text).toContain("ERROR: record 7 has no id (×6)");
+    expect(digest.text).toContain("FATAL: disk quota exceeded on /var/data");
+    expect(digest.text.match(/has no id/g)).toHaveLength(1);
+    expect(digest.text).toMatch(/last lines:\n(?:.*\n)*shutting down\nbye$/);
+  });
+
+  it("counts npm's ERR! lines as errors", () => {
+    const output = [
+      "> app@1.0.0 build",
+      "> webpack",
+      ...Array(200).fill("asset main.js 1 KiB"),
+      "npm ERR! code ELIFECYCLE",
+      ...Array(40).fill("  at x"),
+    ].join("\n");
+    const digest = digestOutput(
+      { command: "npm run build", output, exitCode: 1 },
+      { maxChars: 300, maxFailures: 30 },
+    );
+    expect(digest.text).toContain("error lines:\nnpm ERR! code ELIFECYCLE");
+  });
+
+  it("does not count a line that says there were no errors", () => {
+    const output = ["compiling 12 files", "0 errors, 2 warnings", "done"].join("\n");
+    const digest = digestOutput({ command: "make", output, exitCode: 2 }, OPTIONS);
+    expect(digest.text).not.toContain("error lines:");
+  });
+
+  it("shows a progress line as it was last drawn and strips colours", () => {
+    const output =
+      "\u001b[32mDownloading 10%\rDownloading 55%\rDownloading 100%\u001b[0m\nerror: checksum mismatch\n";
+    const digest = digestOutput({ command: "./fetch", output, exitCode: 1 }, OPTIONS);
+    expect(digest.text).toContain("Downloading 100%");
+    expect(digest.text).not.toContain("10%");
+    expect(digest.text).not.toContain("\u001b");
+    expect(digest.text).toContain("error: checksum mismatch");
+  });
+});

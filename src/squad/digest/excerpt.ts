@@ -1,0 +1,63 @@
+import { type Budget, fitLines } from "./budget.js";
+import { oneLine } from "./message.js";
+
+const ERROR_WORDS = new RegExp(
+  [
+    "\\b(?:errors?|err!|failed|failures?|exception|traceback|panic(?:ked)?|fatal|critical",
+    // Ends in a lookahead, not \b, so that `npm ERR!` (ending in punctuation) matches too.
+    "abort(?:ed)?|segmentation fault|denied|enoent|eacces|cannot)(?!\\w)",
+  ].join("|"),
+  "i",
+);
+/** Lines that mention errors only to say there were none. */
+const ALL_CLEAR = /\b(?:0|no) (?:errors?|failures?|failed)\b/i;
+const LINE_CHARS = 200;
+
+interface ErrorLine {
+  text: string;
+  repeats: number;
+}
+
+/** Error-looking lines, deduplicated: lines differing only in numbers count as one. */
+export function errorLines(lines: string[]): ErrorLine[] {
+  const seen = new Map<string, ErrorLine>();
+  for (const raw of lines) {
+    const text = oneLine(raw, LINE_CHARS);
+    if (text === "" || !ERROR_WORDS.test(text) || ALL_CLEAR.test(text)) continue;
+    const key = text.replace(/\d+/g, "#");
+    const known = seen.get(key);
+    if (known) known.repeats++;
+    else seen.set(key, { text, repeats: 1 });
+  }
+  return [...seen.values()];
+}
+
+function half(budget: Budget): Budget {
+  return { chars: Math.floor(budget.chars / 2), bytes: Math.floor(budget.bytes / 2) };
+}
+
+const TAIL_LABEL = "last lines:";
+const ERROR_LABEL = "error lines:";
+
+/**
+ * What to show when output cannot be parsed: the error-looking lines from before the tail, then
+ * the tail itself. The tail gets half the budget first so a late stack trace always shows.
+ */
+export function renderExcerpt(summary: string, rawLines: string[], budget: Budget): string {
+  const lines = rawLines
+    .filter((line) => line.trim() !== "")
+    .map((line) => oneLine(line, LINE_CHARS));
+  const fromEnd = [...lines].reverse();
+  let tail = fitLines([summary, TAIL_LABEL], fromEnd, half(budget)).reverse();
+  const errors = errorLines(lines.slice(0, lines.length - tail.length)).map((e) =>
+    e.repeats > 1 ? `${e.text} (×${e.repeats})` : e.text,
+  );
+  const tailSection = () => (tail.length > 0 ? [TAIL_LABEL, ...tail] : []);
+  const kept = fitLines([summary, ERROR_LABEL, ...tailSection()], errors, budget);
+  const errorSection = kept.length > 0 ? [ERROR_LABEL, ...kept] : [];
+  if (errors.length === 0) {
+    // No error lines to show: the rest of the budget buys more tail.
+    tail = fitLines([summary, TAIL_LABEL], fromEnd, budget).reverse();
+  }
+  return [summary, ...errorSection, ...tailSection()].join("\n");
+}

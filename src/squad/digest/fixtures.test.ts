@@ -1,0 +1,160 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { digestOutput, type ToolName } from "./index.js";
+
+const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/digests/", import.meta.url));
+const OPTIONS = { maxChars: 2000, maxFailures: 30 };
+
+interface ManifestEntry {
+  command: string;
+  exitCode: number | null;
+  failing?: string[];
+  problems?: string[];
+  files?: string[];
+}
+
+const manifest = JSON.parse(readFileSync(join(FIXTURES, "manifest.json"), "utf8")) as Record<
+  string,
+  ManifestEntry
+>;
+
+/** The tool and the counts each real run printed in its own summary. */
+const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, number> }> = {
+  "vitest-large-failing.txt": { tool: "vitest", counts: { failed: 25, passed: 268, skipped: 7 } },
+  "vitest-npm-test-failing.txt": {
+    tool: "vitest",
+    counts: { failed: 2, passed: 5, todo: 1, "failed suites": 1 },
+  },
+  "vitest-passing.txt": { tool: "vitest", counts: { passed: 2 } },
+  "jest-large-failing.txt": { tool: "jest", counts: { failed: 25, passed: 268, skipped: 7 } },
+  "jest-npm-test-failing.txt": {
+    tool: "jest",
+    counts: { failed: 2, passed: 3, skipped: 1, "failed suites": 1 },
+  },
+  "jest-passing.txt": { tool: "jest", counts: { passed: 1, skipped: 1 } },
+  "tsc-large-errors.txt": { tool: "tsc", counts: { errors: 315, files: 70 } },
+  "tsc-pretty-errors.txt": { tool: "tsc", counts: { errors: 2, files: 2 } },
+  "tsc-clean.txt": { tool: "tsc", counts: { errors: 0 } },
+  "eslint-large.txt": { tool: "eslint", counts: { errors: 207, warnings: 122, files: 81 } },
+  "eslint-small.txt": { tool: "eslint", counts: { errors: 4, warnings: 2, files: 1 } },
+  "eslint-clean.txt": { tool: "eslint", counts: { errors: 0, warnings: 0 } },
+  "pytest-large-failing.txt": { tool: "pytest", counts: { failed: 26, passed: 285, skipped: 7 } },
+  "pytest-small-failing.txt": {
+    tool: "pytest",
+    counts: { failed: 2, passed: 2, errors: 1, xfailed: 1 },
+  },
+  "pytest-collection-error.txt": { tool: "pytest", counts: { errors: 1 } },
+  "pytest-passing.txt": { tool: "pytest", counts: { passed: 2, deselected: 4 } },
+  "mypy-large-errors.txt": { tool: "mypy", counts: { errors: 246, files: 54 } },
+  "mypy-small-errors.txt": { tool: "mypy", counts: { errors: 1, files: 1 } },
+  "mypy-clean.txt": { tool: "mypy", counts: { errors: 0 } },
+  "go-test-failing.txt": { tool: "go test", counts: { failed: 25, "failed packages": 5 } },
+  "go-test-verbose-large.txt": {
+    tool: "go test",
+    counts: { failed: 25, passed: 262, skipped: 13, "failed packages": 5 },
+  },
+  "go-test-panic-build.txt": { tool: "go test", counts: { failed: 2, "failed packages": 3 } },
+  "cargo-test-large-failing.txt": {
+    tool: "cargo test",
+    counts: { failed: 25, passed: 266, ignored: 9 },
+  },
+  "cargo-test-multi-target.txt": {
+    tool: "cargo test",
+    counts: { failed: 3, passed: 4, ignored: 0 },
+  },
+  "cargo-test-passing.txt": { tool: "cargo test", counts: { failed: 0, passed: 2, ignored: 0 } },
+  "cargo-test-compile-error.txt": { tool: "cargo test", counts: { "compile errors": 1 } },
+  "grep-large.txt": { tool: "grep", counts: { matches: 745, files: 236 } },
+  "rg-large.txt": { tool: "grep", counts: { matches: 967, files: 64 } },
+  "grep-small.txt": { tool: "grep", counts: { matches: 6, files: 1 } },
+  "grep-no-match.txt": { tool: "grep", counts: { matches: 0, files: 0 } },
+  "ruff-concise-large.txt": { tool: "ruff", counts: { errors: 285, files: 72, fixable: 141 } },
+  "ruff-full-small.txt": { tool: "ruff", counts: { errors: 3, files: 1, fixable: 1 } },
+  "ruff-clean.txt": { tool: "ruff", counts: { errors: 0 } },
+  "unknown-python-traceback.txt": { tool: null, counts: {} },
+  "unknown-node-crash.txt": { tool: null, counts: {} },
+};
+
+function load(fixture: string) {
+  const entry = manifest[fixture];
+  if (!entry) throw new Error(`${fixture} is missing from manifest.json`);
+  const raw = readFileSync(join(FIXTURES, fixture));
+  const input = { command: entry.command, output: raw.toString("utf8"), exitCode: entry.exitCode };
+  return { entry, input, rawBytes: raw.length };
+}
+
+/** The part of a test id after its file or package, which every way of listing keeps. */
+function testName(id: string): string {
+  const parts = id.split(/ > | › |::|(?<=\.test\.ts|\.test\.js|\.py) |(?<=[a-z])\.(?=Test)/);
+  return parts[parts.length - 1] ?? id;
+}
+
+it("covers every fixture file in the folder", () => {
+  const files = readdirSync(FIXTURES).filter((file) => file.endsWith(".txt"));
+  expect(files.sort()).toEqual(Object.keys(PRINTED).sort());
+  expect(Object.keys(manifest).sort()).toEqual(files.sort());
+});
+
+describe.each(Object.entries(PRINTED))("%s", (fixture, printed) => {
+  const { entry, input, rawBytes } = load(fixture);
+  const digest = digestOutput(input, OPTIONS);
+
+  it("detects the tool and reads the counts the tool printed", () => {
+    expect(digest.tool).toBe(printed.tool);
+    expect(digest.counts).toEqual(printed.counts);
+  });
+
+  it("keeps messages on one line within 200 characters, with no colour codes", () => {
+    for (const failure of digest.failures) {
+      expect(failure.message.length).toBeLessThanOrEqual(200);
+      expect(failure.message).not.toMatch(/[\n\r]/);
+      expect(failure.message).not.toContain("\u001b");
+      expect(failure.message.trim()).not.toBe("");
+    }
+    expect(digest.text).not.toContain("\u001b");
+  });
+
+  it("keeps the text within maxChars, and within 5 % of the raw bytes over 20 KB", () => {
+    expect(digest.text.length).toBeLessThanOrEqual(OPTIONS.maxChars);
+    if (rawBytes > 20_000) {
+      expect(Buffer.byteLength(digest.text)).toBeLessThanOrEqual(rawBytes * 0.05);
+    }
+    expect(digest.text.split("\n")[0]).toContain(`exit ${entry.exitCode}`);
+  });
+
+  if (entry.failing) {
+    const failing = entry.failing;
+    it(`keeps all ${failing.length} failing ids in failures and names each in the text`, () => {
+      expect(digest.failures.map((f) => f.id).sort()).toEqual([...failing].sort());
+      expect(digest.failuresOmitted).toBe(0);
+      for (const id of failing) expect(digest.text).toContain(testName(id));
+    });
+  }
+
+  if (entry.problems) {
+    const problems = entry.problems;
+    it(`finds all ${problems.length} problem locations when the cap allows`, () => {
+      const all = digestOutput(input, { ...OPTIONS, maxFailures: 10_000 });
+      expect(all.failures.map((f) => `${f.id}:${f.line}`).sort()).toEqual([...problems].sort());
+      expect(digest.failures).toHaveLength(Math.min(problems.length, OPTIONS.maxFailures));
+      expect(digest.failures.length + digest.failuresOmitted).toBe(problems.length);
+    });
+  }
+
+  if (entry.files) {
+    const files = entry.files;
+    it(`finds problems in all ${files.length} files when the cap allows`, () => {
+      const all = digestOutput(input, { ...OPTIONS, maxFailures: 10_000 });
+      expect([...new Set(all.failures.map((f) => f.id))].sort()).toEqual([...files].sort());
+    });
+  }
+
+  if (!entry.failing && !entry.problems && !entry.files && printed.tool !== null) {
+    it("lists no failures", () => {
+      expect(digest.failures).toEqual([]);
+      expect(digest.failuresOmitted).toBe(0);
+    });
+  }
+});

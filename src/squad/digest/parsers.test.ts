@@ -1,0 +1,138 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { type DigestFailure, digestOutput } from "./index.js";
+
+const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/digests/", import.meta.url));
+const manifest = JSON.parse(readFileSync(`${FIXTURES}manifest.json`, "utf8")) as Record<
+  string,
+  { command: string; exitCode: number | null }
+>;
+
+function failuresOf(fixture: string): DigestFailure[] {
+  const { command, exitCode } = manifest[fixture] ?? { command: "", exitCode: 1 };
+  const output = readFileSync(`${FIXTURES}${fixture}`, "utf8");
+  return digestOutput({ command, output, exitCode }, { maxChars: 2000, maxFailures: 1000 })
+    .failures;
+}
+
+function failure(fixture: string, id: string, line?: number): DigestFailure {
+  const found = failuresOf(fixture).find(
+    (f) => f.id === id && (line === undefined || f.line === line),
+  );
+  if (!found) throw new Error(`${fixture}: no failure ${id}${line ? `:${line}` : ""}`);
+  return found;
+}
+
+describe("what each parser says about a failure", () => {
+  it("pytest: the E line of the failure section, and the line in the test file", () => {
+    expect(
+      failure("pytest-small-failing.txt", "tests/test_orders.py::test_total_with_tax"),
+    ).toEqual({
+      id: "tests/test_orders.py::test_total_with_tax",
+      line: 14,
+      message: "assert 120.0 == 121.0",
+    });
+    expect(
+      failure("pytest-small-failing.txt", "tests/test_orders.py::test_saves_order").message,
+    ).toBe("ConnectionError: could not connect to server: Connection refused (127.0.0.1:5432)");
+    expect(
+      failure("pytest-large-failing.txt", "tests/test_mod01.py::test_case_11_handles_input_111"),
+    ).toMatchObject({
+      line: 40,
+      message: expect.stringMatching(/^KeyError: 'host missing from config for module 1;/),
+    });
+  });
+
+  it("vitest: a suite that failed to import is named by its file", () => {
+    expect(failure("vitest-npm-test-failing.txt", "src/format.test.ts")).toEqual({
+      id: "src/format.test.ts",
+      line: 2,
+      message:
+        "Error: Cannot find module './format.js' imported from /tmp/dg/vt2/src/format.test.ts",
+    });
+  });
+
+  it("jest: the first error of a test that failed twice, with Expected and Received", () => {
+    const id = "src/queue.test.js › Queue › when drained › reports its size through a callback";
+    expect(failure("jest-npm-test-failing.txt", id)).toEqual({
+      id,
+      line: 18,
+      message: 'expect(received).toEqual(expected); Expected: {"size": 0}; Received: 0',
+    });
+  });
+
+  it("go test: the failing subtest and its panic, not the parent; a build failure by package", () => {
+    const ids = failuresOf("go-test-panic-build.txt").map((f) => f.id);
+    expect(ids).not.toContain("example.com/store/cart.TestTotal");
+    expect(failure("go-test-panic-build.txt", "example.com/store/cart.TestTotal/empty")).toEqual({
+      id: "example.com/store/cart.TestTotal/empty",
+      line: 16,
+      message: "panic: runtime error: index out of range [0] with length 0",
+    });
+    expect(failure("go-test-panic-build.txt", "example.com/store/api").message).toBe(
+      "build failed; api/api.go:5:9: undefined: undefinedRouter",
+    );
+    expect(
+      failure("go-test-verbose-large.txt", "example.com/shop/catalog.TestCase05Input205"),
+    ).toMatchObject({
+      line: 32,
+      message: "Double(5) = 10, want 11",
+    });
+  });
+
+  it("cargo test: the panic message with both sides of assert_eq, and doctests by name", () => {
+    expect(failure("cargo-test-multi-target.txt", "split_keeps_remainder")).toEqual({
+      id: "split_keeps_remainder",
+      line: 11,
+      message:
+        "assertion `left == right` failed: parts [3, 3, 3] lose the remainder; left: 9; right: 10",
+    });
+    expect(failure("cargo-test-multi-target.txt", "split_by_zero_panics").message).toBe(
+      "test did not panic as expected",
+    );
+    expect(failure("cargo-test-compile-error.txt", "src/lib.rs", 25).message).toBe(
+      "E0308: mismatched types",
+    );
+  });
+
+  it("tsc: the code, the message and its elaboration", () => {
+    expect(failure("tsc-large-errors.txt", "src/features/module03.ts", 10).message).toBe(
+      "TS2322: Type '(a: string) => string' is not assignable to type '(a: number) => string'. Types of parameters 'a' and 'a' are incompatible. Type 'number' is not assignable to type 'string'.",
+    );
+    expect(failure("tsc-pretty-errors.txt", "src/config.ts", 3).message).toBe(
+      "TS2741: Property 'host' is missing in type '{ port: number; }' but required in type 'Config'.",
+    );
+  });
+
+  it("eslint: errors come before warnings, so a cap never hides an error", () => {
+    const failures = failuresOf("eslint-small.txt");
+    expect(failures.map((f) => f.message.split(":")[0])).toEqual([
+      "no-undef",
+      "no-var",
+      "no-unused-vars",
+      "no-empty",
+      "no-console",
+      "prefer-const",
+    ]);
+  });
+
+  it("mypy: errors only, with their code; notes are not problems", () => {
+    expect(failuresOf("mypy-small-errors.txt")).toEqual([
+      {
+        id: "app/main.py",
+        line: 5,
+        message: 'operator: Unsupported operand types for + ("str" and "None")',
+      },
+    ]);
+  });
+
+  it("ruff: both the concise and the full format", () => {
+    expect(failure("ruff-full-small.txt", "app/main.py", 1).message).toBe(
+      "F401: `os` imported but unused",
+    );
+    expect(failure("ruff-concise-large.txt", "src/shop/catalog/module_01.py", 4).message).toBe(
+      "E501: Line too long (96 > 88)",
+    );
+  });
+});

@@ -1,0 +1,40 @@
+import type { ToolName } from "./types.js";
+
+/** Most specific first: a vitest log can contain tsc-looking lines, not the reverse. */
+const SIGNATURES: [ToolName, RegExp[]][] = [
+  ["vitest", [/^\s*Test Files\s+\d+ (?:failed|passed)/m, /^\s*RUN\s+v\d+\.\d+\.\d+ /m]],
+  ["jest", [/^Test Suites:\s+\d+/m]],
+  [
+    "pytest",
+    [/^=+ test session starts =+$/m, /^=*\s*\d+ (?:passed|failed|errors?)\b.* in [\d.]+s\b/m],
+  ],
+  [
+    "cargo test",
+    [/^test result: (?:ok|FAILED)\. \d+ passed/m, /^\s+Running (?:unittests )?\S+ \(target\//m],
+  ],
+  [
+    "go test",
+    [
+      /^(?:ok|FAIL|\?)\s+\S+\s+(?:[\d.]+s|\[no test files\]|\[build failed\])/m,
+      /^--- (?:FAIL|PASS): /m,
+    ],
+  ],
+  ["tsc", [/^.+\(\d+,\d+\): error TS\d+: /m, /^.+:\d+:\d+ - error TS\d+: /m]],
+  [
+    "mypy",
+    [
+      /^Found \d+ errors? in \d+ files? \(/m,
+      /^Success: no issues found in \d+ source files?$/m,
+      /^.+\.pyi?:\d+: error: /m,
+    ],
+  ],
+  ["ruff", [/^Found \d+ errors?\.$/m, /^All checks passed!$/m]],
+  ["eslint", [/^✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)$/m]],
+];
+
+/** Tools whose output signature appears in the (ANSI-free) output. */
+export function toolsInOutput(output: string): ToolName[] {
+  return SIGNATURES.filter(([, patterns]) => patterns.some((p) => p.test(output))).map(
+    ([tool]) => tool,
+  );
+}

@@ -1,0 +1,49 @@
+import { splitCommand } from "./detect.js";
+
+const SINGULAR: Record<string, string> = {
+  errors: "error",
+  warnings: "warning",
+  matches: "match",
+  files: "file",
+  "failed suites": "failed suite",
+  "failed packages": "failed package",
+  "ok packages": "ok package",
+  "compile errors": "compile error",
+};
+
+function countPhrase(key: string, value: number): string {
+  return `${value} ${value === 1 ? (SINGULAR[key] ?? key) : key}`;
+}
+
+/** `3 failed, 120 passed`; zero counts are dropped unless nothing else is left to say. */
+export function describeCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  const shown = entries.filter(([key, value]) => value > 0 || key === entries[0]?.[0]);
+  let text = "";
+  for (const [key, value] of shown) {
+    if (value === 0 && text !== "") continue;
+    // "in 7 files" reads better than ", 7 files" after a count of problems or matches.
+    if (key === "files" && text !== "") text += ` in ${countPhrase(key, value)}`;
+    else text += `${text === "" ? "" : ", "}${countPhrase(key, value)}`;
+  }
+  return text === "" ? "no results" : text;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} B`;
+}
+
+export function exitPhrase(exitCode: number | null, omittedBytes: number): string {
+  const exit = exitCode === null ? "no exit code" : `exit ${exitCode}`;
+  return omittedBytes > 0 ? `${exit}, ${formatBytes(omittedBytes)} of log not read` : exit;
+}
+
+/** The program a command runs, for naming output nobody parsed: `cd web && make` → `make`. */
+export function programName(command: string): string {
+  const segments = splitCommand(command).filter((words) => words[0] !== "cd");
+  const words = segments[segments.length - 1] ?? [];
+  const program = words.find((word) => !/^\w+=/.test(word));
+  return program ? program.slice(program.lastIndexOf("/") + 1) : "command";
+}

@@ -1,0 +1,91 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import type { AppContext } from "../context.js";
+import { errorMessage } from "../errors.js";
+import type { FinalTaskStatus } from "../memory/runs.js";
+import { type CommandResult, runCommand } from "../runners/command.js";
+import {
+  childEnvironment,
+  denialMessage,
+  deniedBy,
+  resolveCommandCwd,
+} from "../runners/command-policy.js";
+import { digestLogFile } from "./digest/index.js";
+import { outcomeWithout, type TaskOutcome } from "./outcome.js";
+import type { PlannedCommand } from "./plan.js";
+
+/** Runs one command task under the command policy and digests what it printed. */
+export async function executeCommand(
+  ctx: AppContext,
+  task: PlannedCommand,
+  logFile: string,
+  signal: AbortSignal,
+): Promise<TaskOutcome> {
+  const rule = deniedBy(task.command, ctx.config.commands.deny);
+  if (rule) return outcomeWithout("denied", denialMessage(rule.rule));
+  let cwd: string;
+  try {
+    cwd = resolveCommandCwd(task.cwd, ctx.projectRoot, ctx.config.commands.roots, ctx.userHome);
+  } catch (error) {
+    const missing = task.cwd !== undefined && !existsSync(resolve(ctx.projectRoot, task.cwd));
+    return outcomeWithout(missing ? "error" : "denied", errorMessage(error));
+  }
+  const result = await runCommand({
+    command: task.command,
+    cwd,
+    env: childEnvironment(ctx.env, ctx.config.commands.envAllow),
+    timeoutMs: task.timeoutMs,
+    killGraceMs: ctx.config.commands.killGraceMs,
+    logFile,
+    signal,
+  });
+  const status = commandStatus(result);
+  const digest = await digestLogFile(
+    logFile,
+    { command: task.command, exitCode: result.exitCode },
+    { maxChars: ctx.config.squad.digestChars, maxFailures: ctx.config.squad.maxFailures },
+  );
+  const why = statusNote(status, result, task.timeoutMs);
+  const text = why ? `${why}\n${digest.text}` : digest.text;
+  return {
+    ...outcomeWithout(status, text),
+    exitCode: result.exitCode,
+    signal: result.signal,
+    durationMs: result.durationMs,
+    digest: text.slice(0, ctx.config.squad.digestChars),
+    summary: why ?? firstLine(digest.text),
+    counts: digest.counts,
+    failures: digest.failures,
+    failuresOmitted: digest.failuresOmitted,
+    rawBytes: result.bytes,
+    logFile,
+  };
+}
+
+function commandStatus(result: CommandResult): FinalTaskStatus {
+  if (result.spawnError !== null) return "error";
+  if (result.cancelled) return "cancelled";
+  if (result.timedOut) return "timeout";
+  return result.exitCode === 0 ? "ok" : "failed";
+}
+
+function statusNote(
+  status: FinalTaskStatus,
+  result: CommandResult,
+  timeoutMs: number,
+): string | null {
+  if (status === "error") return `could not start: ${result.spawnError}`;
+  if (status === "timeout") {
+    return `timed out after ${formatSeconds(timeoutMs)}; process group killed (${result.signal ?? "SIGKILL"})`;
+  }
+  if (status === "cancelled") return "cancelled; process group killed";
+  return null;
+}
+
+export function firstLine(text: string): string {
+  return text.split("\n", 1)[0] ?? "";
+}
+
+export function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}

@@ -1,0 +1,220 @@
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import type { AppContext } from "../context.js";
+import { newRunId, type RunStatus } from "../memory/runs.js";
+import { routeTask } from "../routing/route-task.js";
+import { killRunningCommands } from "../runners/command.js";
+import type { ModelBackends } from "../runners/models.js";
+import { executeCommand } from "./execute-command.js";
+import { executePrompt } from "./execute-prompt.js";
+import { outcomeWithout, type TaskOutcome } from "./outcome.js";
+import { type PlannedPrompt, planSquad, type TaskInput } from "./plan.js";
+import { describeFinish, describeStart } from "./progress.js";
+import { type PromptRoute, type ScheduledTask, SquadScheduler } from "./scheduler.js";
+
+export interface SquadRequest {
+  tasks: TaskInput[];
+  concurrency?: number | undefined;
+  failFast: boolean;
+}
+
+export interface ProgressUpdate {
+  progress: number;
+  total: number;
+  message: string;
+}
+
+/** A run this process is executing; other processes only see its rows. */
+export interface ActiveRun {
+  id: string;
+  finished: Promise<void>;
+  cancel(reason: string): void;
+  /** Progress listeners, e.g. a squad_status call waiting on the run. */
+  listeners: Set<(update: ProgressUpdate) => void>;
+}
+
+const active = new WeakMap<AppContext, Map<string, ActiveRun>>();
+
+export function activeRuns(ctx: AppContext): Map<string, ActiveRun> {
+  let runs = active.get(ctx);
+  if (!runs) {
+    runs = new Map();
+    active.set(ctx, runs);
+  }
+  return runs;
+}
+
+/** Where a task's full output is kept. */
+export function taskLogFile(ctx: AppContext, runId: string, taskId: string): string {
+  return join(ctx.squadHome, "runs", runId, `${taskId.replace(/[^A-Za-z0-9._-]/g, "_")}.log`);
+}
+
+/**
+ * Checks and starts a squad; the returned run finishes in the background. Input errors are
+ * thrown before anything is stored or started.
+ */
+export async function startSquad(
+  ctx: AppContext,
+  models: ModelBackends,
+  request: SquadRequest,
+  onProgress?: (update: ProgressUpdate) => void,
+): Promise<ActiveRun> {
+  const planned = planSquad(request.tasks, ctx.config);
+  if (planned.some((task) => task.kind === "prompt")) await models.refresh();
+  const scheduled = await Promise.all(
+    planned.map(
+      async (task): Promise<ScheduledTask> =>
+        task.kind === "prompt" ? { ...task, route: await routePrompt(ctx, task) } : task,
+    ),
+  );
+  const runId = newRunId();
+  const createdAt = ctx.now();
+  ctx.store.runs.start(
+    { id: runId, createdAt, pid: process.pid, project: ctx.projectRoot, taskCount: planned.length },
+    scheduled.map((task) => ({
+      taskId: task.id,
+      position: task.position,
+      kind: task.kind,
+      label: task.label,
+      worker: task.kind === "prompt" && "alias" in task.route ? task.route.alias : null,
+    })),
+  );
+  const controller = new AbortController();
+  const listeners = new Set<(update: ProgressUpdate) => void>(onProgress ? [onProgress] : []);
+  let events = 0;
+  const total = scheduled.length * 2;
+  let done = 0;
+  const started = new Set<string>();
+  const emit = (message: string, steps: number) => {
+    events += steps;
+    for (const listener of listeners) listener({ progress: events, total, message });
+  };
+
+  const scheduler = new SquadScheduler<TaskOutcome>(
+    scheduled,
+    {
+      runCommand: (task, signal) =>
+        executeCommand(ctx, task, taskLogFile(ctx, runId, task.id), signal),
+      runPrompt: (task, host, signal) => {
+        const route = task.route;
+        if ("error" in route) return Promise.resolve(outcomeWithout("error", route.error));
+        const logFile = taskLogFile(ctx, runId, task.id);
+        return executePrompt(ctx, models, task, route, host, { runId, logFile }, signal);
+      },
+      settle: (task, status, why) =>
+        outcomeWithout(status, why, {
+          decisionId: task.kind === "prompt" ? task.route.decisionId : null,
+        }),
+      onStart: (task) => {
+        ctx.store.runs.updateTask(runId, task.id, { status: "running", startedAt: ctx.now() });
+        started.add(task.id);
+        emit(describeStart(task, done, scheduled.length), 1);
+      },
+      onFinish: (task, outcome) => {
+        done++;
+        saveOutcome(ctx, runId, task, outcome);
+        emit(describeFinish(task, outcome, done, scheduled.length), started.has(task.id) ? 1 : 2);
+      },
+      ollamaHosts: () => models.ollamaHosts(),
+    },
+    {
+      commandConcurrency:
+        request.concurrency ?? ctx.config.squad.concurrency ?? availableParallelism(),
+      geminiConcurrency: ctx.config.gemini.concurrency,
+      ollama: {
+        maxLoaded: ctx.config.ollama.maxLoadedModels,
+        numParallel: ctx.config.ollama.numParallel,
+      },
+      failFast: request.failFast,
+      signal: controller.signal,
+    },
+  );
+
+  const runs = activeRuns(ctx);
+  const finished = scheduler
+    .run()
+    .then(() => {
+      const status: RunStatus = controller.signal.aborted ? "cancelled" : "done";
+      ctx.store.runs.finish(runId, status, ctx.now());
+    })
+    .catch((error: unknown) => {
+      ctx.logger.error(`run ${runId} failed inside squad-mcp: ${String(error)}`);
+      ctx.store.runs.finish(runId, "cancelled", ctx.now());
+    })
+    .finally(() => runs.delete(runId));
+  const run: ActiveRun = {
+    id: runId,
+    finished,
+    cancel: (reason) => controller.abort(reason),
+    listeners,
+  };
+  runs.set(runId, run);
+  return run;
+}
+
+/** A prompt with no worker gets one the way route_task would choose it. */
+async function routePrompt(ctx: AppContext, task: PlannedPrompt): Promise<PromptRoute> {
+  if (task.worker !== undefined) {
+    const worker = ctx.config.workers[task.worker];
+    if (!worker) return { error: `unknown worker '${task.worker}'`, decisionId: null };
+    return { alias: task.worker, provider: worker.provider, model: worker.model, decisionId: null };
+  }
+  const routed = await routeTask(ctx, {
+    task: task.prompt,
+    context: { files: task.files.length, paths: task.files },
+    exclude: [],
+  });
+  const { decision } = routed;
+  if (decision.route === "host" || decision.worker === null) {
+    return {
+      error: `route_task keeps this with the host: ${decision.rationale}. Give the task a worker to run it anyway.`,
+      decisionId: routed.decisionId,
+    };
+  }
+  const worker = ctx.config.workers[decision.worker];
+  if (!worker) return { error: `unknown worker '${decision.worker}'`, decisionId: null };
+  return {
+    alias: decision.worker,
+    provider: worker.provider,
+    model: worker.model,
+    decisionId: routed.decisionId,
+  };
+}
+
+function saveOutcome(ctx: AppContext, runId: string, task: ScheduledTask, outcome: TaskOutcome) {
+  ctx.store.runs.updateTask(runId, task.id, {
+    status: outcome.status,
+    worker: outcome.worker,
+    model: outcome.model,
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    durationMs: Math.round(outcome.durationMs),
+    digest: outcome.digest,
+    log: outcome.logFile,
+    rawBytes: outcome.rawBytes,
+    tokensIn: outcome.tokensIn,
+    tokensOut: outcome.tokensOut,
+    decisionId: outcome.decisionId,
+    detail: {
+      summary: outcome.summary,
+      counts: outcome.counts,
+      failures: outcome.failures,
+      failuresOmitted: outcome.failuresOmitted,
+      fileBytes: outcome.fileBytes,
+      host: outcome.host,
+      notes: outcome.notes,
+    },
+  });
+}
+
+/**
+ * For shutdown: stops every run this process executes, kills their process groups at once and
+ * marks the runs interrupted (the host did not cancel them; a restart will not resume them).
+ */
+export function interruptAllRuns(ctx: AppContext): number {
+  const runs = activeRuns(ctx);
+  for (const run of runs.values()) run.cancel("the server is shutting down");
+  killRunningCommands();
+  for (const run of runs.values()) ctx.store.runs.finish(run.id, "interrupted", ctx.now());
+  return runs.size;
+}

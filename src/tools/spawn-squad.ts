@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { renderRun, viewRun } from "../squad/report.js";
+import { startSquad } from "../squad/run-squad.js";
+import { defineTool } from "./define-tool.js";
+import { progressSender } from "./progress.js";
+import { runOutput } from "./squad-output.js";
+
+const task = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe("Name for results and `after` (default t1, t2, …)."),
+  command: z.string().min(1).max(20_000).optional().describe("Shell command to run."),
+  prompt: z.string().min(1).max(200_000).optional().describe("Work for a model worker."),
+  worker: z.string().min(1).max(100).optional().describe("Alias for a prompt; default: routed."),
+  system: z.string().max(20_000).optional().describe("System prompt for a prompt task."),
+  files: z
+    .array(z.string().min(1).max(1_000))
+    .max(100)
+    .optional()
+    .describe("Project files the server reads into the prompt (you never read them)."),
+  cwd: z.string().min(1).max(1_000).optional().describe("Command folder, inside the project."),
+  timeout_s: z.number().positive().max(86_400).optional().describe("Per-task timeout."),
+  after: z
+    .array(z.string().min(1).max(64))
+    .max(200)
+    .optional()
+    .describe("Ids that must succeed first."),
+});
+
+const input = z.strictObject({
+  tasks: z
+    .array(task)
+    .min(1)
+    .max(500)
+    .describe("Commands and prompts to run; each gives command or prompt."),
+  concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe("Commands at once (default: CPUs)."),
+  fail_fast: z.boolean().optional().describe("Stop the rest at the first failure."),
+  wait: z
+    .boolean()
+    .optional()
+    .describe("false: return a run_id at once and follow with squad_status (default true)."),
+});
+
+export const spawnSquadTool = defineTool({
+  name: "spawn_squad",
+  title: "Run a squad of tasks",
+  description:
+    "Run many skill-free tasks in parallel — shell commands (tests, lint, type-check, grep, git) and " +
+    "prompts for cheap model workers — with dependencies (`after`). Returns per task a status and a " +
+    "short digest (failures named: test id, file, line, message); full output stays in each task's " +
+    "`log` resource. Long runs: wait=false, then squad_status.",
+  input,
+  output: runOutput,
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+  async handler(args, ctx, extra) {
+    const waiting = args.wait !== false;
+    const sender = waiting ? progressSender(extra) : null;
+    const run = await startSquad(
+      ctx,
+      ctx.models,
+      { tasks: args.tasks, concurrency: args.concurrency, failFast: args.fail_fast ?? false },
+      sender ?? undefined,
+    );
+    if (waiting) {
+      const onAbort = () => run.cancel("cancelled by the caller");
+      extra.signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        await run.finished;
+      } finally {
+        if (sender) run.listeners.delete(sender);
+        extra.signal.removeEventListener("abort", onAbort);
+      }
+    }
+    const record = ctx.store.runs.get(run.id);
+    if (!record) throw new Error(`run ${run.id} vanished from the store`);
+    const view = viewRun(ctx, record);
+    return { structured: view, text: renderRun(view, ctx.config.squad.digestChars) };
+  },
+});

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { UserInputError } from "../errors.js";
+import { renderRun, viewRun } from "../squad/report.js";
+import { activeRuns } from "../squad/run-squad.js";
+import { defineTool } from "./define-tool.js";
+import { followProgress } from "./progress.js";
+import { runOutput } from "./squad-output.js";
+
+const input = z.strictObject({
+  run_id: z.string().min(1).max(64).describe("The run_id spawn_squad returned."),
+  wait_s: z
+    .number()
+    .min(0)
+    .max(600)
+    .optional()
+    .describe("Wait up to this long for the run to finish (default 0: report now)."),
+});
+
+/** How often a run executed by another server process is re-read while waiting. */
+const POLL_MS = 250;
+
+export const squadStatusTool = defineTool({
+  name: "squad_status",
+  title: "Squad run status",
+  description:
+    "Progress or final result of a spawn_squad run (same shape as spawn_squad's result). " +
+    "wait_s waits for it to finish.",
+  input,
+  output: runOutput,
+  annotations: {
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  async handler(args, ctx, extra) {
+    const known = ctx.store.runs.get(args.run_id);
+    if (!known) {
+      const recent = ctx.store.runs
+        .recent(5)
+        .map((run) => run.id)
+        .join(", ");
+      throw new UserInputError(
+        "run_id",
+        `no run '${args.run_id}'${recent ? ` (recent: ${recent})` : ""}`,
+      );
+    }
+    const waitMs = (args.wait_s ?? 0) * 1000;
+    if (known.status === "running" && waitMs > 0) {
+      const deadline = AbortSignal.any([extra.signal, AbortSignal.timeout(waitMs)]);
+      const here = activeRuns(ctx).get(args.run_id);
+      if (here) {
+        const stop = followProgress(here, extra);
+        await Promise.race([here.finished, aborted(deadline)]).finally(stop);
+      } else {
+        while (!deadline.aborted && ctx.store.runs.get(args.run_id)?.status === "running") {
+          await Promise.race([sleep(POLL_MS), aborted(deadline)]);
+        }
+      }
+    }
+    const record = ctx.store.runs.get(args.run_id) ?? known;
+    const view = viewRun(ctx, record);
+    return { structured: view, text: renderRun(view, ctx.config.squad.digestChars) };
+  },
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
+}

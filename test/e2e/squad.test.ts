@@ -1,0 +1,357 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeGemini } from "../fakes/gemini.js";
+import { startFakeOllama } from "../fakes/ollama.js";
+import { callOk, type RunningServer, startServer, tempDir } from "../support/server.js";
+
+interface TaskView {
+  id: string;
+  kind: string;
+  status: string;
+  exit_code: number | null;
+  signal: string | null;
+  worker: string | null;
+  digest: string | null;
+  log: string | null;
+  decision_id: string | null;
+}
+interface RunView {
+  run_id: string;
+  status: string;
+  done: number;
+  total: number;
+  counts: Record<string, number>;
+  host_tokens_saved: number;
+  tasks: TaskView[];
+}
+
+const byId = (run: RunView) => Object.fromEntries(run.tasks.map((task) => [task.id, task]));
+const statuses = (run: RunView) =>
+  Object.fromEntries(run.tasks.map((task) => [task.id, task.status]));
+
+async function squad(client: Client, args: Record<string, unknown>): Promise<RunView> {
+  return (await callOk(client, "spawn_squad", args)) as unknown as RunView;
+}
+
+/** Running, not merely a zombie nobody reaped (orphans here are adopted by a non-reaping init). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
+}
+
+function project(): string {
+  const root = tempDir("squad-project-");
+  mkdirSync(join(root, "src"));
+  writeFileSync(
+    join(root, "src", "math.ts"),
+    "export const add = (a: number, b: number) => a + b;\n",
+  );
+  return root;
+}
+
+describe("spawn_squad with commands", () => {
+  let server: RunningServer;
+  let root: string;
+  beforeAll(async () => {
+    root = project();
+    server = await startServer({ cwd: root });
+  });
+  afterAll(() => server.close());
+
+  it("reports passing, failing, timing-out, denied and outside-root commands, each by name", async () => {
+    const run = await squad(server.client, {
+      tasks: [
+        { id: "pass", command: "echo all good" },
+        { id: "fail", command: "echo 'error: disk on fire' >&2; exit 3" },
+        { id: "slow", command: "sleep 30", timeout_s: 0.5 },
+        { id: "push", command: "git push --force origin main" },
+        { id: "outside", command: "ls", cwd: ".." },
+      ],
+    });
+    expect(run.status).toBe("done");
+    expect(statuses(run)).toEqual({
+      pass: "ok",
+      fail: "failed",
+      slow: "timeout",
+      push: "denied",
+      outside: "denied",
+    });
+    const tasks = byId(run);
+    expect(tasks.fail?.exit_code).toBe(3);
+    expect(tasks.fail?.digest).toContain("disk on fire");
+    expect(tasks.slow?.digest).toContain("timed out after 0.5 s");
+    expect(tasks.push?.digest).toContain("git push --force");
+    expect(tasks.outside?.digest).toContain("outside");
+    expect(run.counts).toEqual({ ok: 1, failed: 1, timeout: 1, denied: 2 });
+  });
+
+  it("keeps the full output in a log resource and returns only a digest", async () => {
+    const run = await squad(server.client, {
+      tasks: [{ id: "many", command: "seq 1 20000; echo 'FATAL: the end' >&2; exit 1" }],
+    });
+    const task = byId(run).many;
+    expect(task?.log).toBe(`squad://runs/${run.run_id}/many`);
+    expect(task?.digest?.length ?? 0).toBeLessThanOrEqual(2_000);
+    expect(task?.digest).toContain("FATAL: the end");
+    expect(run.host_tokens_saved).toBeGreaterThan(20_000);
+    const resource = await server.client.readResource({ uri: task?.log ?? "" });
+    const text = (resource.contents[0] as { text: string }).text;
+    expect(text.split("\n")).toContain("19999");
+    const listed = await server.client.listResources();
+    expect(listed.resources.map((r) => r.uri)).toContain(task?.log);
+    await expect(
+      server.client.readResource({ uri: `squad://runs/${run.run_id}/nope` }),
+    ).rejects.toThrow(/no log for task 'nope'/);
+  });
+
+  it("runs a dependency chain and skips what depends on a failure", async () => {
+    const run = await squad(server.client, {
+      tasks: [
+        { id: "build", command: "mkdir -p out && echo built > out/flag" },
+        { id: "check", command: "test -f out/flag", after: ["build"] },
+        { id: "broken", command: "exit 2", after: ["check"] },
+        { id: "ship", command: "echo shipping", after: ["broken"] },
+        { id: "docs", command: "echo docs", after: ["build"] },
+      ],
+    });
+    expect(statuses(run)).toEqual({
+      build: "ok",
+      check: "ok",
+      broken: "failed",
+      ship: "skipped",
+      docs: "ok",
+    });
+    expect(byId(run).ship?.digest).toContain("broken ended failed");
+  });
+
+  it("sends a progress notification at each task start and end", async () => {
+    const messages: string[] = [];
+    const progress: number[] = [];
+    const result = await server.client.callTool(
+      {
+        name: "spawn_squad",
+        arguments: {
+          tasks: [
+            { id: "one", command: "true" },
+            { id: "two", command: "exit 1", after: ["one"] },
+            { id: "three", command: "true", after: ["two"] },
+          ],
+        },
+      },
+      CallToolResultSchema,
+      {
+        onprogress: (update) => {
+          progress.push(update.progress);
+          messages.push(update.message ?? "");
+        },
+      },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(messages).toEqual([
+      "0/3 done — started one",
+      expect.stringMatching(/^1\/3 done — one ok/),
+      "1/3 done — started two",
+      expect.stringMatching(/^2\/3 done — two failed/),
+      "3/3 done — three skipped: skipped: two ended failed",
+    ]);
+    expect(progress).toEqual([1, 2, 3, 4, 6]);
+  });
+
+  it("refuses a squad with a dependency cycle before running anything", async () => {
+    const result = await server.client.callTool({
+      name: "spawn_squad",
+      arguments: {
+        tasks: [
+          { id: "a", command: "touch a-ran", after: ["b"] },
+          { id: "b", command: "true", after: ["a"] },
+        ],
+      },
+    });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toContain("dependency cycle");
+    expect(existsSync(join(root, "a-ran"))).toBe(false);
+  });
+});
+
+describe("cancelling and long runs", () => {
+  it("kills the whole process group when the request is cancelled", async () => {
+    const root = project();
+    const server = await startServer({ cwd: root });
+    try {
+      const controller = new AbortController();
+      const call = server.client
+        .callTool(
+          {
+            name: "spawn_squad",
+            arguments: {
+              tasks: [
+                {
+                  id: "tree",
+                  command: "sleep 60 & echo $! > child.pid; echo $$ > shell.pid; wait",
+                },
+              ],
+            },
+          },
+          CallToolResultSchema,
+          { signal: controller.signal },
+        )
+        .catch((error: Error) => error);
+      const pidsWritten = () =>
+        existsSync(join(root, "child.pid")) && existsSync(join(root, "shell.pid"));
+      expect(await until(pidsWritten, 5_000)).toBe(true);
+      const pids = ["child.pid", "shell.pid"].map((file) =>
+        Number(readFileSync(join(root, file), "utf8").trim()),
+      );
+      expect(pids.every(alive)).toBe(true);
+      controller.abort();
+      await call;
+      expect(await until(() => !pids.some(alive), 5_000)).toBe(true);
+      const runs = (await server.client.listResources()).resources;
+      const runId = runs[0]?.uri.split("/")[3] ?? "";
+      const status = (await callOk(server.client, "squad_status", {
+        run_id: runId,
+      })) as unknown as RunView;
+      expect(status.status).toBe("cancelled");
+      expect(statuses(status)).toEqual({ tree: "cancelled" });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("returns a run_id at once with wait=false and reports through squad_status", async () => {
+    const server = await startServer({ cwd: project() });
+    try {
+      const started = await squad(server.client, {
+        wait: false,
+        tasks: [
+          { id: "quick", command: "echo quick" },
+          { id: "later", command: "sleep 1; echo later", after: ["quick"] },
+        ],
+      });
+      expect(started.status).toBe("running");
+      const now = (await callOk(server.client, "squad_status", {
+        run_id: started.run_id,
+      })) as unknown as RunView;
+      expect(now.status).toBe("running");
+      const final = (await callOk(server.client, "squad_status", {
+        run_id: started.run_id,
+        wait_s: 20,
+      })) as unknown as RunView;
+      expect(final.status).toBe("done");
+      expect(statuses(final)).toEqual({ quick: "ok", later: "ok" });
+      const unknown = await server.client.callTool({
+        name: "squad_status",
+        arguments: { run_id: "r-000000000000" },
+      });
+      expect(unknown.isError).toBe(true);
+      expect(JSON.stringify(unknown.content)).toContain(started.run_id);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("marks a run left by a killed server as interrupted after a restart", async () => {
+    const root = project();
+    const home = tempDir("squad-home-");
+    const first = await startServer({ cwd: root, home });
+    const started = await squad(first.client, {
+      wait: false,
+      tasks: [{ id: "long", command: "echo $$ > long.pid; exec sleep 30" }],
+    });
+    expect(await until(() => existsSync(join(root, "long.pid")), 5_000)).toBe(true);
+    process.kill(first.pid() ?? 0, "SIGKILL");
+    await first.close().catch(() => {});
+    const orphan = Number(readFileSync(join(root, "long.pid"), "utf8"));
+    try {
+      const second = await startServer({ cwd: root, home });
+      try {
+        const status = (await callOk(second.client, "squad_status", {
+          run_id: started.run_id,
+        })) as unknown as RunView;
+        expect(status.status).toBe("interrupted");
+        expect(statuses(status)).toEqual({ long: "cancelled" });
+        expect(byId(status).long?.digest).toContain("interrupted");
+      } finally {
+        await second.close();
+      }
+    } finally {
+      if (alive(orphan)) process.kill(-orphan, "SIGKILL");
+    }
+  });
+
+  it("stays small while a task prints 200 MB", async () => {
+    const server = await startServer({ cwd: project() });
+    try {
+      const run = await squad(server.client, {
+        tasks: [
+          { id: "flood", command: "head -c 200000000 /dev/zero | tr '\\0' 'x'; echo; echo done" },
+        ],
+      });
+      expect(statuses(run)).toEqual({ flood: "ok" });
+      const status = readFileSync(`/proc/${server.pid()}/status`, "utf8");
+      const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+      expect(peakKb).toBeGreaterThan(0);
+      expect(peakKb / 1024).toBeLessThan(150);
+      expect(byId(run).flood?.digest?.length ?? 0).toBeLessThanOrEqual(2_000);
+      expect(run.host_tokens_saved).toBeGreaterThan(49_000_000);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});
+
+describe("spawn_squad with model workers", () => {
+  it("sends prompts to Ollama and Gemini with attached files, and records each call", async () => {
+    const ollama = await startFakeOllama({ models: [{ name: "qwen2.5-coder:7b" }] });
+    const gemini = await startFakeGemini();
+    ollama.script("qwen2.5-coder:7b", ["/** Adds two numbers. */"]);
+    gemini.script("gemini-2.5-flash", ["The module exports add."]);
+    const root = project();
+    const server = await startServer({
+      cwd: root,
+      env: { OLLAMA_HOST: ollama.url, GEMINI_API_KEY: "test-key", GEMINI_BASE_URL: gemini.url },
+    });
+    try {
+      const run = await squad(server.client, {
+        tasks: [
+          {
+            id: "doc",
+            prompt: "Write a docstring for add",
+            worker: "qwen-fast",
+            files: ["src/math.ts"],
+          },
+          { id: "sum", prompt: "Summarise this module", worker: "flash", files: ["src/math.ts"] },
+        ],
+      });
+      expect(statuses(run)).toEqual({ doc: "ok", sum: "ok" });
+      expect(byId(run).doc?.digest).toContain("Adds two numbers.");
+      expect(byId(run).sum?.digest).toContain("exports add");
+      const chat = ollama.requests.find((r) => r.path === "/api/chat");
+      expect(JSON.stringify(chat?.body)).toContain("export const add");
+      expect(gemini.requests[0]?.text).toContain("export const add");
+      const log = await server.client.readResource({ uri: byId(run).doc?.log ?? "" });
+      expect((log.contents[0] as { text: string }).text).toContain(
+        "## answer\n/** Adds two numbers. */",
+      );
+    } finally {
+      await server.close();
+      await ollama.close();
+      await gemini.close();
+    }
+  });
+});
