@@ -6,7 +6,7 @@ import {
   type PlacementLimits,
   placeOllamaWork,
 } from "./placement.js";
-import type { PlannedCommand, PlannedPrompt, PlannedTask } from "./plan.js";
+import type { PlannedCommand, PlannedPrompt } from "./plan.js";
 
 /** Who serves a prompt task, decided before scheduling (or why nobody can). */
 export interface ModelRoute {

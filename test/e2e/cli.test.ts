@@ -40,7 +40,10 @@ describe("the squad-mcp command", () => {
   it.each([
     [["bogus"], /unknown command 'bogus'/],
     [["call"], /call needs a tool name/],
-    [["call", "nope", "{}"], /unknown tool 'nope'; expected one of route_task, spawn_squad, squad_status, log_outcome/],
+    [
+      ["call", "nope", "{}"],
+      /unknown tool 'nope'; expected one of route_task, spawn_squad, squad_status, log_outcome/,
+    ],
     [["call", "route_task", "{task:"], /not valid JSON/],
     [["call", "route_task", "[1]"], /must be a JSON object/],
     [["serve", "extra"], /serve takes no arguments/],
