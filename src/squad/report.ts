@@ -101,13 +101,17 @@ export function renderRun(view: RunView, maxChars: number): string {
     );
   }
   let text = lines.join("\n");
-  for (const task of view.tasks) {
-    if (!wrong.has(task.status) || !task.digest) continue;
-    const rest = task.digest.split("\n").slice(1).join("\n").trim();
+  // What went wrong first; then what ok tasks printed (a grep's matches, git status), if room.
+  const detailed = [
+    ...view.tasks.filter((task) => wrong.has(task.status)),
+    ...view.tasks.filter((task) => task.status === "ok"),
+  ];
+  for (const task of detailed) {
+    const rest = task.digest?.split("\n").slice(1).join("\n").trim();
     if (!rest) continue;
     const block = `\n[${task.id}]${task.log ? ` ${task.log}` : ""}\n${rest}`;
     if (text.length + block.length > maxChars) {
-      const room = maxChars - text.length - 40;
+      const room = maxChars - text.length - 60;
       if (room > 200) text += `${block.slice(0, room)}…`;
       text += "\n(more in the structured result and the logs)";
       break;

@@ -1,18 +1,26 @@
 import { join } from "node:path";
-import { execa } from "execa";
-import { describe, expect, it } from "vitest";
+import { execa, type Result } from "execa";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLOSED_OLLAMA, PACKAGE_ROOT, tempDir } from "../support/server.js";
 
+/** The demo type-checks this repository for real; under a loaded test run that takes a while. */
+const DEMO_TIMEOUT_MS = 300_000;
+
 describe("npm run demo", () => {
-  it("routes the seed tasks, learns from outcomes and exits 0 with nothing else installed", async () => {
-    const result = await execa(process.execPath, [join(PACKAGE_ROOT, "build/scripts/demo.js")], {
+  let result: Result<{ reject: false }>;
+  let out = "";
+  beforeAll(async () => {
+    result = await execa(process.execPath, [join(PACKAGE_ROOT, "build/scripts/demo.js")], {
       env: { PATH: process.env.PATH, HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA },
       extendEnv: false,
       reject: false,
     });
+    out = result.stdout;
+  }, DEMO_TIMEOUT_MS);
+
+  it("routes the seed tasks, learns from outcomes and exits 0 with nothing else installed", () => {
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
-    const out = result.stdout;
     expect(out).toMatch(/simulated Ollama: no live Ollama answered at http:\/\/127\.0\.0\.1:2/);
     expect(out).toMatch(/grep -rn "ACGMEValidator" backend\/\s+→ qwen-fast\s+explore/);
     expect(out).toMatch(
@@ -20,6 +28,38 @@ describe("npm run demo", () => {
     );
     expect(out).toMatch(/→ host\s+architecture/);
     expect(out).toMatch(/again\s+→ qwen-coder\s+2\/2, 0\.92 chosen over qwen-fast, qwen-moe/);
-    expect(out.split("\n").length).toBeLessThanOrEqual(45);
+    expect(out.split("\n").length).toBeLessThanOrEqual(72);
+  });
+
+  it("runs a real squad over this repository, following its progress notifications", () => {
+    expect(out).toContain("A squad run over this repository");
+    // Progress: every task's start and end arrived as a notification, the last one at 4/4.
+    for (const id of ["type-check", "fixture-tests", "grep", "git-status"])
+      expect(out).toMatch(new RegExp(`\\d+\\.\\d s\\s+\\d/4 done — started ${id}$`, "m"));
+    expect(out).toMatch(
+      /\d+\.\d s\s+\d\/4 done — fixture-tests failed: vitest: 1 failed, 1 passed/,
+    );
+    expect(out).toMatch(/\d+\.\d s\s+4\/4 done — /);
+    // One line per task: mark, id, duration, the digest's first line.
+    expect(out).toMatch(/✓ type-check\s+\d+\.\d s\s+tsc: 0 errors \(exit 0\)/);
+    expect(out).toMatch(/✗ fixture-tests\s+\d+\.\d s\s+vitest: 1 failed, 1 passed \(exit 1\)/);
+    expect(out).toMatch(/✓ grep\s+\d+\.\d s\s+grep: [1-9]\d* matches in [1-9]\d* files \(exit 0\)/);
+    expect(out).toMatch(/✓ git-status\s+\d+\.\d s\s+git: exit 0, \d+ lines of output/);
+    // The failing test is named, with its line and the assertion's message.
+    expect(out).toContain(
+      "- duty-hours.spec.mjs > duty hours > averages the 80-hour limit over four weeks (line 13)",
+    );
+    expect(out).toContain("AssertionError: expected false to be true");
+    // Full output stays behind the log resource, and is larger than what the host read.
+    const log =
+      /squad:\/\/runs\/(r-[\w-]+)\/fixture-tests: ([\d,]+) characters read back, against ([\d,]+) characters in its digest/.exec(
+        out,
+      );
+    expect(log).not.toBeNull();
+    const [logChars, digestChars] = [log?.[2], log?.[3]].map((n) => Number(n?.replace(/,/g, "")));
+    expect(logChars).toBeGreaterThan(digestChars ?? Number.POSITIVE_INFINITY);
+    expect(out).toMatch(
+      /squad: 4 commands in \d+\.\d s, 3 ok, 1 failed; ~[1-9][\d,]* host tokens saved/,
+    );
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGemini } from "../fakes/gemini.js";
 import { startFakeOllama } from "../fakes/ollama.js";
@@ -352,6 +353,180 @@ describe("spawn_squad with model workers", () => {
       await server.close();
       await ollama.close();
       await gemini.close();
+    }
+  });
+});
+
+const ONLY_FLASH = {
+  workers: {
+    "qwen-fast": null,
+    "qwen-coder": null,
+    "qwen-moe": null,
+    "flash-lite": null,
+    pro: null,
+  },
+  roles: { coder: "flash", validator: "flash", summarizer: "flash" },
+  routing: { exploration: 0 },
+};
+
+function perMinute429(retry: string) {
+  return {
+    status: 429,
+    error: {
+      message: "You exceeded your current quota. Please retry in 1s.",
+      status: "RESOURCE_EXHAUSTED",
+      details: [
+        {
+          "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+          violations: [{ quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier" }],
+        },
+        { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: retry },
+      ],
+    },
+  };
+}
+
+describe("Gemini limits through spawn_squad", () => {
+  it("waits out a per-minute 429 as RetryInfo says, then answers", async () => {
+    const gemini = await startFakeGemini();
+    gemini.script("gemini-2.5-flash", [perMinute429("1s"), "second time lucky"]);
+    const server = await startServer({
+      cwd: project(),
+      env: { GEMINI_API_KEY: "test-key", GEMINI_BASE_URL: gemini.url },
+    });
+    try {
+      const run = await squad(server.client, {
+        tasks: [{ id: "ask", prompt: "Say something", worker: "flash" }],
+      });
+      expect(statuses(run)).toEqual({ ask: "ok" });
+      expect(byId(run).ask?.digest).toMatch(/per-minute 429/);
+      expect(byId(run).ask?.digest).toContain("second time lucky");
+      expect(gemini.requests).toHaveLength(2);
+    } finally {
+      await server.close();
+      await gemini.close();
+    }
+  });
+
+  it("cools an alias down when its daily quota is spent, and route_task passes over it", async () => {
+    const gemini = await startFakeGemini({ rpdLimit: 1 });
+    const root = project();
+    writeFileSync(join(root, "squad.config.json"), JSON.stringify(ONLY_FLASH));
+    const server = await startServer({
+      cwd: root,
+      env: { GEMINI_API_KEY: "test-key", GEMINI_BASE_URL: gemini.url },
+    });
+    try {
+      const before = await callOk(server.client, "route_task", { task: "Summarise the changelog" });
+      expect(before).toMatchObject({ route: "squad", worker: "flash" });
+      const run = await squad(server.client, {
+        tasks: [
+          { id: "first", prompt: "Summarise the changelog", worker: "flash" },
+          {
+            id: "second",
+            prompt: "Summarise the release notes",
+            worker: "flash",
+            after: ["first"],
+          },
+        ],
+      });
+      expect(statuses(run)).toEqual({ first: "ok", second: "error" });
+      expect(byId(run).second?.digest).toMatch(/cooled down until \d{4}-/);
+      const again = await squad(server.client, {
+        tasks: [{ id: "third", prompt: "Summarise the README", worker: "flash" }],
+      });
+      expect(statuses(again)).toEqual({ third: "error" });
+      expect(byId(again).third?.digest).toMatch(/daily quota/);
+      // The first refusal came from the API; the cooldown answers the next one without a request.
+      expect(gemini.requests).toHaveLength(2);
+      const after = await callOk(server.client, "route_task", { task: "Summarise the changelog" });
+      expect(after).toMatchObject({ route: "host" });
+      expect(String(after.rationale)).toMatch(/daily quota spent.*resets \d{4}-\d\d-\d\dT/);
+    } finally {
+      await server.close();
+      await gemini.close();
+    }
+  });
+});
+
+describe("Ollama pool through spawn_squad", () => {
+  it("moves work to the other host when one stops answering mid-run", async () => {
+    const slow = {
+      models: [{ name: "qwen2.5-coder:7b" }],
+      tokensPerSecond: 20,
+      reply: () => "a fairly long answer that takes a while to generate here",
+    };
+    const [first, second] = await Promise.all([startFakeOllama(slow), startFakeOllama(slow)]);
+    const server = await startServer({
+      cwd: project(),
+      env: { OLLAMA_HOST: `${first.url},${second.url}` },
+    });
+    try {
+      const call = squad(server.client, {
+        tasks: Array.from({ length: 4 }, (_, i) => ({
+          id: `p${i}`,
+          prompt: `Docstring number ${i}`,
+          worker: "qwen-fast",
+        })),
+      });
+      const chats = (fake: typeof first) => fake.requests.filter((r) => r.path === "/api/chat");
+      expect(await until(() => chats(first).length > 0 && chats(second).length > 0, 5_000)).toBe(
+        true,
+      );
+      first.setDown(true);
+      const run = await call;
+      expect(statuses(run)).toEqual({ p0: "ok", p1: "ok", p2: "ok", p3: "ok" });
+      expect(run.tasks.some((task) => /stopped answering.*moved to/.test(task.digest ?? ""))).toBe(
+        true,
+      );
+      expect(chats(second).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await server.close();
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("routes a prompt given no worker the way route_task would, and records the call", async () => {
+    const ollama = await startFakeOllama({ models: [{ name: "qwen2.5-coder:7b" }] });
+    const root = project();
+    const home = tempDir("squad-home-");
+    writeFileSync(join(root, "squad.config.json"), JSON.stringify({ routing: { exploration: 0 } }));
+    const server = await startServer({ cwd: root, home, env: { OLLAMA_HOST: ollama.url } });
+    try {
+      const run = await squad(server.client, {
+        tasks: [
+          { id: "doc", prompt: "Add a docstring to add() in src/math.ts", files: ["src/math.ts"] },
+          {
+            id: "arch",
+            prompt: "Should we split the monolith into microservices? Decide the architecture.",
+          },
+        ],
+      });
+      expect(byId(run).doc).toMatchObject({ status: "ok", worker: "qwen-fast" });
+      expect(byId(run).doc?.decision_id).toMatch(/^d-/);
+      expect(byId(run).arch?.status).toBe("error");
+      expect(byId(run).arch?.digest).toMatch(/keeps this with the host/);
+      const db = new Database(join(home, "squad.db"), { readonly: true });
+      try {
+        const calls = db
+          .prepare("SELECT worker, model, ok, tokens_in, run_id, task_id FROM model_calls")
+          .all();
+        expect(calls).toEqual([
+          {
+            worker: "qwen-fast",
+            model: "qwen2.5-coder:7b",
+            ok: 1,
+            tokens_in: expect.any(Number),
+            run_id: run.run_id,
+            task_id: "doc",
+          },
+        ]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await server.close();
+      await ollama.close();
     }
   });
 });

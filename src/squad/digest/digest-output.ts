@@ -93,7 +93,7 @@ export function digestOutput(input: DigestInput, options: DigestOptions): Digest
 
 function digestUnknown({ input, lines, budget, exit }: Context): Digest {
   const lineCount = lines.filter((line) => line.trim() !== "").length;
-  const summary = `${programName(input.command)}: ${exit}, ${lineCount} lines of output`;
+  const summary = `${programName(input.command)}: ${exit}, ${lineCount} ${lineCount === 1 ? "line" : "lines"} of output`;
   const text = bounded(renderExcerpt(summary, lines, budget), budget);
   return { tool: null, counts: {}, failures: [], failuresOmitted: 0, text };
 }

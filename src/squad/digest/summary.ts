@@ -42,7 +42,9 @@ export function exitPhrase(exitCode: number | null, omittedBytes: number): strin
 
 /** The program a command runs, for naming output nobody parsed: `cd web && make` → `make`. */
 export function programName(command: string): string {
-  const segments = splitCommand(command).filter((words) => words[0] !== "cd");
+  // `cd dir && tool` names the tool; a trailing `exit N` or `echo` names nothing.
+  const plumbing = new Set(["cd", "exit", "echo", "true", "false", ":"]);
+  const segments = splitCommand(command).filter((words) => !plumbing.has(words[0] ?? ""));
   const words = segments[segments.length - 1] ?? [];
   const program = words.find((word) => !/^\w+=/.test(word));
   return program ? program.slice(program.lastIndexOf("/") + 1) : "command";
