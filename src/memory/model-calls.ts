@@ -27,6 +27,7 @@ export function createModelCallStore(db: Db) {
   );
   return {
     record(call: ModelCallRecord): void {
+      if (!db.open) return;
       writeTransaction(db, () => insert.run({ ...call, ok: call.ok ? 1 : 0 }));
     },
     forRun(runId: string) {

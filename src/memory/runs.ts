@@ -157,6 +157,8 @@ export function createRunStore(db: Db) {
     },
 
     updateTask(runId: string, taskId: string, update: TaskUpdate): void {
+      // Tasks cancelled by shutdown finish after the store closed; the run is already marked.
+      if (!db.open) return;
       const keys = (Object.keys(update) as (keyof TaskUpdate)[]).filter(
         (key) => update[key] !== undefined,
       );
@@ -170,6 +172,7 @@ export function createRunStore(db: Db) {
     },
 
     finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
+      if (!db.open) return;
       writeTransaction(db, () => {
         finishRun.run(status, at, runId);
         abandonTasks.run(runId);

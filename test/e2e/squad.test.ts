@@ -295,6 +295,32 @@ describe("cancelling and long runs", () => {
     }
   });
 
+  it("on SIGTERM kills running commands, marks the run interrupted and exits within 2 s", async () => {
+    const root = project();
+    const home = tempDir("squad-home-");
+    const server = await startServer({ cwd: root, home });
+    const started = await squad(server.client, {
+      wait: false,
+      tasks: [{ id: "long", command: "echo $$ > long.pid; exec sleep 60" }],
+    });
+    expect(await until(() => existsSync(join(root, "long.pid")), 5_000)).toBe(true);
+    const shell = Number(readFileSync(join(root, "long.pid"), "utf8"));
+    const pid = server.pid() ?? 0;
+    const signalled = Date.now();
+    process.kill(pid, "SIGTERM");
+    expect(await until(() => !alive(pid), 2_000)).toBe(true);
+    expect(Date.now() - signalled).toBeLessThan(2_000);
+    expect(alive(shell)).toBe(false);
+    await server.close().catch(() => {});
+    const db = new Database(join(home, "squad.db"), { readonly: true });
+    try {
+      const run = db.prepare("SELECT status FROM runs WHERE id = ?").get(started.run_id);
+      expect(run).toEqual({ status: "interrupted" });
+    } finally {
+      db.close();
+    }
+  });
+
   it("stays small while a task prints 200 MB", async () => {
     const server = await startServer({ cwd: project() });
     try {
