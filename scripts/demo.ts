@@ -2,18 +2,27 @@
  * `npm run demo`: squad-mcp's main job end to end, for someone who has just installed it.
  * A temporary project with one real skill, the built server spawned over stdio as Claude Code
  * spawns it, a handful of tasks from the origin notes routed, and routing learning from the
- * outcomes the host logs. Needs nothing installed: without a live Ollama or a Gemini key it
- * runs against the simulated Ollama from test/fakes.
+ * outcomes the host logs; then a real squad run over this repository (type-check, the tests of a
+ * small fixture project, a grep, git status) in parallel, followed by its progress notifications.
+ * Needs nothing installed: without a live Ollama or a Gemini key it runs against the simulated
+ * Ollama from test/fakes.
  */
 import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import Database from "better-sqlite3";
-import { CLI, type RunningServer, startServer, tempDir } from "../test/support/server.js";
+import {
+  CLI,
+  PACKAGE_ROOT,
+  type RunningServer,
+  startServer,
+  tempDir,
+} from "../test/support/server.js";
 import { type Backends, chooseBackends } from "./demo/backends.js";
 import { bold, cell, clip, dim, heading, mark } from "./demo/print.js";
 import { createProject, SKILL_NAME } from "./demo/project.js";
 import { logOutcome, type Route, routeTask } from "./demo/results.js";
+import { FIXTURE, ID_WIDTH, runSquad, SQUAD_TASKS, type SquadRun } from "./demo/squad.js";
 
 /** Seed 000's workflows: a parallel test run, an exploration, the work that stays home. */
 const TASKS = [
@@ -41,6 +50,8 @@ const TASK_WIDTH = 36;
 interface Cleanup {
   /** Set from the moment the server is spawned, so an interrupt during start-up still stops it. */
   server: Promise<RunningServer> | null;
+  /** The second server, started in this repository for the squad run. */
+  squad: Promise<RunningServer> | null;
   backends: Backends | null;
   dirs: string[];
 }
@@ -90,14 +101,35 @@ async function main(cleanup: Cleanup): Promise<void> {
   heading(`2. Learning: route "${LESSON_TASK}", judge the work, log_outcome, route again`);
   const lesson = await teachLint(client);
 
-  heading("3. Summary");
+  await server.close();
+  cleanup.server = null;
+
+  heading(
+    "3. A squad run over this repository: spawn_squad, 4 commands at once, progress as it goes",
+  );
+  const squadHome = tempDir("squad-demo-squad-");
+  cleanup.dirs.push(squadHome);
+  cleanup.squad = startServer({
+    home: squadHome,
+    cwd: PACKAGE_ROOT,
+    env: { HOME: userHome, SQUAD_LOG_LEVEL: "error" },
+  });
+  const squadServer = await cleanup.squad;
+  console.log(
+    `  A second server started in ${PACKAGE_ROOT} runs these; ${FIXTURE} fails one test on purpose:`,
+  );
+  for (const task of SQUAD_TASKS) console.log(`  ${cell(task.id, ID_WIDTH)} ${dim(task.command)}`);
+  const run = await runSquad(squadServer.client);
+  await squadServer.close();
+  cleanup.squad = null;
+
+  heading("4. Summary");
   const toSquad = routes.filter((route) => route.route === "squad").length;
   console.log(
     `  ${routes.length} tasks: ${toSquad} to the squad, ${routes.length - toSquad} kept by the host (${hostReasons(routes)})`,
   );
   if (lesson) console.log(`  ${lesson}`);
-  await server.close();
-  cleanup.server = null;
+  console.log(`  ${describeRun(run)}`);
   console.log(
     `  Data: ${storedCounts(join(home, "squad.db"))} in $SQUAD_HOME/squad.db (default ~/.squad; this run's was temporary)`,
   );
@@ -191,6 +223,15 @@ function record(route: Route): string {
   return `${evidence.successes}/${evidence.n}, ${evidence.expected.toFixed(2)}`;
 }
 
+/** "squad: 4 commands in 13.0 s, 3 ok, 1 failed; ~500 host tokens saved" */
+function describeRun(run: SquadRun): string {
+  const counts = Object.entries(run.counts)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(", ");
+  const saved = run.host_tokens_saved.toLocaleString("en-US");
+  return `squad: ${plural(run.tasks.length, "command")} in ${(run.duration_ms / 1000).toFixed(1)} s, ${counts}; ~${saved} host tokens saved`;
+}
+
 /** What the server wrote, read back from its database once it has shut down. */
 function storedCounts(file: string): string {
   try {
@@ -212,15 +253,16 @@ function plural(n: number, noun: string): string {
 }
 
 async function cleanUp(cleanup: Cleanup): Promise<void> {
-  const server = cleanup.server;
+  const servers = [cleanup.server, cleanup.squad];
   cleanup.server = null;
-  await server?.then((running) => running.close()).catch(() => {});
+  cleanup.squad = null;
+  for (const server of servers) await server?.then((running) => running.close()).catch(() => {});
   await cleanup.backends?.close().catch(() => {});
   cleanup.backends = null;
   for (const dir of cleanup.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-const cleanup: Cleanup = { server: null, backends: null, dirs: [] };
+const cleanup: Cleanup = { server: null, squad: null, backends: null, dirs: [] };
 let stopping = false;
 const stopEarly = (code: number) => {
   stopping = true;
@@ -239,9 +281,11 @@ try {
   // Once stopEarly runs, calls fail because it closed the server; it sets the exit code.
   if (!stopping) {
     console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
-    const server = await cleanup.server?.catch(() => null);
-    const stderr = server?.stderr().trim();
-    if (stderr) console.error(`server stderr:\n${stderr}`);
+    for (const pending of [cleanup.server, cleanup.squad]) {
+      const server = await pending?.catch(() => null);
+      const stderr = server?.stderr().trim();
+      if (stderr) console.error(`server stderr:\n${stderr}`);
+    }
     process.exitCode = 1;
   }
 } finally {
