@@ -7,9 +7,13 @@ import type * as context from "../src/context.js";
 import type * as similar from "../src/memory/similar.js";
 import type * as store from "../src/memory/store.js";
 import type * as routeTask from "../src/routing/route-task.js";
+import type * as command from "../src/runners/command.js";
 import type * as server from "../src/server.js";
+import type * as digest from "../src/squad/digest/index.js";
 import type {
+  CommandModule,
   ContextModule,
+  DigestModule,
   RouteTaskModule,
   ServerModule,
   SimilarModule,
@@ -24,4 +28,6 @@ export type DistMatchesSrc = [
   Provides<typeof context, ContextModule>,
   Provides<typeof routeTask, RouteTaskModule>,
   Provides<typeof server, ServerModule>,
+  Provides<typeof command, CommandModule>,
+  Provides<typeof digest, DigestModule>,
 ];

@@ -10,10 +10,16 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type Database from "better-sqlite3";
 import type { DecisionRecord } from "../src/memory/decisions.js";
 import type { OutcomeInput } from "../src/memory/outcomes.js";
+import type { RunRecord, TaskRecord, TaskUpdate } from "../src/memory/runs.js";
+import type { CommandResult, CommandRun } from "../src/runners/command.js";
+import type { Digest, DigestInput, DigestOptions } from "../src/squad/digest/index.js";
 import { PACKAGE_ROOT } from "../test/support/server.js";
 
 export type BenchDecision = DecisionRecord;
 export type BenchOutcome = OutcomeInput;
+export type BenchRunStart = Omit<RunRecord, "status" | "finishedAt">;
+export type BenchRunTask = Pick<TaskRecord, "taskId" | "position" | "kind" | "label" | "worker">;
+export type BenchTaskUpdate = TaskUpdate;
 
 // Arguments the bench passes in are typed as function properties, so the drift check compares
 // them strictly (contravariantly) with what src/ accepts.
@@ -26,6 +32,10 @@ export interface BenchStore {
     count: () => number;
   };
   readonly similar: { find: (text: string, limit?: number) => unknown[] };
+  readonly runs: {
+    start: (run: BenchRunStart, tasks: BenchRunTask[]) => void;
+    updateTask: (runId: string, taskId: string, update: BenchTaskUpdate) => void;
+  };
   close(): void;
 }
 
@@ -66,6 +76,19 @@ export interface ServerModule {
     connect(transport: Transport): Promise<void>;
     close(): Promise<void>;
   };
+}
+
+export interface CommandModule {
+  runCommand: (run: CommandRun) => Promise<CommandResult>;
+  readTail: (file: string, tailBytes: number) => Promise<{ bytes: number; tail: string }>;
+}
+
+export interface DigestModule {
+  digestLogFile: (
+    path: string,
+    input: Omit<DigestInput, "output">,
+    options: DigestOptions,
+  ) => Promise<Digest>;
 }
 
 /** Loads `dist/<path>` from the package root; the caller states which surface it expects. */

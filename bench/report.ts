@@ -8,12 +8,21 @@ export interface Row {
 }
 
 export function markdownTable(rows: readonly Row[]): string {
-  const lines = [
-    "| Measure | Figure | Budget | Result |",
-    "| --- | --- | --- | --- |",
-    ...rows.map((row) => `| ${row.measure} | ${row.figure} | ${row.budget} | ${row.result} |`),
-  ];
-  return lines.join("\n");
+  return markdownGrid(
+    ["Measure", "Figure", "Budget", "Result"],
+    rows.map((row) => [row.measure, row.figure, row.budget, row.result]),
+  );
+}
+
+/** A pipe inside a cell would end it, even between backticks. */
+function cell(text: string): string {
+  return text.replaceAll("|", "\\|");
+}
+
+/** A Markdown table of any columns. */
+export function markdownGrid(headers: readonly string[], rows: readonly string[][]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(" | ")} |`;
+  return [line(headers), line(headers.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
 export function ms(value: number): string {

@@ -21,8 +21,16 @@ import {
   routeOverStdio,
 } from "./route.js";
 import { seedMemory } from "./seed.js";
+import {
+  digestTable,
+  measureSquad,
+  SQUAD_BUDGET,
+  type SquadFigures,
+  squadResults,
+  squadRows,
+} from "./squad.js";
 import { type StartSample, timeStartup } from "./startup.js";
-import { progress, round, type Summary, summarize } from "./stats.js";
+import { progress, round, type Summary, stepper, summarize } from "./stats.js";
 import { pick, type TaskText } from "./tasks.js";
 import { removeScratch, scratchDir } from "./workspace.js";
 
@@ -42,6 +50,8 @@ const LOG_CALLS_EACH = 1_000;
 const SEED = 20_240_601;
 
 const BUDGET = { startupMedianMs: 300, routeP99Ms: 5 };
+
+const step = stepper(7);
 
 type Machine = ReturnType<typeof machine>;
 
@@ -78,6 +88,7 @@ interface Figures {
   startup: StartupFigures;
   route: RouteFigures;
   logOutcome: { single: Throughput; shared: Throughput };
+  squad: SquadFigures;
   totalMs: number;
 }
 
@@ -93,20 +104,23 @@ async function main(): Promise<number> {
     const startup = await measureStartup(ollama);
     const route = await measureRouting(ollama);
     const logOutcome = await measureLogOutcome(ollama);
+    const squad = await measureSquad(step);
     const loadAtEnd = round(loadavg()[0] ?? 0, 2);
     const totalMs = performance.now() - began;
-    figures = { machine: { ...host, loadAtEnd }, startup, route, logOutcome, totalMs };
+    figures = { machine: { ...host, loadAtEnd }, startup, route, logOutcome, squad, totalMs };
   } finally {
     await ollama.close();
     removeScratch();
   }
-  process.stdout.write(`${markdownTable(tableRows(figures))}\n\n${footer(figures)}\n`);
+  const table = markdownTable([...tableRows(figures), ...squadRows(figures.squad)]);
+  const digests = digestTable(figures.squad.digests);
+  process.stdout.write(`${table}\n\n${footer(figures)}\n\n${digests}\n`);
   writeResults(figures);
   return checkRowCounts(figures.logOutcome);
 }
 
 async function measureStartup(ollama: FakeOllama): Promise<StartupFigures> {
-  progress(`1/3 start-up: ${STARTS} spawns of dist/cli.js`);
+  step(`start-up: ${STARTS} spawns of dist/cli.js`);
   const samples = await timeStartup(STARTS, ollama.url);
   const cpu = samples.flatMap((sample) => (sample.cpuMs === null ? [] : [sample.cpuMs]));
   return {
@@ -117,7 +131,7 @@ async function measureStartup(ollama: FakeOllama): Promise<StartupFigures> {
 }
 
 async function measureRouting(ollama: FakeOllama): Promise<RouteFigures> {
-  progress(`2/3 route_task: storing ${thousands(OUTCOMES)} outcomes`);
+  step(`route_task: storing ${thousands(OUTCOMES)} outcomes`);
   const home = scratchDir("route-home");
   const seeded = await seedMemory(home, {
     outcomes: OUTCOMES,
@@ -154,9 +168,7 @@ async function measureRouting(ollama: FakeOllama): Promise<RouteFigures> {
 }
 
 async function measureLogOutcome(ollama: FakeOllama): Promise<Figures["logOutcome"]> {
-  progress(
-    `3/3 log_outcome: 1 server × ${LOG_CALLS}, then ${LOG_SERVERS} servers × ${LOG_CALLS_EACH}`,
-  );
+  step(`log_outcome: 1 server × ${LOG_CALLS}, then ${LOG_SERVERS} servers × ${LOG_CALLS_EACH}`);
   const single = await logOutcomeThroughput(1, LOG_CALLS, ollama.url);
   const shared = await logOutcomeThroughput(LOG_SERVERS, LOG_CALLS_EACH, ollama.url);
   return { single, shared };
@@ -240,11 +252,18 @@ function footer({ machine: host, route, totalMs }: Figures): string {
   );
 }
 
-function writeResults({ machine: host, startup, route, logOutcome, totalMs }: Figures): void {
+function writeResults({
+  machine: host,
+  startup,
+  route,
+  logOutcome,
+  squad,
+  totalMs,
+}: Figures): void {
   const results = {
     at: new Date().toISOString(),
     machine: host,
-    budgets: BUDGET,
+    budgets: { ...BUDGET, squad: SQUAD_BUDGET },
     startup: {
       runs: STARTS,
       samples: startup.samples.map((sample) => ({ ...sample, wallMs: round(sample.wallMs) })),
@@ -262,6 +281,7 @@ function writeResults({ machine: host, startup, route, logOutcome, totalMs }: Fi
       inProcess: route.breakdown,
     },
     logOutcome: { single: logOutcome.single, concurrent: logOutcome.shared },
+    squad: squadResults(squad),
     totalMs: round(totalMs),
   };
   const file = join(PACKAGE_ROOT, "bench", "results.json");

@@ -106,7 +106,7 @@ async function stop(child: ChildProcessWithoutNullStreams): Promise<void> {
 let ticksPerSecond: number | undefined;
 
 /** utime + stime from /proc/<pid>/stat, or null where there is no /proc. */
-function cpuTimeMs(pid: number): number | null {
+export function cpuTimeMs(pid: number): number | null {
   try {
     ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -46,3 +46,9 @@ export async function timeEach(count: number, work: (index: number) => unknown):
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
+
+/** Announces numbered steps: `[bench] 2/7 title`. */
+export function stepper(total: number): (title: string) => void {
+  let done = 0;
+  return (title) => progress(`${++done}/${total} ${title}`);
+}

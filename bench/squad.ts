@@ -1,0 +1,250 @@
+/**
+ * The squad's budgets (DESIGN.md "Performance budgets"): trivial commands against xargs,
+ * prompts over several models on a fake Ollama, digest sizes, and the server's memory while a
+ * task floods its output. Everything goes through the built server over stdio except the
+ * digests (the fixtures straight into digestOutput) and the diagnostic rows marked as such.
+ */
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../test/support/server.js";
+import { benchDigests, type DigestBenchRow } from "./digests.js";
+import { markdownGrid, ms, type Row, thousands, verdict } from "./report.js";
+import { type CommandRace, raceTrueCommands } from "./squad-commands.js";
+import { type LoudTaskMemory, measureLoudTask } from "./squad-memory.js";
+import { type CommandOverheads, measureCommandOverheadsApart } from "./squad-overheads.js";
+import { benchPromptBatch, type PromptBatch } from "./squad-prompts.js";
+
+const COMMANDS = { tasks: 200, concurrency: 4, repetitions: 5, overheadRounds: 2 };
+const PROMPTS = {
+  prompts: 30,
+  loadTimeMs: 200,
+  // 4 tokens of 25 ms: 100 ms a generation, long next to a timer's jitter.
+  tokensPerSecond: 40,
+  replyChars: 16,
+  squadRuns: 3,
+};
+const LOUD_BYTES = 200_000_000;
+const TEST_RUNNERS = new Set(["pytest", "vitest", "jest", "go test", "cargo test"]);
+
+export const SQUAD_BUDGET = {
+  commandsVsXargs: 1.3,
+  promptLoads: 3,
+  makespanVsLowerBound: 1.1,
+  digestShare: 0.05,
+  /** The digest share is held only for outputs larger than this (20 kB). */
+  digestOverBytes: 20_000,
+  /** Share of failing test ids a test runner's digest must keep. */
+  testIdsKept: 1,
+  peakRssMB: 150,
+};
+
+export interface SquadFigures {
+  commands: CommandRace;
+  overheads: CommandOverheads;
+  prompts: PromptBatch;
+  digests: DigestBenchRow[];
+  memory: LoudTaskMemory;
+}
+
+/** Runs the squad measurements; `step` announces each one. */
+export async function measureSquad(step: (title: string) => void): Promise<SquadFigures> {
+  const { tasks, concurrency, repetitions, overheadRounds } = COMMANDS;
+  step(`spawn_squad: ${tasks} × true at concurrency ${concurrency} vs xargs -P${concurrency}`);
+  const commands = await raceTrueCommands(tasks, concurrency, repetitions);
+  const overheads = await measureCommandOverheadsApart(tasks, concurrency, overheadRounds);
+  step(`spawn_squad: ${PROMPTS.prompts} prompts interleaved over 3 models on the fake Ollama`);
+  const prompts = await benchPromptBatch(PROMPTS);
+  step("digests of the fixtures in test/fixtures/digests");
+  const digests = benchDigests(join(PACKAGE_ROOT, "test", "fixtures", "digests"));
+  step(`server memory while a task prints ${thousands(LOUD_BYTES)} bytes`);
+  const memory = await measureLoudTask(LOUD_BYTES);
+  return { commands, overheads, prompts, digests, memory };
+}
+
+export function squadRows(figures: SquadFigures): Row[] {
+  return [
+    ...commandRows(figures),
+    ...promptRows(figures.prompts),
+    ...digestRows(figures.digests),
+    memoryRow(figures.memory),
+  ];
+}
+
+function commandRows({ commands, overheads }: SquadFigures): Row[] {
+  const { tasks, concurrency } = commands;
+  const info = (measure: string, figure: string): Row => ({
+    measure,
+    figure,
+    budget: "—",
+    result: "",
+  });
+  const perTask = (summary: { p50: number; p99: number }) =>
+    `p50 ${ms(summary.p50)} · p99 ${ms(summary.p99)} per task`;
+  const versusXargs = (value: number) => `×${(value / commands.xargs.p50).toFixed(2)} xargs`;
+  return [
+    {
+      measure: `squad of ${tasks} \`true\` commands at concurrency ${concurrency}: \`spawn_squad\` over stdio vs \`xargs -P${concurrency}\` (median of ${commands.squad.n})`,
+      figure: `${ms(commands.squad.p50)} vs ${ms(commands.xargs.p50)}: ×${commands.ratio.toFixed(2)}`,
+      budget: `≤ ${SQUAD_BUDGET.commandsVsXargs} × xargs`,
+      result: verdict(commands.ratio, SQUAD_BUDGET.commandsVsXargs),
+    },
+    info(
+      "  … server CPU (user + system) during those calls",
+      commands.serverCpuMsPerTask === null
+        ? "n/a (no /proc)"
+        : `${ms(commands.serverCpuMsPerTask)} per task`,
+    ),
+    info(
+      `  … control: the same list from a bare Node process (${commands.nodeSpawn.rssMB.toFixed(0)} MB RSS), \`child_process.spawn\`, ${concurrency} at once`,
+      `${ms(commands.nodeSpawn.wall.p50)} (${versusXargs(commands.nodeSpawn.wall.p50)}); each spawn() holds the event loop ${ms(commands.nodeSpawn.blockedMsPerSpawn)}`,
+    ),
+    info(
+      "  … part: `runCommand()` alone in a fresh Node process (execa spawn, log file, tail), same list",
+      `${ms(overheads.runCommandMs)} (${versusXargs(overheads.runCommandMs)})`,
+    ),
+    info(
+      "  … part: the two `run_tasks` updates per task (SQLite)",
+      perTask(overheads.sqliteWrites),
+    ),
+    info(
+      "  … part: creating the task's log file (mkdir -p, open, close)",
+      perTask(overheads.logFile),
+    ),
+    info(
+      "  … part: reading the log back (readTail + digestLogFile, empty log)",
+      perTask(overheads.readBack),
+    ),
+  ];
+}
+
+function promptRows(prompts: PromptBatch): Row[] {
+  const { settings, squad, lowerBound, firstComeFirstServed } = prompts;
+  const loads = squad.map((run) => run.loads);
+  const fake = `fake Ollama: 1 model loaded at a time, ${settings.loadTimeMs} ms a load, ${settings.tokensPerSecond} tokens/s`;
+  return [
+    {
+      measure: `${settings.prompts} prompts interleaved over ${prompts.workers.length} models through \`spawn_squad\` (${fake}): loads`,
+      figure: `${loads.join(", ")} (${squad.length} runs); first-come-first-served: ${firstComeFirstServed.loads}`,
+      budget: `${SQUAD_BUDGET.promptLoads} loads`,
+      result: loads.every((n) => n <= SQUAD_BUDGET.promptLoads) ? "pass" : "**over**",
+    },
+    {
+      measure:
+        "… makespan (the call's wall time) against the lower bound: the same requests grouped by model, straight to the fake",
+      figure: `median ${ms(prompts.makespan.p50)} vs ${ms(lowerBound.wallMs)}: ×${prompts.ratio.toFixed(2)} (nominal bound ${ms(prompts.nominalLowerBoundMs)}: ×${prompts.nominalRatio.toFixed(2)})`,
+      budget: `≤ ${SQUAD_BUDGET.makespanVsLowerBound} × lower bound`,
+      result: verdict(prompts.ratio, SQUAD_BUDGET.makespanVsLowerBound),
+    },
+    {
+      measure:
+        "… control: first-come-first-served, one at a time in submission order, straight to the fake",
+      figure: `${ms(firstComeFirstServed.wallMs)}, ${firstComeFirstServed.loads} loads (×${(firstComeFirstServed.wallMs / prompts.makespan.p50).toFixed(2)} the squad's makespan)`,
+      budget: "—",
+      result: "",
+    },
+  ];
+}
+
+function isLarge(row: DigestBenchRow): boolean {
+  return row.rawBytes > SQUAD_BUDGET.digestOverBytes;
+}
+
+function isTestRunner(row: DigestBenchRow): boolean {
+  return row.tool !== null && TEST_RUNNERS.has(row.tool);
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(2)} %`;
+}
+
+function digestRows(rows: DigestBenchRow[]): Row[] {
+  const large = rows.filter(isLarge).sort((a, b) => b.ratio - a.ratio);
+  const worst = large[0];
+  const runners = rows.filter(isTestRunner);
+  const failing = runners.reduce((sum, row) => sum + row.failingIds, 0);
+  const kept = runners.reduce((sum, row) => sum + row.keptIds, 0);
+  return [
+    {
+      measure: `digests of outputs over 20 kB (${large.length} of ${rows.length} fixtures): returned ÷ raw bytes`,
+      figure: worst
+        ? `worst ${percent(worst.ratio)} (${worst.fixture}); ${thousands(sum(large, "returnedBytes"))} of ${thousands(sum(large, "rawBytes"))} bytes in all`
+        : "no fixture over 20 kB",
+      budget: `≤ ${SQUAD_BUDGET.digestShare * 100} % each`,
+      result: worst ? verdict(worst.ratio, SQUAD_BUDGET.digestShare) : "",
+    },
+    {
+      measure: `failing test ids kept in the digests of test runners (${runners.length} fixtures)`,
+      figure: `${kept} of ${failing}`,
+      budget: "100 %",
+      result:
+        kept >= failing * SQUAD_BUDGET.testIdsKept ? "pass" : `**over** (${failing - kept} lost)`,
+    },
+  ];
+}
+
+function sum(rows: DigestBenchRow[], key: "rawBytes" | "returnedBytes"): number {
+  return rows.reduce((total, row) => total + row[key], 0);
+}
+
+function memoryRow(memory: LoudTaskMemory): Row {
+  return {
+    measure: `server peak RSS while a task prints ${thousands(memory.logBytes / 1e6)} MB (\`${memory.command}\`)`,
+    figure: `VmHWM ${mb(memory.hwmMB)} (${mb(memory.before.rssMB)} before the call; VmRSS every ${memory.sampled.sampleEveryMs} ms peaked at ${mb(memory.sampled.peakRssMB)}); call ${ms(memory.wallMs)}, answer ${thousands(memory.answerBytes)} bytes`,
+    budget: `≤ ${SQUAD_BUDGET.peakRssMB} MB`,
+    result: verdict(memory.hwmMB, SQUAD_BUDGET.peakRssMB),
+  };
+}
+
+function mb(value: number): string {
+  return `${value.toFixed(1)} MB`;
+}
+
+/** Every fixture: what the digest keeps of it. */
+export function digestTable(rows: DigestBenchRow[]): string {
+  const grid = rows.map((row) => {
+    const checks: string[] = [];
+    if (isLarge(row))
+      checks.push(row.ratio <= SQUAD_BUDGET.digestShare ? "size pass" : "**size over**");
+    if (isTestRunner(row) && row.failingIds > 0) {
+      checks.push(row.keptIds === row.failingIds ? "ids pass" : "**ids lost**");
+    }
+    return [
+      `\`${row.fixture}\``,
+      row.tool ?? "(unknown)",
+      thousands(row.rawBytes),
+      thousands(row.returnedBytes),
+      row.rawBytes === 0 ? "—" : percent(row.ratio),
+      String(row.failingIds),
+      String(row.keptIds),
+      checks.join(", ") || "—",
+    ];
+  });
+  const table = markdownGrid(
+    [
+      "Fixture",
+      "Tool",
+      "Raw bytes",
+      "Returned bytes",
+      "Returned ÷ raw",
+      "Failing ids",
+      "Kept",
+      "Result",
+    ],
+    grid,
+  );
+  return (
+    `${table}\n\n` +
+    "Failing ids are test ids for test runners, files with problems for type checkers and linters. " +
+    "A digest names at most 30 problems, so checkers with more keep fewer files by design; " +
+    "the 100 % budget holds for test runners. The size budget holds above 20 kB of output."
+  );
+}
+
+/** Raw figures for bench/results.json. */
+export function squadResults(figures: SquadFigures) {
+  return {
+    commands: { ...figures.commands, inProcessParts: figures.overheads },
+    prompts: figures.prompts,
+    digests: figures.digests,
+    memory: figures.memory,
+  };
+}
