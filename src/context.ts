@@ -7,9 +7,7 @@ import { seededRandom } from "./routing/posterior.js";
 import { readSkills, skillDirectories } from "./routing/skill-catalog.js";
 import type { Skill } from "./routing/skills.js";
 import { BackendAvailability } from "./runners/availability.js";
-import { GeminiRunner } from "./runners/gemini.js";
-import { createModelBackends, type ModelBackends } from "./runners/models.js";
-import { OllamaPool } from "./runners/ollama.js";
+import type { ModelBackends } from "./runners/models.js";
 
 /** Built once per process; everything a tool needs, nothing global. */
 export interface AppContext {
@@ -23,8 +21,11 @@ export interface AppContext {
   env: NodeJS.ProcessEnv;
   store: Store;
   availability: BackendAvailability;
-  /** Ollama and Gemini behind one call; one per process, so limits are shared. */
-  models: ModelBackends;
+  /**
+   * Ollama and Gemini behind one call; one per process, so limits are shared. Built on first
+   * use: answering `initialize` does not need the model clients.
+   */
+  models(): Promise<ModelBackends>;
   logger: Logger;
   now: () => number;
   random: () => number;
@@ -57,12 +58,20 @@ export function createContext({ cwd, env, logger }: ContextOptions): AppContext 
   );
   const random =
     config.routing.seed === undefined ? Math.random : seededRandom(config.routing.seed);
-  const apiKey = geminiApiKey(env);
-  const gemini = apiKey
-    ? new GeminiRunner({ apiKey, config, quota: store.quota, now, random, logger: log })
-    : null;
-  const ollama = new OllamaPool({ config, availability, now, logger: log });
-  const models = createModelBackends(ollama, gemini, store.modelCalls, now);
+  let models: Promise<ModelBackends> | null = null;
+  const buildModels = async (): Promise<ModelBackends> => {
+    const [{ GeminiRunner }, { createModelBackends }, { OllamaPool }] = await Promise.all([
+      import("./runners/gemini.js"),
+      import("./runners/models.js"),
+      import("./runners/ollama.js"),
+    ]);
+    const apiKey = geminiApiKey(env);
+    const gemini = apiKey
+      ? new GeminiRunner({ apiKey, config, quota: store.quota, now, random, logger: log })
+      : null;
+    const ollama = new OllamaPool({ config, availability, now, logger: log });
+    return createModelBackends(ollama, gemini, store.modelCalls, now);
+  };
   const interrupted = store.runs.markInterrupted(processAlive, now());
   if (interrupted.length > 0) {
     log.info(`marked ${interrupted.length} run(s) left by a stopped server as interrupted`);
@@ -79,7 +88,10 @@ export function createContext({ cwd, env, logger }: ContextOptions): AppContext 
     env,
     store,
     availability,
-    models,
+    models: () => {
+      models ??= buildModels();
+      return models;
+    },
     logger: log,
     now,
     random,

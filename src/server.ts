@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { AppContext } from "./context.js";
 import { registerRunLogs } from "./resources/run-logs.js";
-import { interruptAllRuns } from "./squad/run-squad.js";
+import { activeRuns } from "./squad/active-runs.js";
 import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
 
@@ -43,8 +43,11 @@ export async function serveStdio(ctx: AppContext): Promise<void> {
     closing = true;
     ctx.logger.debug(`shutting down: ${why}`);
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
-    const stopped = interruptAllRuns(ctx);
-    if (stopped > 0) ctx.logger.info(`interrupted ${stopped} running squad(s)`);
+    if (activeRuns(ctx).size > 0) {
+      // Already loaded: a run is active, so spawn_squad imported it.
+      const { interruptAllRuns } = await import("./squad/run-squad.js");
+      ctx.logger.info(`interrupted ${interruptAllRuns(ctx)} running squad(s)`);
+    }
     try {
       await server.close();
     } catch (error) {

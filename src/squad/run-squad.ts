@@ -5,6 +5,7 @@ import { newRunId, type RunStatus } from "../memory/runs.js";
 import { routeTask } from "../routing/route-task.js";
 import { killRunningCommands } from "../runners/command.js";
 import type { ModelBackends } from "../runners/models.js";
+import { type ActiveRun, activeRuns, type ProgressUpdate } from "./active-runs.js";
 import { executeCommand } from "./execute-command.js";
 import { executePrompt } from "./execute-prompt.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
@@ -16,32 +17,6 @@ export interface SquadRequest {
   tasks: TaskInput[];
   concurrency?: number | undefined;
   failFast: boolean;
-}
-
-export interface ProgressUpdate {
-  progress: number;
-  total: number;
-  message: string;
-}
-
-/** A run this process is executing; other processes only see its rows. */
-export interface ActiveRun {
-  id: string;
-  finished: Promise<void>;
-  cancel(reason: string): void;
-  /** Progress listeners, e.g. a squad_status call waiting on the run. */
-  listeners: Set<(update: ProgressUpdate) => void>;
-}
-
-const active = new WeakMap<AppContext, Map<string, ActiveRun>>();
-
-export function activeRuns(ctx: AppContext): Map<string, ActiveRun> {
-  let runs = active.get(ctx);
-  if (!runs) {
-    runs = new Map();
-    active.set(ctx, runs);
-  }
-  return runs;
 }
 
 /** Where a task's full output is kept. */

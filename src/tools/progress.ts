@@ -1,4 +1,4 @@
-import type { ActiveRun, ProgressUpdate } from "../squad/run-squad.js";
+import type { ActiveRun, ProgressUpdate } from "../squad/active-runs.js";
 import type { ToolExtra } from "./define-tool.js";
 
 /**

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { renderRun, viewRun } from "../squad/report.js";
-import { startSquad } from "../squad/run-squad.js";
 import { defineTool } from "./define-tool.js";
 import { progressSender } from "./progress.js";
 import { runOutput } from "./squad-output.js";
@@ -69,9 +68,11 @@ export const spawnSquadTool = defineTool({
   async handler(args, ctx, extra) {
     const waiting = args.wait !== false;
     const sender = waiting ? progressSender(extra) : null;
+    // Loaded on first use: the runners and parsers are not needed to answer `initialize`.
+    const { startSquad } = await import("../squad/run-squad.js");
     const run = await startSquad(
       ctx,
-      ctx.models,
+      await ctx.models(),
       { tasks: args.tasks, concurrency: args.concurrency, failFast: args.fail_fast ?? false },
       sender ?? undefined,
     );

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UserInputError } from "../errors.js";
+import { activeRuns } from "../squad/active-runs.js";
 import { renderRun, viewRun } from "../squad/report.js";
-import { activeRuns } from "../squad/run-squad.js";
 import { defineTool } from "./define-tool.js";
 import { followProgress } from "./progress.js";
 import { runOutput } from "./squad-output.js";
