@@ -32,6 +32,7 @@ import {
 import { type StartSample, timeStartup } from "./startup.js";
 import { progress, round, type Summary, stepper, summarize } from "./stats.js";
 import { pick, type TaskText } from "./tasks.js";
+import { measureValidateOverhead, type ValidateFigures, validateRows } from "./validate.js";
 import { removeScratch, scratchDir } from "./workspace.js";
 
 const STARTS = 10;
@@ -51,7 +52,7 @@ const SEED = 20_240_601;
 
 const BUDGET = { startupMedianMs: 300, routeP99Ms: 5 };
 
-const step = stepper(7);
+const step = stepper(8);
 
 type Machine = ReturnType<typeof machine>;
 
@@ -89,6 +90,7 @@ interface Figures {
   route: RouteFigures;
   logOutcome: { single: Throughput; shared: Throughput };
   squad: SquadFigures;
+  validate: ValidateFigures;
   totalMs: number;
 }
 
@@ -105,14 +107,28 @@ async function main(): Promise<number> {
     const route = await measureRouting(ollama);
     const logOutcome = await measureLogOutcome(ollama);
     const squad = await measureSquad(step);
+    step("validate_output: one `true` check, no model");
+    const validate = await measureValidateOverhead();
     const loadAtEnd = round(loadavg()[0] ?? 0, 2);
     const totalMs = performance.now() - began;
-    figures = { machine: { ...host, loadAtEnd }, startup, route, logOutcome, squad, totalMs };
+    figures = {
+      machine: { ...host, loadAtEnd },
+      startup,
+      route,
+      logOutcome,
+      squad,
+      validate,
+      totalMs,
+    };
   } finally {
     await ollama.close();
     removeScratch();
   }
-  const table = markdownTable([...tableRows(figures), ...squadRows(figures.squad)]);
+  const table = markdownTable([
+    ...tableRows(figures),
+    ...squadRows(figures.squad),
+    ...validateRows(figures.validate),
+  ]);
   const digests = digestTable(figures.squad.digests);
   process.stdout.write(`${table}\n\n${footer(figures)}\n\n${digests}\n`);
   writeResults(figures);
@@ -258,6 +274,7 @@ function writeResults({
   route,
   logOutcome,
   squad,
+  validate,
   totalMs,
 }: Figures): void {
   const results = {
@@ -282,6 +299,7 @@ function writeResults({
     },
     logOutcome: { single: logOutcome.single, concurrent: logOutcome.shared },
     squad: squadResults(squad),
+    validate,
     totalMs: round(totalMs),
   };
   const file = join(PACKAGE_ROOT, "bench", "results.json");

@@ -133,6 +133,23 @@ const MIGRATIONS: readonly string[] = [
     reason TEXT NOT NULL
   );
   `,
+  `
+  -- Every validate_output verdict, with the checks and the validator call behind it.
+  CREATE TABLE validations (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    task TEXT NOT NULL,
+    decision_id TEXT,
+    pass INTEGER NOT NULL CHECK (pass IN (0, 1)),
+    escalate INTEGER NOT NULL CHECK (escalate IN (0, 1)),
+    confidence REAL NOT NULL,
+    issues TEXT NOT NULL,
+    checks TEXT NOT NULL,
+    validator TEXT,
+    outcome_id INTEGER
+  );
+  CREATE INDEX validations_decision ON validations (decision_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import { createOutcomeStore } from "./outcomes.js";
 import { createQuotaStore, type QuotaStore } from "./quota.js";
 import { createRunStore } from "./runs.js";
 import { createSimilarTasks } from "./similar.js";
+import { createValidationStore } from "./validations.js";
 
 /** Everything squad-mcp remembers, behind one handle. */
 export interface Store {
@@ -17,6 +18,7 @@ export interface Store {
   readonly quota: QuotaStore;
   readonly runs: ReturnType<typeof createRunStore>;
   readonly modelCalls: ReturnType<typeof createModelCallStore>;
+  readonly validations: ReturnType<typeof createValidationStore>;
   schemaVersion(): number;
   close(): void;
 }
@@ -32,6 +34,7 @@ export function openStore(file: string): Store {
     quota: createQuotaStore(db),
     runs: createRunStore(db),
     modelCalls: createModelCallStore(db),
+    validations: createValidationStore(db),
     schemaVersion: () => schemaVersion(db),
     close: () => {
       if (db.open) db.close();

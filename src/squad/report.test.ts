@@ -30,7 +30,11 @@ describe("renderRun", () => {
     const text = renderRun(
       run([
         task("grep", "ok", "grep: 2 matches in 1 file (exit 0)\nsrc/a.ts: 2"),
-        task("tests", "failed", "vitest: 1 failed (exit 1)\n- a.test.ts > adds (line 3): expected 3"),
+        task(
+          "tests",
+          "failed",
+          "vitest: 1 failed (exit 1)\n- a.test.ts > adds (line 3): expected 3",
+        ),
       ]),
       2_000,
     );

@@ -15,37 +15,18 @@ const input = z.strictObject({
     .min(1)
     .max(100)
     .optional()
-    .describe(
-      "Worker alias (or 'host'); needed without decision_id, overrides the decision's worker.",
-    ),
-  category: z.enum(CATEGORIES).optional().describe("Task category; needed without decision_id."),
+    .describe("Alias or 'host'; needed without decision_id."),
+  category: z.enum(CATEGORIES).optional().describe("Needed without decision_id."),
   success: z.boolean().describe("Did the worker's result hold up?"),
-  score: z
-    .number()
-    .min(0)
-    .max(1)
-    .optional()
-    .describe("Quality 0–1, e.g. a validator's confidence."),
+  score: z.number().min(0).max(1).optional().describe("Quality 0–1."),
   notes: z
     .string()
     .max(4_000)
     .optional()
-    .describe("What went well or wrong; shown for similar tasks later."),
-  latency_ms: z
-    .number()
-    .int()
-    .min(0)
-    .max(86_400_000)
-    .optional()
-    .describe("How long the work took."),
-  tokens_in: z.number().int().min(0).max(1e9).optional().describe("Input tokens the worker used."),
-  tokens_out: z
-    .number()
-    .int()
-    .min(0)
-    .max(1e9)
-    .optional()
-    .describe("Output tokens the worker produced."),
+    .describe("What went well or wrong; recalled for similar tasks."),
+  latency_ms: z.number().int().min(0).max(86_400_000).optional().describe("Duration."),
+  tokens_in: z.number().int().min(0).max(1e9).optional().describe("Worker input tokens."),
+  tokens_out: z.number().int().min(0).max(1e9).optional().describe("Worker output tokens."),
 });
 
 const output = z.object({
@@ -64,9 +45,8 @@ export const logOutcomeTool = defineTool({
   name: "log_outcome",
   title: "Log how a task went",
   description:
-    "Record whether a worker's result held up, so routing learns. Pass the decision_id from route_task " +
-    "(or worker and category) and success; add score, notes, latency and tokens when known. Returns the " +
-    "worker's updated record on that category and what it changes for routing.",
+    "Record whether a worker's result held up, so routing learns: decision_id (or worker and " +
+    "category) and success, plus what else you know. Returns the worker's updated record.",
   input,
   output,
   annotations: {

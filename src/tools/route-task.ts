@@ -9,9 +9,7 @@ const input = z.strictObject({
     .string()
     .min(1)
     .max(20_000)
-    .describe(
-      "What needs doing: a sentence, or the literal command (e.g. 'pytest backend/tests').",
-    ),
+    .describe("A sentence, or the literal command (e.g. 'pytest backend/tests')."),
   context: z
     .strictObject({
       files: z
@@ -33,9 +31,7 @@ const input = z.strictObject({
   prefer: z
     .enum(["local", "cloud", "cheapest", "fastest"])
     .optional()
-    .describe(
-      "local: Ollama workers first; cloud: Gemini first; cheapest (default): lowest cost that clears the quality bar; fastest: quickest that clears it.",
-    ),
+    .describe("Default cheapest: lowest cost clearing the quality bar."),
   exclude: z
     .array(z.string().min(1).max(100))
     .max(50)
@@ -76,10 +72,9 @@ export const routeTaskTool = defineTool({
   name: "route_task",
   title: "Route a task",
   description:
-    "Decide who should do a task: you (the host) or a cheap squad worker (local Qwen on Ollama, Gemini). " +
-    "Skill-bound, architectural or complex work stays with you; mechanical work (tests, lint, grep, git, " +
-    "scaffolding, simple code) goes to the cheapest worker whose track record on that kind of task clears " +
-    "the quality bar. Returns a decision_id: after the work, pass it to log_outcome so routing learns.",
+    "Decide who should do a task: you (skill-bound, architectural or complex work) or the cheapest " +
+    "squad worker (local Qwen, Gemini) whose record on that kind of task clears the bar. Pass the " +
+    "returned decision_id to log_outcome (or validate_output) so routing learns.",
   input,
   output,
   annotations: {

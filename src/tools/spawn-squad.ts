@@ -53,10 +53,9 @@ export const spawnSquadTool = defineTool({
   name: "spawn_squad",
   title: "Run a squad of tasks",
   description:
-    "Run many skill-free tasks in parallel — shell commands (tests, lint, type-check, grep, git) and " +
-    "prompts for cheap model workers — with dependencies (`after`). Returns per task a status and a " +
-    "short digest (failures named: test id, file, line, message); full output stays in each task's " +
-    "`log` resource. Long runs: wait=false, then squad_status.",
+    "Run skill-free tasks in parallel — shell commands (tests, lint, type-check, grep, git) and " +
+    "prompts for cheap models — with dependencies. Returns per task a status and a short digest " +
+    "naming each failure; full output is in the task's `log` resource. Long runs: wait=false.",
   input,
   output: runOutput,
   annotations: {

@@ -42,7 +42,7 @@ describe("the squad-mcp command", () => {
     [["call"], /call needs a tool name/],
     [
       ["call", "nope", "{}"],
-      /unknown tool 'nope'; expected one of route_task, spawn_squad, squad_status, log_outcome/,
+      /unknown tool 'nope'; expected one of route_task, spawn_squad, squad_status, validate_output, log_outcome/,
     ],
     [["call", "route_task", "{task:"], /not valid JSON/],
     [["call", "route_task", "[1]"], /must be a JSON object/],
@@ -87,7 +87,7 @@ describe("the squad-mcp command", () => {
       });
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toMatch(/config\s+embedded defaults/);
-      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v2 of 2, 0 outcomes\)/);
+      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v3 of 3, 0 outcomes\)/);
       expect(result.stdout).toMatch(
         new RegExp(`${ollama.url} reachable, Ollama [\\d.]+, 1 models: qwen2.5-coder:7b`),
       );

@@ -31,13 +31,15 @@ describe("the server over stdio", () => {
       "route_task",
       "spawn_squad",
       "squad_status",
+      "validate_output",
     ]);
-    // Running arbitrary shell commands can destroy things; reading a run's status cannot.
+    // Running arbitrary shell commands (a squad, a validation's checks) can destroy things.
     const destructive: Record<string, boolean> = {
       log_outcome: false,
       route_task: false,
       spawn_squad: true,
       squad_status: false,
+      validate_output: true,
     };
     for (const tool of tools) {
       expect(tool.title, tool.name).toBeTruthy();
