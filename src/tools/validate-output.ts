@@ -104,9 +104,9 @@ function renderVerdict(result: {
   const judge = result.validator ? `validator ${result.validator.worker}` : "no validator";
   const lines = [`${head} (${checks}; ${judge})`];
   result.issues.forEach((issue, i) => {
-    lines.push(`${i + 1}. ${clip(issue, 110)}`);
+    lines.push(`${i + 1}. ${clip(issue, 90)}`);
   });
-  if (result.validator_note && !result.validator) lines.push(clip(result.validator_note, 110));
+  if (result.validator_note && !result.validator) lines.push(clip(result.validator_note, 90));
   if (result.outcome) lines.push(`logged for ${result.outcome.worker}`);
-  return clip(lines.join("\n"), 480);
+  return clip(lines.join("\n"), 400);
 }

@@ -77,6 +77,18 @@ describe("validate_output with a Gemini validator", () => {
     expect(verdict.issues.join("\n")).toContain("the validator passed it, but checks failed");
   });
 
+  it("answers the host in a few short lines: about 100 tokens at most", async () => {
+    const long = "the output misses several required parts of the task ".repeat(8);
+    gemini.script(FLASH, [verdictJson(false, 0.6, [long, long, long])]);
+    const result = await server.client.callTool({
+      name: "validate_output",
+      arguments: { task: "Do it", output: "done", checks: { commands: ["exit 1"] } },
+    });
+    const text = (result.content as { text: string }[])[0]?.text ?? "";
+    expect(text.length).toBeLessThanOrEqual(400);
+    expect(text).toMatch(/^✗ fail · confidence 0\.6 · ESCALATE/);
+  });
+
   it("asks once more after malformed JSON, then escalates saying the validator failed", async () => {
     gemini.script(FLASH, ["Looks good to me!", "{pass: yes}"]);
     const verdict = await validate(server, {
