@@ -130,3 +130,20 @@ describe("output a parser cannot explain", () => {
     expect(digest.text).toBe("make: no exit code, 0 lines of output");
   });
 });
+
+describe("large checker runs", () => {
+  it("show the first problems with their messages, then where the rest are", () => {
+    const output = fixture("tsc-large-errors.txt");
+    const digest = digestOutput(
+      { command: "npx tsc --noEmit", output, exitCode: 2 },
+      { maxChars: 2_000, maxFailures: 30 },
+    );
+    const lines = digest.text.split("\n");
+    expect(lines[1]).toBe(
+      "- src/features/module03.ts:3: TS7006: Parameter 'items' implicitly has an 'any' type.",
+    );
+    expect(lines.filter((line) => /: TS\d+: /.test(line))).toHaveLength(3);
+    expect(digest.text).toContain("src/features/module06.ts: 3, 5, 7, 10, 13");
+    expect(Buffer.byteLength(digest.text)).toBeLessThanOrEqual(output.length * 0.05);
+  });
+});
