@@ -150,6 +150,35 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX validations_decision ON validations (decision_id);
   `,
+  `
+  -- Code Specs per project (the project root), numbered CS-001, CS-002, ... within it.
+  CREATE TABLE specs (
+    project TEXT NOT NULL,
+    id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    markdown_path TEXT,
+    PRIMARY KEY (project, id)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX specs_number ON specs (project, number);
+
+  -- Every implement_spec report; the latest per spec is the one shown.
+  CREATE TABLE spec_reports (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    project TEXT NOT NULL,
+    spec_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail')),
+    report TEXT NOT NULL,
+    report_path TEXT,
+    patch_path TEXT,
+    FOREIGN KEY (project, spec_id) REFERENCES specs (project, id)
+  );
+  CREATE INDEX spec_reports_spec ON spec_reports (project, spec_id, seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

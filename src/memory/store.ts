@@ -5,6 +5,7 @@ import { createOutcomeStore } from "./outcomes.js";
 import { createQuotaStore, type QuotaStore } from "./quota.js";
 import { createRunStore } from "./runs.js";
 import { createSimilarTasks } from "./similar.js";
+import { createSpecStore, type SpecStore } from "./specs.js";
 import { createValidationStore } from "./validations.js";
 
 /** Everything squad-mcp remembers, behind one handle. */
@@ -19,6 +20,8 @@ export interface Store {
   readonly runs: ReturnType<typeof createRunStore>;
   readonly modelCalls: ReturnType<typeof createModelCallStore>;
   readonly validations: ReturnType<typeof createValidationStore>;
+  /** Code Specs (CS-001, …) per project and their Code Reports. */
+  readonly specs: SpecStore;
   schemaVersion(): number;
   close(): void;
 }
@@ -35,6 +38,7 @@ export function openStore(file: string): Store {
     runs: createRunStore(db),
     modelCalls: createModelCallStore(db),
     validations: createValidationStore(db),
+    specs: createSpecStore(db),
     schemaVersion: () => schemaVersion(db),
     close: () => {
       if (db.open) db.close();

@@ -87,7 +87,7 @@ describe("the squad-mcp command", () => {
       });
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toMatch(/config\s+embedded defaults/);
-      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v3 of 3, 0 outcomes\)/);
+      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v4 of 4, 0 outcomes\)/);
       expect(result.stdout).toMatch(
         new RegExp(`${ollama.url} reachable, Ollama [\\d.]+, 1 models: qwen2.5-coder:7b`),
       );

@@ -1,0 +1,74 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { UserInputError } from "../errors.js";
+import { isSpecId } from "../memory/specs.js";
+
+/** Where specs, reports and patches live inside the project (the README says to ignore it). */
+export const SPECS_DIR = join(".squad", "specs");
+
+export function specFilePath(projectRoot: string, id: string): string {
+  return join(projectRoot, SPECS_DIR, `${checkedId(id)}.md`);
+}
+
+export function reportFilePath(projectRoot: string, id: string): string {
+  return join(projectRoot, SPECS_DIR, `${checkedId(id)}.report.md`);
+}
+
+export function patchFilePath(projectRoot: string, id: string): string {
+  return join(projectRoot, SPECS_DIR, `${checkedId(id)}.patch`);
+}
+
+/** `squad://specs/CS-NNN`: the spec's Markdown, readable as an MCP resource. */
+export function specUri(id: string): string {
+  return `squad://specs/${checkedId(id)}`;
+}
+
+/** `squad://specs/CS-NNN/report`: the latest Code Report for the spec. */
+export function reportUri(id: string): string {
+  return `squad://specs/${checkedId(id)}/report`;
+}
+
+/** Writes `.squad/specs/CS-NNN.md`, creating the folders; returns its absolute path. */
+export function writeSpecFiles(projectRoot: string, id: string, markdown: string): string {
+  const path = specFilePath(projectRoot, id);
+  writeAtomically(path, markdown);
+  return path;
+}
+
+/** Writes the report and the patch beside the spec; returns both absolute paths. */
+export function writeReportFiles(
+  projectRoot: string,
+  id: string,
+  markdown: string,
+  patch: string,
+): { reportPath: string; patchPath: string } {
+  const reportPath = reportFilePath(projectRoot, id);
+  const patchPath = patchFilePath(projectRoot, id);
+  writeAtomically(reportPath, markdown);
+  writeAtomically(patchPath, patch);
+  return { reportPath, patchPath };
+}
+
+/** The id becomes a file name, so only the shape we hand out is accepted (no `../`). */
+function checkedId(id: string): string {
+  if (!isSpecId(id)) throw new UserInputError("spec_id", `"${id}" is not a spec id like CS-001`);
+  return id;
+}
+
+/**
+ * Another server process or the host may read the file while it is written: a rename makes
+ * the new contents appear whole. The first write also drops a `.gitignore` into `.squad/` so
+ * the folder stays out of `git status`, worktrees and patches even before the user ignores it.
+ */
+function writeAtomically(path: string, contents: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  ignoreSquadFolder(dirname(dirname(path)));
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+function ignoreSquadFolder(squadDir: string): void {
+  const ignoreFile = join(squadDir, ".gitignore");
+  if (!existsSync(ignoreFile)) writeFileSync(ignoreFile, "# Written by squad-mcp.\n*\n");
+}
