@@ -1,5 +1,8 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolResultSchema,
+  ProgressNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { cell, clip, dim, mark } from "./print.js";
 
@@ -45,17 +48,20 @@ const LINE_WIDTH = 100;
 export async function runSquad(client: Client): Promise<SquadRun> {
   console.log("  Progress notifications, as they arrive:");
   const started = Date.now();
+  // Listen to the notifications themselves: the SDK client drops those that arrive in the same
+  // read as the response from a request's `onprogress`, and the last one often does.
+  client.setNotificationHandler(ProgressNotificationSchema, ({ params }) => {
+    const at = `${seconds(Date.now() - started)}`.padStart(6);
+    console.log(dim(`  ${at}  ${clip(params.message ?? "", LINE_WIDTH - 10)}`));
+  });
   const result = await client.callTool(
     { name: "spawn_squad", arguments: { tasks: SQUAD_TASKS, concurrency: SQUAD_TASKS.length } },
     CallToolResultSchema,
-    {
-      timeout: CALL_TIMEOUT_MS,
-      onprogress: ({ message }) => {
-        const at = `${seconds(Date.now() - started)}`.padStart(6);
-        console.log(dim(`  ${at}  ${clip(message ?? "", LINE_WIDTH - 10)}`));
-      },
-    },
+    // `onprogress` makes the client ask for progress; the handler above prints it.
+    { timeout: CALL_TIMEOUT_MS, onprogress: () => {} },
   );
+  // Notification handlers run a tick after the messages that share the response's read.
+  await new Promise((resolve) => setImmediate(resolve));
   if (result.isError) throw new Error(`spawn_squad failed: ${JSON.stringify(result.content)}`);
   const run = runSchema.parse(result.structuredContent);
   console.log("");

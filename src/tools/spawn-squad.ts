@@ -29,6 +29,8 @@ const task = z.strictObject({
     .describe("Ids that must succeed first."),
 });
 
+const PROGRESS_FLUSH_MS = 20;
+
 const input = z.strictObject({
   tasks: z
     .array(task)
@@ -80,6 +82,9 @@ export const spawnSquadTool = defineTool({
       extra.signal.addEventListener("abort", onAbort, { once: true });
       try {
         await run.finished;
+        // The SDK client drops progress that reaches it in the same read as the response; a
+        // short pause lets the last "n/n done" arrive on its own.
+        if (sender) await new Promise((resolve) => setTimeout(resolve, PROGRESS_FLUSH_MS));
       } finally {
         if (sender) run.listeners.delete(sender);
         extra.signal.removeEventListener("abort", onAbort);

@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolResultSchema,
+  ProgressNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGemini } from "../fakes/gemini.js";
@@ -141,36 +144,43 @@ describe("spawn_squad with commands", () => {
   });
 
   it("sends a progress notification at each task start and end", async () => {
-    const messages: string[] = [];
-    const progress: number[] = [];
-    const result = await server.client.callTool(
-      {
-        name: "spawn_squad",
-        arguments: {
-          tasks: [
-            { id: "one", command: "true" },
-            { id: "two", command: "exit 1", after: ["one"] },
-            { id: "three", command: "true", after: ["two"] },
-          ],
+    // The SDK client hands notifications to their handler a microtask late and forgets a
+    // request's progress callback as soon as its response is handled, so notifications that
+    // reach it in the same read as the response are dropped by `onprogress`. Listening to the
+    // notifications themselves shows what the server sent.
+    const seen: { progress: number; message?: string | undefined }[] = [];
+    const own = await startServer({ cwd: root });
+    own.client.setNotificationHandler(ProgressNotificationSchema, (notification) => {
+      seen.push(notification.params);
+    });
+    try {
+      const result = await own.client.callTool(
+        {
+          name: "spawn_squad",
+          arguments: {
+            tasks: [
+              { id: "one", command: "true" },
+              { id: "two", command: "exit 1", after: ["one"] },
+              { id: "three", command: "true", after: ["two"] },
+            ],
+          },
         },
-      },
-      CallToolResultSchema,
-      {
-        onprogress: (update) => {
-          progress.push(update.progress);
-          messages.push(update.message ?? "");
-        },
-      },
-    );
-    expect(result.isError).toBeFalsy();
-    expect(messages).toEqual([
-      "0/3 done — started one",
-      expect.stringMatching(/^1\/3 done — one ok/),
-      "1/3 done — started two",
-      expect.stringMatching(/^2\/3 done — two failed/),
-      "3/3 done — three skipped: skipped: two ended failed",
-    ]);
-    expect(progress).toEqual([1, 2, 3, 4, 6]);
+        CallToolResultSchema,
+        { onprogress: () => {} },
+      );
+      expect(result.isError).toBeFalsy();
+      expect(await until(() => seen.length >= 5, 2_000)).toBe(true);
+      expect(seen.map((update) => update.message)).toEqual([
+        "0/3 done — started one",
+        expect.stringMatching(/^1\/3 done — one ok/),
+        "1/3 done — started two",
+        expect.stringMatching(/^2\/3 done — two failed/),
+        "3/3 done — three skipped: skipped: two ended failed",
+      ]);
+      expect(seen.map((update) => update.progress)).toEqual([1, 2, 3, 4, 6]);
+    } finally {
+      await own.close();
+    }
   });
 
   it("refuses a squad with a dependency cycle before running anything", async () => {
