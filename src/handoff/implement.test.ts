@@ -1,0 +1,370 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FakeOllama, startFakeOllama } from "../../test/fakes/ollama.js";
+import { type AppContext, createContext } from "../context.js";
+import { implementSpec } from "./implement.js";
+import { type CodeSpec, checkSpec, type SpecDraft } from "./spec.js";
+import { reportFilePath, writeSpecFiles } from "./spec-files.js";
+import { renderSpec } from "./spec-markdown.js";
+import { gitOutput } from "./worktree.js";
+
+const CODER_MODEL = "qwen2.5-coder:32b";
+const RIVAL_MODEL = "codellama:13b";
+const BROKEN_ADD = "export function add(a, b) {\n  return a - b;\n}\n";
+const FIXED_ADD = "export function add(a, b) {\n  return a + b;\n}\n";
+
+let base: string;
+let fake: FakeOllama;
+let repoCount = 0;
+const contexts: AppContext[] = [];
+
+beforeAll(async () => {
+  base = realpathSync(mkdtempSync(join(tmpdir(), "squad-implement-test-")));
+  fake = await startFakeOllama({ models: [{ name: CODER_MODEL }, { name: RIVAL_MODEL }] });
+});
+afterAll(async () => {
+  await fake.close();
+  rmSync(base, { recursive: true, force: true });
+});
+afterEach(() => {
+  for (const ctx of contexts.splice(0)) ctx.close();
+});
+
+/** A committed repository holding `files`, with a context whose models are the fake Ollama. */
+async function makeProject(files: Record<string, string>): Promise<AppContext> {
+  repoCount += 1;
+  const repo = join(base, `repo-${repoCount}`);
+  mkdirSync(repo);
+  await gitOutput(repo, ["init", "--quiet"]);
+  await gitOutput(repo, ["config", "user.name", "Test User"]);
+  await gitOutput(repo, ["config", "user.email", "test@example.com"]);
+  await gitOutput(repo, ["config", "commit.gpgsign", "false"]);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(repo, path)), { recursive: true });
+    writeFileSync(join(repo, path), content);
+  }
+  await gitOutput(repo, ["add", "--all"]);
+  await gitOutput(repo, ["commit", "--quiet", "-m", "initial"]);
+  const home = join(base, `home-${repoCount}`);
+  mkdirSync(home);
+  const ctx = createContext({
+    cwd: repo,
+    env: { SQUAD_HOME: home, HOME: home, OLLAMA_HOST: fake.url, SQUAD_LOG_LEVEL: "silent" },
+  });
+  contexts.push(ctx);
+  return ctx;
+}
+
+/** Stores a spec the way write_code_spec will: checked, numbered, Markdown written. */
+function writeSpec(
+  ctx: AppContext,
+  draft: Partial<SpecDraft> = {},
+): { id: string; spec: CodeSpec } {
+  const spec = checkSpec(
+    {
+      title: "Fix add",
+      objective: "add must return the sum of its arguments.",
+      priority: "P1",
+      files: [
+        {
+          path: "src/add.js",
+          action: "MODIFY",
+          function: "add",
+          change: "Return a + b instead of a - b.",
+          constraints: [],
+        },
+      ],
+      tests: [],
+      guardrails: ["Do not rename the function."],
+      verification:
+        'grep -q "return a + b" src/add.js || { echo "add still subtracts: CHECK-$((40 + 2))"; exit 1; }',
+      ...draft,
+    },
+    ctx.projectRoot,
+    "",
+  );
+  const [id = ""] = ctx.store.specs.allocate(ctx.projectRoot, [spec]);
+  const path = writeSpecFiles(ctx.projectRoot, id, renderSpec(id, spec));
+  ctx.store.specs.setMarkdownPath(ctx.projectRoot, id, path);
+  return { id, spec };
+}
+
+function answer(files: { path: string; action: string; content: string }[], extra = {}): string {
+  return JSON.stringify({ files, blockers: [], deviations: [], ...extra });
+}
+
+const fixedAnswer = answer([{ path: "src/add.js", action: "MODIFY", content: FIXED_ADD }]);
+const brokenAnswer = answer([{ path: "src/add.js", action: "MODIFY", content: BROKEN_ADD }]);
+
+/** The user messages the fake received for `model`, oldest first. */
+function promptsTo(model: string, since: number): string[] {
+  return fake.requests
+    .slice(since)
+    .filter((request) => request.path === "/api/chat")
+    .map(
+      (request) => request.body as { model: string; messages: { role: string; content: string }[] },
+    )
+    .filter((body) => body.model === model)
+    .map((body) =>
+      body.messages
+        .filter((m) => m.role === "user")
+        .map((m) => m.content)
+        .join("\n"),
+    );
+}
+
+async function worktrees(repo: string): Promise<string[]> {
+  const list = await gitOutput(repo, ["worktree", "list", "--porcelain"]);
+  return list
+    .split("\n")
+    .filter((line) => line.startsWith("worktree "))
+    .map((line) => line.slice("worktree ".length));
+}
+
+const never = new AbortController().signal;
+
+describe("implementSpec", () => {
+  it("passes on the first attempt and saves a report and a patch that applies to the user's tree", async () => {
+    const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
+    const { id } = writeSpec(ctx);
+    const since = fake.requests.length;
+    fake.script(CODER_MODEL, [fixedAnswer]);
+    const progress: string[] = [];
+
+    const result = await implementSpec(
+      ctx,
+      { specId: id, coders: ["qwen-coder"], maxAttempts: 2 },
+      never,
+      (message) => progress.push(message),
+    );
+
+    expect(result).toMatchObject({
+      spec_id: id,
+      verdict: "pass",
+      attempts: 1,
+      worker: "qwen-coder",
+      files_changed: [{ path: "src/add.js", added: 1, removed: 1, action: "MODIFY" }],
+      verification: { exit_code: 0 },
+      blockers: [],
+      deviations: [],
+      report: `squad://specs/${id}/report`,
+    });
+    expect(result.candidates).toBeUndefined();
+    expect(progress).toEqual([`${id} attempt 1/2 on qwen-coder: verification passed`]);
+    const [prompt = ""] = promptsTo(CODER_MODEL, since);
+    expect(prompt).toContain(`# Code Spec ${id} — Fix add`);
+    expect(prompt).toContain("return a - b;"); // the MODIFY file's current contents
+    expect(readFileSync(reportFilePath(ctx.projectRoot, id), "utf8")).toContain("**Result:** PASS");
+    expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
+    await gitOutput(ctx.projectRoot, ["apply", "--check", result.patch]);
+    expect(readFileSync(join(ctx.projectRoot, "src/add.js"), "utf8")).toBe(BROKEN_ADD);
+    expect(await gitOutput(ctx.projectRoot, ["status", "--porcelain"])).toBe("");
+    expect(await worktrees(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    expect(ctx.store.specs.latestReport(ctx.projectRoot, id)?.verdict).toBe("pass");
+    expect(ctx.store.outcomes.profile("qwen-coder", "codegen")).toMatchObject({
+      n: 1,
+      successes: 1,
+    });
+  });
+
+  it("feeds the first attempt's failure into the second prompt and passes on attempt 2", async () => {
+    const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
+    const { id } = writeSpec(ctx);
+    const since = fake.requests.length;
+    fake.script(CODER_MODEL, [brokenAnswer, fixedAnswer]);
+    const progress: string[] = [];
+
+    const result = await implementSpec(
+      ctx,
+      { specId: id, coders: ["qwen-coder"], maxAttempts: 2 },
+      never,
+      (message) => progress.push(message),
+    );
+
+    expect(result).toMatchObject({ verdict: "pass", attempts: 2, verification: { exit_code: 0 } });
+    expect(progress).toEqual([
+      `${id} attempt 1/2 on qwen-coder: verification failed (exit 1)`,
+      `${id} attempt 2/2 on qwen-coder: verification passed`,
+    ]);
+    const prompts = promptsTo(CODER_MODEL, since);
+    expect(prompts).toHaveLength(2);
+    expect(prompts[0]).not.toContain("CHECK-42");
+    expect(prompts[1]).toContain("CHECK-42");
+    expect(prompts[1]).toContain("previous attempt (1) failed: verification failed (exit 1)");
+    expect(await worktrees(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+  });
+
+  it("reports a failure with the last digest when every attempt fails", async () => {
+    const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
+    const { id } = writeSpec(ctx);
+    fake.script(CODER_MODEL, [brokenAnswer, "this is not JSON"]);
+
+    const result = await implementSpec(
+      ctx,
+      { specId: id, coders: ["qwen-coder"], maxAttempts: 2 },
+      never,
+    );
+
+    expect(result).toMatchObject({
+      verdict: "fail",
+      attempts: 2,
+      verification: { exit_code: null },
+    });
+    expect(result.blockers).toEqual([expect.stringMatching(/answer was unusable: not valid JSON/)]);
+    expect(ctx.store.outcomes.profile("qwen-coder", "codegen")).toMatchObject({
+      n: 1,
+      successes: 0,
+    });
+    expect(readFileSync(reportFilePath(ctx.projectRoot, id), "utf8")).toContain("NOT CLEAN");
+  });
+
+  it("does not write paths outside the spec's list and reports them as deviations", async () => {
+    const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
+    const { id } = writeSpec(ctx);
+    const gitConfig = readFileSync(join(ctx.projectRoot, ".git/config"), "utf8");
+    fake.script(CODER_MODEL, [
+      answer([
+        { path: "src/add.js", action: "MODIFY", content: FIXED_ADD },
+        { path: "../outside.txt", action: "NEW", content: "escaped" },
+        { path: ".git/config", action: "MODIFY", content: "[core]\n\thooksPath = /tmp/evil\n" },
+      ]),
+    ]);
+
+    const result = await implementSpec(
+      ctx,
+      { specId: id, coders: ["qwen-coder"], maxAttempts: 1 },
+      never,
+    );
+
+    expect(result.verdict).toBe("pass");
+    expect(result.deviations).toEqual([
+      expect.stringMatching(/^"\.\.\/outside\.txt" not written: .*'\.\.'/),
+      expect.stringMatching(/^"\.git\/config" not written: inside \.git/),
+    ]);
+    expect(result.files_changed.map((file) => file.path)).toEqual(["src/add.js"]);
+    expect(readFileSync(result.patch, "utf8")).not.toContain("outside");
+    expect(existsSync(join(tmpdir(), "outside.txt"))).toBe(false);
+    expect(readFileSync(join(ctx.projectRoot, ".git/config"), "utf8")).toBe(gitConfig);
+  });
+
+  it("runs competing coders in their own worktrees and keeps the one that verifies", async () => {
+    const ctx = await makeProject({
+      "src/add.js": BROKEN_ADD,
+      "squad.config.json": JSON.stringify({
+        workers: {
+          "llama-rival": {
+            provider: "ollama",
+            model: RIVAL_MODEL,
+            maxComplexity: 5,
+            contextWindow: 16_384,
+            price: { input: 0, output: 0 },
+          },
+        },
+      }),
+    });
+    const { id } = writeSpec(ctx);
+    fake.script(RIVAL_MODEL, [brokenAnswer, brokenAnswer]);
+    fake.script(CODER_MODEL, [fixedAnswer]);
+    const progress: string[] = [];
+
+    const result = await implementSpec(
+      ctx,
+      { specId: id, coders: ["llama-rival", "qwen-coder"], maxAttempts: 2 },
+      never,
+      (message) => progress.push(message),
+    );
+
+    expect(result).toMatchObject({ verdict: "pass", worker: "qwen-coder", attempts: 1 });
+    expect(result.candidates).toEqual([
+      {
+        worker: "qwen-coder",
+        verdict: "pass",
+        attempts: 1,
+        files_changed: 1,
+        blockers: [],
+        deviations: [],
+      },
+      {
+        worker: "llama-rival",
+        verdict: "fail",
+        attempts: 2,
+        files_changed: 0,
+        blockers: [],
+        deviations: [],
+      },
+    ]);
+    expect(progress).toContain(`${id} attempt 2/2 on llama-rival: verification failed (exit 1)`);
+    expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
+    const report = readFileSync(reportFilePath(ctx.projectRoot, id), "utf8");
+    expect(report).toContain("## Candidates");
+    expect(report).toMatch(/\| 2 \| llama-rival \| FAIL \| 2 \|/);
+    expect(ctx.store.outcomes.profile("llama-rival", "codegen")).toMatchObject({
+      n: 1,
+      successes: 0,
+    });
+    expect(ctx.store.outcomes.profile("qwen-coder", "codegen")).toMatchObject({
+      n: 1,
+      successes: 1,
+    });
+    expect(await worktrees(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+  });
+
+  it("stops quickly when cancelled during verification and leaves no worktree behind", async () => {
+    const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
+    const { id } = writeSpec(ctx, { verification: "sleep 30" });
+    const since = fake.requests.length;
+    fake.script(CODER_MODEL, [fixedAnswer]);
+    const controller = new AbortController();
+
+    const running = implementSpec(
+      ctx,
+      { specId: id, coders: ["qwen-coder"], maxAttempts: 2 },
+      controller.signal,
+    );
+    const outcome = running.then(
+      () => "resolved",
+      (error: unknown) => error,
+    );
+    while (promptsTo(CODER_MODEL, since).length === 0) await sleep(20);
+    await sleep(500); // the answer is written and `sleep 30` has started
+    const abortedAt = Date.now();
+    controller.abort(new Error("stopped by the test"));
+
+    expect(await outcome).toEqual(new Error("stopped by the test"));
+    expect(Date.now() - abortedAt).toBeLessThan(5_000);
+    expect(await worktrees(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    expect(ctx.store.specs.latestReport(ctx.projectRoot, id)).toBeUndefined();
+  });
+
+  it("refuses an unknown spec id and an unknown coder before any work", async () => {
+    const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
+    const { id } = writeSpec(ctx);
+
+    await expect(
+      implementSpec(ctx, { specId: "CS-099", coders: ["qwen-coder"], maxAttempts: 2 }, never),
+    ).rejects.toMatchObject({
+      field: "spec_id",
+      message: expect.stringMatching(/no spec "CS-099"/),
+    });
+    await expect(
+      implementSpec(ctx, { specId: id, coders: ["nobody"], maxAttempts: 2 }, never),
+    ).rejects.toMatchObject({
+      field: "coder",
+      message: expect.stringMatching(/unknown alias "nobody"/),
+    });
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
