@@ -8,6 +8,7 @@ import { readSkills, skillDirectories } from "./routing/skill-catalog.js";
 import type { Skill } from "./routing/skills.js";
 import { BackendAvailability } from "./runners/availability.js";
 import type { ModelBackends } from "./runners/models.js";
+import { processAlive } from "./squad/process-alive.js";
 
 /** Built once per process; everything a tool needs, nothing global. */
 export interface AppContext {
@@ -105,15 +106,4 @@ export function createContext({ cwd, env, logger }: ContextOptions): AppContext 
       store.close();
     },
   };
-}
-
-/** Whether a process still exists (EPERM: it does, just not ours to signal). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UserInputError } from "../errors.js";
 import { activeRuns } from "../squad/active-runs.js";
+import { processAlive } from "../squad/process-alive.js";
 import { renderRun, viewRun } from "../squad/report.js";
 import { defineTool } from "./define-tool.js";
 import { followProgress } from "./progress.js";
@@ -34,6 +35,8 @@ export const squadStatusTool = defineTool({
     openWorldHint: false,
   },
   async handler(args, ctx, extra) {
+    // A run another server was executing when it died would otherwise read "running" forever.
+    ctx.store.runs.markInterrupted(processAlive, ctx.now());
     const known = ctx.store.runs.get(args.run_id);
     if (!known) {
       const recent = ctx.store.runs
@@ -55,6 +58,7 @@ export const squadStatusTool = defineTool({
       } else {
         while (!deadline.aborted && ctx.store.runs.get(args.run_id)?.status === "running") {
           await Promise.race([sleep(POLL_MS), aborted(deadline)]);
+          ctx.store.runs.markInterrupted(processAlive, ctx.now());
         }
       }
     }

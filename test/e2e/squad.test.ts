@@ -305,6 +305,39 @@ describe("cancelling and long runs", () => {
     }
   });
 
+  it("a server still running sees another server's run as interrupted once that server died", async () => {
+    const root = project();
+    const home = tempDir("squad-home-");
+    const [first, second] = await Promise.all([
+      startServer({ cwd: root, home }),
+      startServer({ cwd: root, home }),
+    ]);
+    let orphan = 0;
+    try {
+      const started = await squad(first.client, {
+        wait: false,
+        tasks: [{ id: "long", command: "echo $$ > other.pid; exec sleep 30" }],
+      });
+      expect(await until(() => existsSync(join(root, "other.pid")), 5_000)).toBe(true);
+      orphan = Number(readFileSync(join(root, "other.pid"), "utf8"));
+      const before = (await callOk(second.client, "squad_status", {
+        run_id: started.run_id,
+      })) as unknown as RunView;
+      expect(before.status).toBe("running");
+      process.kill(first.pid() ?? 0, "SIGKILL");
+      expect(await until(() => !alive(first.pid() ?? 0), 2_000)).toBe(true);
+      const after = (await callOk(second.client, "squad_status", {
+        run_id: started.run_id,
+        wait_s: 5,
+      })) as unknown as RunView;
+      expect(after.status).toBe("interrupted");
+    } finally {
+      await first.close().catch(() => {});
+      await second.close();
+      if (orphan && alive(orphan)) process.kill(-orphan, "SIGKILL");
+    }
+  });
+
   it("on SIGTERM kills running commands, marks the run interrupted and exits within 2 s", async () => {
     const root = project();
     const home = tempDir("squad-home-");
