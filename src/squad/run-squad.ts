@@ -21,7 +21,8 @@ export interface SquadRequest {
 
 /** Where a task's full output is kept. */
 export function taskLogFile(ctx: AppContext, runId: string, taskId: string): string {
-  return join(ctx.squadHome, "runs", runId, `${taskId.replace(/[^A-Za-z0-9._-]/g, "_")}.log`);
+  // Ids may hold ':'; encoding keeps `a:b` and `a_b` apart and the name portable.
+  return join(ctx.squadHome, "runs", runId, `${encodeURIComponent(taskId)}.log`);
 }
 
 /**
