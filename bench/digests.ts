@@ -1,20 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Digest, digestOutput } from "../src/squad/digest/index.js";
+import { type ManifestEntry, readManifest } from "../test/support/digest-fixtures.js";
 
 /** The config defaults the host sees in practice. */
 const OPTIONS = { maxChars: 2000, maxFailures: 30 };
-
-interface ManifestEntry {
-  command: string;
-  exitCode: number | null;
-  /** Failing test ids, known from how the fixture project was generated. */
-  failing?: string[];
-  /** `file:line` of each problem a checker or linter reported. */
-  problems?: string[];
-  /** Files with problems. */
-  files?: string[];
-}
 
 export interface DigestBenchRow {
   fixture: string;
@@ -43,11 +33,7 @@ function keptIds(expected: string[], digest: Digest): number {
 
 /** Raw bytes against returned bytes, and failing ids kept, for every fixture in the manifest. */
 export function benchDigests(fixtureDir: string): DigestBenchRow[] {
-  const manifest = JSON.parse(readFileSync(join(fixtureDir, "manifest.json"), "utf8")) as Record<
-    string,
-    ManifestEntry
-  >;
-  return Object.entries(manifest).map(([fixture, entry]) => {
+  return Object.entries(readManifest(fixtureDir)).map(([fixture, entry]) => {
     const raw = readFileSync(join(fixtureDir, fixture));
     const input = {
       command: entry.command,

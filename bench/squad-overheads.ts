@@ -123,7 +123,7 @@ function timeRunWrites(
   const ids = Array.from({ length: tasks }, (_, i) => `t${i + 1}`);
   const started = performance.now();
   ctx.store.runs.start(
-    { id: runId, createdAt: Date.now(), pid: process.pid, project: "/bench", taskCount: tasks },
+    { id: runId, createdAt: Date.now(), pid: process.pid, project: "/bench" },
     ids.map((taskId, position) => ({
       taskId,
       position,

@@ -6,11 +6,11 @@ import {
   realpathSync,
   rmSync,
   unlinkSync,
-  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initRepo, writeIn } from "../../test/support/git-repo.js";
 import { UserInputError } from "../errors.js";
 import { applyPatch, conflictingFiles } from "./apply.js";
 import { diffWorktree } from "./diff.js";
@@ -29,21 +29,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 async function makeRepo(files: Record<string, string>): Promise<string> {
   repoCount += 1;
-  const repo = join(base, `repo-${repoCount}`);
-  mkdirSync(repo);
-  await gitOutput(repo, ["init", "--quiet"]);
-  await gitOutput(repo, ["config", "user.name", "Test User"]);
-  await gitOutput(repo, ["config", "user.email", "test@example.com"]);
-  await gitOutput(repo, ["config", "commit.gpgsign", "false"]);
-  for (const [path, content] of Object.entries(files)) writeIn(repo, path, content);
-  await gitOutput(repo, ["add", "--all"]);
-  await gitOutput(repo, ["commit", "--quiet", "-m", "initial"]);
-  return repo;
-}
-
-function writeIn(folder: string, path: string, content: string): void {
-  mkdirSync(dirname(join(folder, path)), { recursive: true });
-  writeFileSync(join(folder, path), content);
+  return initRepo(join(base, `repo-${repoCount}`), files);
 }
 
 function withLine(lineNumber: number, text: string): string {

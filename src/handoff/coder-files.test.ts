@@ -1,6 +1,5 @@
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -10,8 +9,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { initRepo } from "../../test/support/git-repo.js";
 import { type AllowedFile, type CoderFile, writeCoderFiles } from "./coder-files.js";
 import { gitOutput, openWorktree, type Worktree } from "./worktree.js";
 
@@ -28,18 +28,7 @@ const HEAD_FILES: Record<string, string> = {
 
 beforeAll(async () => {
   base = realpathSync(mkdtempSync(join(tmpdir(), "squad-coder-files-test-")));
-  repo = join(base, "repo");
-  mkdirSync(repo);
-  await gitOutput(repo, ["init", "--quiet"]);
-  await gitOutput(repo, ["config", "user.name", "Test User"]);
-  await gitOutput(repo, ["config", "user.email", "test@example.com"]);
-  await gitOutput(repo, ["config", "commit.gpgsign", "false"]);
-  for (const [path, content] of Object.entries(HEAD_FILES)) {
-    mkdirSync(dirname(join(repo, path)), { recursive: true });
-    writeFileSync(join(repo, path), content);
-  }
-  await gitOutput(repo, ["add", "--all"]);
-  await gitOutput(repo, ["commit", "--quiet", "-m", "initial"]);
+  repo = await initRepo(join(base, "repo"), HEAD_FILES);
 });
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 

@@ -1,6 +1,5 @@
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
   realpathSync,
@@ -9,8 +8,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initRepo, writeIn } from "../../test/support/git-repo.js";
 import { diffWorktree, parseNumstat } from "./diff.js";
 import { gitOutput, openWorktree, runGit } from "./worktree.js";
 
@@ -26,24 +26,9 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 async function makeRepo(files: Record<string, string | Buffer>): Promise<string> {
   repoCount += 1;
-  const repo = join(base, `repo-${repoCount}`);
-  mkdirSync(repo);
-  await gitOutput(repo, ["init", "--quiet"]);
-  await gitOutput(repo, ["config", "user.name", "Test User"]);
-  await gitOutput(repo, ["config", "user.email", "test@example.com"]);
-  await gitOutput(repo, ["config", "commit.gpgsign", "false"]);
-  for (const [path, content] of Object.entries(files)) writeIn(repo, path, content);
-  await gitOutput(repo, ["add", "--all"]);
-  await gitOutput(repo, ["commit", "--quiet", "-m", "initial"]);
-  return repo;
+  return initRepo(join(base, `repo-${repoCount}`), files);
 }
 
-function writeIn(folder: string, path: string, content: string | Buffer): void {
-  mkdirSync(dirname(join(folder, path)), { recursive: true });
-  writeFileSync(join(folder, path), content);
-}
-
-/** A fresh clone at HEAD: what the user's tree looks like before any patch. */
 async function cloneAtHead(repo: string): Promise<string> {
   repoCount += 1;
   const clone = join(base, `clone-${repoCount}`);

@@ -1,8 +1,6 @@
 import type { AppContext } from "../context.js";
-import { runCommand } from "../runners/command.js";
-import { childEnvironment, denialMessage, deniedBy } from "../runners/command-policy.js";
-import { digestLogFile } from "../squad/digest/index.js";
-import { formatSeconds } from "../squad/execute-command.js";
+import { executeCommandIn } from "../squad/execute-command.js";
+import type { TaskOutcome } from "../squad/outcome.js";
 
 export interface WorktreeVerification {
   passed: boolean;
@@ -27,56 +25,29 @@ export interface VerifyOptions {
 
 /**
  * Runs a spec's verification command in a worktree under the command policy (deny list, secrets
- * stripped from the environment, timeout, process group killed on cancel). Not executeCommand:
- * that confines `cwd` to the project and configured roots, and a worktree lives in a temp folder.
+ * stripped from the environment, timeout, process group killed on cancel). The worktree lives
+ * in a temp folder, outside the roots executeCommand confines `cwd` to, so it is run as a
+ * folder already vetted.
  */
 export async function verifyInWorktree(
   ctx: AppContext,
   options: VerifyOptions,
 ): Promise<WorktreeVerification> {
-  const { command, logFile, timeoutMs } = options;
-  const rule = deniedBy(command, ctx.config.commands.deny);
-  if (rule) {
-    const message = denialMessage(rule.rule);
-    return {
-      passed: false,
-      exitCode: null,
-      digest: message,
-      summary: `verification ${message}`,
-      denied: true,
-      cancelled: false,
-    };
-  }
-  const result = await runCommand({
-    command,
-    cwd: options.cwd,
-    env: childEnvironment(ctx.env, ctx.config.commands.envAllow),
-    timeoutMs,
-    killGraceMs: ctx.config.commands.killGraceMs,
-    logFile,
-    signal: options.signal,
-  });
-  const digest = await digestLogFile(
-    logFile,
-    { command, exitCode: result.exitCode },
-    { maxChars: ctx.config.squad.digestChars, maxFailures: ctx.config.squad.maxFailures },
-  );
-  let why: string | null = null;
-  if (result.spawnError !== null) why = `could not start: ${result.spawnError}`;
-  else if (result.cancelled) why = "cancelled; process group killed";
-  else if (result.timedOut) {
-    why = `timed out after ${formatSeconds(timeoutMs)}; process group killed`;
-  }
-  const passed = why === null && result.exitCode === 0;
-  const text = why ? `${why}\n${digest.text}` : digest.text;
+  const outcome = await executeCommandIn(ctx, options);
+  const passed = outcome.status === "ok";
   return {
     passed,
-    exitCode: result.exitCode,
-    digest: text.slice(0, ctx.config.squad.digestChars),
-    summary: passed
-      ? "verification passed"
-      : `verification ${why ? why.split(";")[0] : `failed (exit ${result.exitCode})`}`,
-    denied: false,
-    cancelled: result.cancelled,
+    exitCode: outcome.exitCode,
+    digest: outcome.digest,
+    summary: verificationSummary(outcome),
+    denied: outcome.status === "denied",
+    cancelled: outcome.status === "cancelled",
   };
+}
+
+function verificationSummary(outcome: TaskOutcome): string {
+  if (outcome.status === "ok") return "verification passed";
+  if (outcome.status === "failed") return `verification failed (exit ${outcome.exitCode})`;
+  // Refused, timed out, cancelled or not started: the summary says which, first clause first.
+  return `verification ${outcome.summary.split(";")[0]}`;
 }

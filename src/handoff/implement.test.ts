@@ -1,16 +1,9 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOllama, startFakeOllama } from "../../test/fakes/ollama.js";
+import { initRepo } from "../../test/support/git-repo.js";
 import { type AppContext, createContext } from "../context.js";
 import { implementSpec } from "./implement.js";
 import { type CodeSpec, checkSpec, type SpecDraft } from "./spec.js";
@@ -43,18 +36,7 @@ afterEach(() => {
 /** A committed repository holding `files`, with a context whose models are the fake Ollama. */
 async function makeProject(files: Record<string, string>): Promise<AppContext> {
   repoCount += 1;
-  const repo = join(base, `repo-${repoCount}`);
-  mkdirSync(repo);
-  await gitOutput(repo, ["init", "--quiet"]);
-  await gitOutput(repo, ["config", "user.name", "Test User"]);
-  await gitOutput(repo, ["config", "user.email", "test@example.com"]);
-  await gitOutput(repo, ["config", "commit.gpgsign", "false"]);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(repo, path)), { recursive: true });
-    writeFileSync(join(repo, path), content);
-  }
-  await gitOutput(repo, ["add", "--all"]);
-  await gitOutput(repo, ["commit", "--quiet", "-m", "initial"]);
+  const repo = await initRepo(join(base, `repo-${repoCount}`), files);
   const home = join(base, `home-${repoCount}`);
   mkdirSync(home);
   const ctx = createContext({

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UserInputError } from "../errors.js";
+import { inputError } from "../../test/support/errors.js";
 import { type CodeSpec, checkSpec, type SpecDraft, type SpecFile } from "./spec.js";
 import { checkRelativePath } from "./spec-paths.js";
 
@@ -36,15 +36,7 @@ const draft = (over: Partial<SpecDraft> = {}): SpecDraft => ({
   ...over,
 });
 
-function refusal(run: () => unknown): UserInputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserInputError) return error;
-    throw error;
-  }
-  throw new Error("expected a UserInputError, but the spec was accepted");
-}
+const refusal = (run: () => unknown) => inputError(run, "the spec was accepted");
 
 describe("checkSpec", () => {
   const root = makeProject();

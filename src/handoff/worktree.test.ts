@@ -11,6 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initRepo } from "../../test/support/git-repo.js";
 import { UserInputError } from "../errors.js";
 import { gitOutput, openWorktree } from "./worktree.js";
 
@@ -28,21 +29,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 /** A repository with one commit holding `files`; user identity set locally, as a user's would be. */
 async function makeRepo(files: Record<string, string>): Promise<string> {
   repoCount += 1;
-  const repo = join(base, `repo-${repoCount}`);
-  mkdirSync(repo);
-  await gitOutput(repo, ["init", "--quiet"]);
-  await gitOutput(repo, ["config", "user.name", "Test User"]);
-  await gitOutput(repo, ["config", "user.email", "test@example.com"]);
-  await gitOutput(repo, ["config", "commit.gpgsign", "false"]);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(repo, path)), { recursive: true });
-    writeFileSync(join(repo, path), content);
-  }
-  if (Object.keys(files).length > 0) {
-    await gitOutput(repo, ["add", "--all"]);
-    await gitOutput(repo, ["commit", "--quiet", "-m", "initial"]);
-  }
-  return repo;
+  return initRepo(join(base, `repo-${repoCount}`), files);
 }
 
 async function worktreePaths(repo: string): Promise<string[]> {

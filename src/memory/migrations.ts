@@ -72,8 +72,7 @@ const MIGRATIONS: readonly string[] = [
     finished_at INTEGER,
     status TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'interrupted')),
     pid INTEGER NOT NULL,
-    project TEXT NOT NULL,
-    task_count INTEGER NOT NULL
+    project TEXT NOT NULL
   );
   CREATE INDEX runs_status ON runs (status);
 

@@ -26,7 +26,6 @@ export interface RunRecord {
   status: RunStatus;
   pid: number;
   project: string;
-  taskCount: number;
 }
 
 export interface TaskRecord {
@@ -61,7 +60,6 @@ interface RunRow {
   status: RunStatus;
   pid: number;
   project: string;
-  task_count: number;
 }
 
 interface TaskRow {
@@ -110,8 +108,8 @@ export function newRunId(): string {
 
 export function createRunStore(db: Db) {
   const insertRun = db.prepare(`
-    INSERT INTO runs (id, created_at, status, pid, project, task_count)
-    VALUES (@id, @createdAt, 'running', @pid, @project, @taskCount)`);
+    INSERT INTO runs (id, created_at, status, pid, project)
+    VALUES (@id, @createdAt, 'running', @pid, @project)`);
   const insertTask = db.prepare(`
     INSERT INTO run_tasks (run_id, task_id, position, kind, label, status, worker)
     VALUES (@runId, @taskId, @position, @kind, @label, 'pending', @worker)`);
@@ -216,7 +214,6 @@ function toRun(row: RunRow): RunRecord {
     status: row.status,
     pid: row.pid,
     project: row.project,
-    taskCount: row.task_count,
   };
 }
 

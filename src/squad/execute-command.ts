@@ -30,22 +30,53 @@ export async function executeCommand(
     const missing = task.cwd !== undefined && !existsSync(resolve(ctx.projectRoot, task.cwd));
     return outcomeWithout(missing ? "error" : "denied", errorMessage(error));
   }
-  const result = await runCommand({
+  return runAndDigest(ctx, {
     command: task.command,
     cwd,
-    env: childEnvironment(ctx.env, ctx.config.commands.envAllow),
     timeoutMs: task.timeoutMs,
-    killGraceMs: ctx.config.commands.killGraceMs,
     logFile,
     signal,
   });
+}
+
+export interface FolderCommand {
+  command: string;
+  /** Already resolved and allowed; e.g. a worktree outside the project. */
+  cwd: string;
+  timeoutMs: number;
+  logFile: string;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs a command in a folder the caller has already vetted, under the rest of the command
+ * policy (deny list, secrets stripped, timeout, process group killed), and digests it.
+ */
+export async function executeCommandIn(ctx: AppContext, run: FolderCommand): Promise<TaskOutcome> {
+  const rule = deniedBy(run.command, ctx.config.commands.deny);
+  if (rule) return outcomeWithout("denied", denialMessage(rule.rule));
+  return runAndDigest(ctx, run);
+}
+
+async function runAndDigest(ctx: AppContext, run: FolderCommand): Promise<TaskOutcome> {
+  const result = await runCommand({
+    command: run.command,
+    cwd: run.cwd,
+    env: childEnvironment(ctx.env, ctx.config.commands.envAllow),
+    timeoutMs: run.timeoutMs,
+    killGraceMs: ctx.config.commands.killGraceMs,
+    logFile: run.logFile,
+    signal: run.signal,
+    // The digest reads the log itself; a tail read here would be the same bytes twice.
+    tailBytes: 0,
+  });
   const status = commandStatus(result);
   const digest = await digestLogFile(
-    logFile,
-    { command: task.command, exitCode: result.exitCode },
+    run.logFile,
+    { command: run.command, exitCode: result.exitCode },
     { maxChars: ctx.config.squad.digestChars, maxFailures: ctx.config.squad.maxFailures },
   );
-  const why = statusNote(status, result, task.timeoutMs);
+  const why = statusNote(status, result, run.timeoutMs);
   const text = why ? `${why}\n${digest.text}` : digest.text;
   return {
     ...outcomeWithout(status, text),
@@ -58,7 +89,7 @@ export async function executeCommand(
     failures: digest.failures,
     failuresOmitted: digest.failuresOmitted,
     rawBytes: result.bytes,
-    logFile,
+    logFile: run.logFile,
   };
 }
 
@@ -82,10 +113,10 @@ function statusNote(
   return null;
 }
 
-export function firstLine(text: string): string {
+function firstLine(text: string): string {
   return text.split("\n", 1)[0] ?? "";
 }
 
-export function formatSeconds(ms: number): string {
+function formatSeconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }

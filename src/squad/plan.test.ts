@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { inputError } from "../../test/support/errors.js";
 import { DEFAULT_CONFIG } from "../config.js";
-import { UserInputError } from "../errors.js";
 import { chainLengths, planSquad, type TaskInput } from "./plan.js";
 
 const plan = (tasks: TaskInput[]) => planSquad(tasks, DEFAULT_CONFIG);
-const problem = (tasks: TaskInput[]) => {
-  try {
-    plan(tasks);
-  } catch (error) {
-    if (error instanceof UserInputError) return error.message;
-    throw error;
-  }
-  throw new Error("planned without complaint");
-};
+const problem = (tasks: TaskInput[]) => inputError(() => plan(tasks), "a plan").message;
 
 describe("planSquad", () => {
   it("names tasks t1, t2, … and applies the configured timeouts", () => {

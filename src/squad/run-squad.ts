@@ -46,7 +46,7 @@ export async function startSquad(
   const runId = newRunId();
   const createdAt = ctx.now();
   ctx.store.runs.start(
-    { id: runId, createdAt, pid: process.pid, project: ctx.projectRoot, taskCount: planned.length },
+    { id: runId, createdAt, pid: process.pid, project: ctx.projectRoot },
     scheduled.map((task) => ({
       taskId: task.id,
       position: task.position,

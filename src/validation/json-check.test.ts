@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UserInputError } from "../errors.js";
+import { inputError } from "../../test/support/errors.js";
 import { compileJsonSchema } from "./json-check.js";
 
 const ITEMS_SCHEMA = {
@@ -18,16 +18,6 @@ const ITEMS_SCHEMA = {
     count: { type: "integer", minimum: 0 },
   },
 };
-
-function inputError(run: () => unknown): UserInputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserInputError) return error;
-    throw error;
-  }
-  throw new Error("expected a UserInputError");
-}
 
 describe("compileJsonSchema", () => {
   const check = compileJsonSchema(ITEMS_SCHEMA);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UserInputError } from "../errors.js";
+import { inputError } from "../../test/support/errors.js";
 import {
   compilePatterns,
   createRegexSandbox,
@@ -9,16 +9,6 @@ import {
 
 const CATASTROPHIC = "^(a+)+$";
 const NEARLY_A = `${"a".repeat(40)}b`;
-
-function inputError(run: () => unknown): UserInputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UserInputError) return error;
-    throw error;
-  }
-  throw new Error("expected a UserInputError");
-}
 
 describe("compilePatterns", () => {
   it("accepts plain patterns and the /slashed/flags form, naming each by field index", () => {

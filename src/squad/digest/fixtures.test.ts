@@ -2,23 +2,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { readManifest } from "../../../test/support/digest-fixtures.js";
 import { digestOutput, type ToolName } from "./index.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/digests/", import.meta.url));
 const OPTIONS = { maxChars: 2000, maxFailures: 30 };
 
-interface ManifestEntry {
-  command: string;
-  exitCode: number | null;
-  failing?: string[];
-  problems?: string[];
-  files?: string[];
-}
-
-const manifest = JSON.parse(readFileSync(join(FIXTURES, "manifest.json"), "utf8")) as Record<
-  string,
-  ManifestEntry
->;
+const manifest = readManifest(FIXTURES);
 
 /** The tool and the counts each real run printed in its own summary. */
 const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, number> }> = {

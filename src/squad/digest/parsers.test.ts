@@ -1,13 +1,11 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { readManifest } from "../../../test/support/digest-fixtures.js";
 import { type DigestFailure, digestOutput } from "./index.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/digests/", import.meta.url));
-const manifest = JSON.parse(readFileSync(`${FIXTURES}manifest.json`, "utf8")) as Record<
-  string,
-  { command: string; exitCode: number | null }
->;
+const manifest = readManifest(FIXTURES);
 
 function failuresOf(fixture: string): DigestFailure[] {
   const { command, exitCode } = manifest[fixture] ?? { command: "", exitCode: 1 };
