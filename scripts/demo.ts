@@ -3,7 +3,8 @@
  * A temporary project with one real skill, the built server spawned over stdio as Claude Code
  * spawns it, a handful of tasks from the origin notes routed, and routing learning from the
  * outcomes the host logs; then a real squad run over this repository (type-check, the tests of a
- * small fixture project, a grep, git status) in parallel, followed by its progress notifications.
+ * small fixture project, a grep, git status) in parallel, followed by its progress notifications;
+ * then a Code Spec implemented by a coder model in a worktree, verified and applied.
  * Needs nothing installed: without a live Ollama or a Gemini key it runs against the simulated
  * Ollama from test/fakes.
  */
@@ -22,6 +23,7 @@ import { type Backends, chooseBackends } from "./demo/backends.js";
 import { bold, cell, clip, dim, heading, mark } from "./demo/print.js";
 import { createProject, SKILL_NAME } from "./demo/project.js";
 import { logOutcome, type Route, routeTask } from "./demo/results.js";
+import { createSpecProject, runSpec, type SpecOutcome } from "./demo/spec.js";
 import { FIXTURE, ID_WIDTH, runSquad, SQUAD_TASKS, type SquadRun } from "./demo/squad.js";
 
 /** Seed 000's workflows: a parallel test run, an exploration, the work that stays home. */
@@ -52,6 +54,8 @@ interface Cleanup {
   server: Promise<RunningServer> | null;
   /** The second server, started in this repository for the squad run. */
   squad: Promise<RunningServer> | null;
+  /** The third, started in a small git project for the architect → coder step. */
+  spec: Promise<RunningServer> | null;
   backends: Backends | null;
   dirs: string[];
 }
@@ -123,13 +127,17 @@ async function main(cleanup: Cleanup): Promise<void> {
   await squadServer.close();
   cleanup.squad = null;
 
-  heading("4. Summary");
+  heading("4. Architect → coder: write_code_spec → implement_spec in a worktree → apply_spec");
+  const spec = await specStep(cleanup, backends, userHome);
+
+  heading("5. Summary");
   const toSquad = routes.filter((route) => route.route === "squad").length;
   console.log(
     `  ${routes.length} tasks: ${toSquad} to the squad, ${routes.length - toSquad} kept by the host (${hostReasons(routes)})`,
   );
   if (lesson) console.log(`  ${lesson}`);
   console.log(`  ${describeRun(run)}`);
+  if (spec) console.log(`  ${describeSpec(spec)}`);
   console.log(
     `  Data: ${storedCounts(join(home, "squad.db"))} in $SQUAD_HOME/squad.db (default ~/.squad; this run's was temporary)`,
   );
@@ -223,6 +231,47 @@ function record(route: Route): string {
   return `${evidence.successes}/${evidence.n}, ${evidence.expected.toFixed(2)}`;
 }
 
+/**
+ * The spec step in its own small git project and server; skipped with a line saying why when
+ * no coder model is reachable.
+ */
+async function specStep(
+  cleanup: Cleanup,
+  backends: Backends,
+  userHome: string,
+): Promise<SpecOutcome | null> {
+  if ("none" in backends.coder) {
+    console.log(`  skipped: ${backends.coder.none}`);
+    return null;
+  }
+  const project = tempDir("squad-demo-spec-");
+  const home = tempDir("squad-demo-spec-home-");
+  cleanup.dirs.push(project, home);
+  await createSpecProject(project);
+  const simulated = backends.scriptCoder
+    ? " (simulated, scripted: its first answer forgets the end dashes)"
+    : "";
+  console.log(
+    `  A git project whose slugify fails its tests; coder ${backends.coder.alias}${simulated}`,
+  );
+  cleanup.spec = startServer({
+    home,
+    cwd: project,
+    env: { ...backends.env, HOME: userHome, SQUAD_LOG_LEVEL: "error" },
+  });
+  const server = await cleanup.spec;
+  const outcome = await runSpec(server.client, project, backends.coder.alias, backends);
+  await server.close();
+  cleanup.spec = null;
+  return outcome;
+}
+
+/** "spec: CS-001 pass by qwen-coder after 2 attempts, applied" */
+function describeSpec(spec: SpecOutcome): string {
+  const attempts = plural(spec.attempts, "attempt");
+  return `spec: ${spec.spec_id} ${spec.verdict} by ${spec.worker} after ${attempts}, ${spec.applied ? "applied to the working tree (staged)" : "not applied"}`;
+}
+
 /** "squad: 4 commands in 13.0 s, 3 ok, 1 failed; ~500 host tokens saved" */
 function describeRun(run: SquadRun): string {
   const counts = Object.entries(run.counts)
@@ -253,16 +302,17 @@ function plural(n: number, noun: string): string {
 }
 
 async function cleanUp(cleanup: Cleanup): Promise<void> {
-  const servers = [cleanup.server, cleanup.squad];
+  const servers = [cleanup.server, cleanup.squad, cleanup.spec];
   cleanup.server = null;
   cleanup.squad = null;
+  cleanup.spec = null;
   for (const server of servers) await server?.then((running) => running.close()).catch(() => {});
   await cleanup.backends?.close().catch(() => {});
   cleanup.backends = null;
   for (const dir of cleanup.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-const cleanup: Cleanup = { server: null, squad: null, backends: null, dirs: [] };
+const cleanup: Cleanup = { server: null, squad: null, spec: null, backends: null, dirs: [] };
 let stopping = false;
 const stopEarly = (code: number) => {
   stopping = true;
@@ -281,7 +331,7 @@ try {
   // Once stopEarly runs, calls fail because it closed the server; it sets the exit code.
   if (!stopping) {
     console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
-    for (const pending of [cleanup.server, cleanup.squad]) {
+    for (const pending of [cleanup.server, cleanup.squad, cleanup.spec]) {
       const server = await pending?.catch(() => null);
       const stderr = server?.stderr().trim();
       if (stderr) console.error(`server stderr:\n${stderr}`);

@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { AppContext } from "./context.js";
 import { registerRunLogs } from "./resources/run-logs.js";
+import { registerSpecs } from "./resources/specs.js";
 import { activeRuns } from "./squad/active-runs.js";
 import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
@@ -20,6 +21,7 @@ export function createServer(ctx: AppContext): McpServer {
   );
   registerTools(server, ctx);
   registerRunLogs(server, ctx);
+  registerSpecs(server, ctx);
   return server;
 }
 

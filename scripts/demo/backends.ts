@@ -13,6 +13,10 @@ export interface Backends {
   live: boolean;
   /** One line per backend, for the reader. */
   describe: string[];
+  /** The alias the spec step hands its Code Spec to, or why there is none. */
+  coder: { alias: string } | { none: string };
+  /** Simulated Ollama only: queues the coder model's next answers (a real coder writes its own). */
+  scriptCoder?: (answers: string[]) => void;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,9 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
         ? "live Gemini (key set; routing sends no requests, so no tokens are spent)"
         : "Gemini off (GEMINI_API_KEY not set)",
     ];
+    const models = new Set(
+      (await Promise.all(liveOllama.map((probe) => listModels(probe.host)))).flat(),
+    );
     return {
       env: {
         OLLAMA_HOST: (liveOllama.length > 0 ? liveOllama.map((probe) => probe.host) : tried).join(
@@ -50,6 +57,7 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
       },
       live: true,
       describe,
+      coder: chooseCoder(models, Boolean(geminiKey)),
       close: async () => {},
     };
   }
@@ -62,8 +70,39 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
       `simulated Ollama: no live Ollama answered at ${tried.join(", ")} ${env.OLLAMA_HOST ? "(OLLAMA_HOST)" : "(set OLLAMA_HOST for yours)"}`,
       `its models ${DEMO_MODELS.join(", ")}; Gemini off (no GEMINI_API_KEY)`,
     ],
+    coder: { alias: "qwen-coder" },
+    scriptCoder: (answers) => fake.script(CODER_MODEL, answers),
     close: () => fake.close(),
   };
+}
+
+/** The model behind the default `coder` role, qwen-coder, and the smaller one behind qwen-fast. */
+const CODER_MODEL = "qwen2.5-coder:32b";
+const SMALL_CODER_MODEL = "qwen2.5-coder:7b";
+
+/** The default coder when its model is pulled, else the small local one, else Gemini Flash. */
+function chooseCoder(models: ReadonlySet<string>, gemini: boolean): Backends["coder"] {
+  if (models.has(CODER_MODEL)) return { alias: "qwen-coder" };
+  if (models.has(SMALL_CODER_MODEL)) return { alias: "qwen-fast" };
+  if (gemini) return { alias: "flash" };
+  return {
+    none: `no coder available: pull ${CODER_MODEL} (or ${SMALL_CODER_MODEL}) into Ollama, or set GEMINI_API_KEY`,
+  };
+}
+
+/** The model names a live Ollama host has pulled; none when it does not say. */
+async function listModels(host: string): Promise<string[]> {
+  try {
+    const response = await fetch(`${host}/api/tags`, {
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    const body = (await response.json()) as { models?: { name?: unknown }[] };
+    return (body.models ?? []).flatMap((model) =>
+      typeof model.name === "string" ? [model.name] : [],
+    );
+  } catch {
+    return [];
+  }
 }
 
 /** The Ollama version a host reports, or null when it does not answer in time. */

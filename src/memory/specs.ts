@@ -73,6 +73,9 @@ export function createSpecStore(db: Db) {
   const selectSpec = db.prepare<[string, string], SpecRow>(
     "SELECT * FROM specs WHERE project = ? AND id = ?",
   );
+  const selectRecent = db.prepare<[string, number], SpecRow>(
+    "SELECT * FROM specs WHERE project = ? ORDER BY number DESC LIMIT ?",
+  );
   const insertReport = db.prepare(`
     INSERT INTO spec_reports (project, spec_id, created_at, verdict, report, report_path,
       patch_path)
@@ -112,6 +115,10 @@ export function createSpecStore(db: Db) {
     get(project: string, id: string): StoredSpec | undefined {
       const row = selectSpec.get(project, id);
       return row && specFromRow(row);
+    },
+    /** The project's newest specs, newest first. */
+    recent(project: string, limit: number): StoredSpec[] {
+      return selectRecent.all(project, limit).map(specFromRow);
     },
     /** Stores a report for an allocated spec; each implement_spec run adds one. */
     saveReport(project: string, input: NewReport): void {

@@ -3,9 +3,8 @@ import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/serv
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "../context.js";
 import { logUri } from "../squad/report.js";
+import { RESOURCE_NOT_FOUND } from "./not-found.js";
 
-/** JSON-RPC code MCP uses for a resource that does not exist. */
-const RESOURCE_NOT_FOUND = -32002;
 /** A log bigger than this is returned as its head and tail; the file keeps everything. */
 const MAX_LOG_BYTES = 1_000_000;
 const HEAD_BYTES = 64_000;

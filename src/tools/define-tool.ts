@@ -18,6 +18,8 @@ export interface ToolResult<Structured> {
   structured: Structured;
   /** What the model reads: a few lines, never a JSON dump. */
   text: string;
+  /** A refusal the caller should notice (apply_spec's conflicts), still with structured detail. */
+  isError?: boolean;
 }
 
 export interface ToolDefinition<Input extends z.ZodObject, Output extends z.ZodObject> {
@@ -72,6 +74,7 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
     return {
       content: [{ type: "text", text: result.text }],
       structuredContent: result.structured as { [key: string]: unknown },
+      ...(result.isError ? { isError: true } : {}),
     };
   } catch (error) {
     if (error instanceof UserInputError) return toolError(error.message);

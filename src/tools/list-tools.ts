@@ -1,5 +1,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ListToolsRequestSchema,
+  type Tool,
+  type ToolAnnotations,
+} from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { ToolDefinition } from "./define-tool.js";
 
@@ -12,12 +16,19 @@ type Json = { [key: string]: unknown };
  */
 const GUARD_KEYWORDS = new Set(["$schema", "maxLength", "minLength", "maxItems", "minItems"]);
 
+/** MCP's defaults: a hint with its default value says nothing a client does not assume. */
+const DEFAULT_HINTS: Readonly<Record<string, boolean>> = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true,
+};
+
 /** One tool's definition as tools/list shows it: complete for the model, nothing more. */
 export function listedTool(tool: ToolDefinition<z.ZodObject, z.ZodObject>): Tool {
   const inputSchema = trimSchema(z.toJSONSchema(tool.input, { target: "draft-7", io: "input" }));
-  const outputSchema = trimSchema(
-    z.toJSONSchema(tool.output, { target: "draft-7", io: "output" }),
-    { dropClosedObjects: true },
+  const outputSchema = outlineOutput(
+    z.toJSONSchema(tool.output, { target: "draft-7", io: "output" }) as Json,
   );
   return {
     name: tool.name,
@@ -25,21 +36,53 @@ export function listedTool(tool: ToolDefinition<z.ZodObject, z.ZodObject>): Tool
     description: tool.description,
     inputSchema: inputSchema as Tool["inputSchema"],
     outputSchema: outputSchema as Tool["outputSchema"],
-    annotations: tool.annotations,
+    annotations: listedAnnotations(tool.annotations),
   };
 }
 
-function trimSchema(schema: unknown, options: { dropClosedObjects?: boolean } = {}): unknown {
-  if (Array.isArray(schema)) return schema.map((item) => trimSchema(item, options));
+function trimSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(trimSchema);
   if (typeof schema !== "object" || schema === null) return schema;
   const out: Json = {};
   for (const [key, value] of Object.entries(schema as Json)) {
-    if (GUARD_KEYWORDS.has(key)) continue;
-    // Results are ours: saying they have no other fields adds nothing for the reader.
-    if (options.dropClosedObjects && key === "additionalProperties" && value === false) continue;
-    out[key] = trimSchema(value, options);
+    if (!GUARD_KEYWORDS.has(key)) out[key] = trimSchema(value);
   }
   return out;
+}
+
+/**
+ * The output schema as listed: every top-level field with its JSON type; nested objects and
+ * arrays by type only. The host model never sees output schemas, yet tools/list is bought by
+ * the byte (DESIGN: ≤ 12 KB for all eight tools). A client that checks results against the
+ * listed schema still can, and the server checks every result against the full zod schema
+ * before it is sent.
+ */
+function outlineOutput(schema: Json): Json {
+  const properties = (schema.properties ?? {}) as Record<string, Json>;
+  const outlined: Record<string, Json> = {};
+  for (const [field, property] of Object.entries(properties)) {
+    outlined[field] = outlineField(property);
+  }
+  return { type: "object", properties: outlined };
+}
+
+function outlineField(schema: Json): Json {
+  const variants = Array.isArray(schema.anyOf) ? (schema.anyOf as Json[]) : [schema];
+  const types = [...new Set(variants.flatMap(typesOf))];
+  return { type: types.length === 1 ? types[0] : types };
+}
+
+function typesOf(schema: Json): string[] {
+  if (Array.isArray(schema.type)) return schema.type as string[];
+  return typeof schema.type === "string" ? [schema.type] : [];
+}
+
+function listedAnnotations(annotations: ToolAnnotations): ToolAnnotations {
+  const listed: Json = {};
+  for (const [hint, value] of Object.entries(annotations)) {
+    if (DEFAULT_HINTS[hint] !== value) listed[hint] = value;
+  }
+  return listed as ToolAnnotations;
 }
 
 /** Serves tools/list from our definitions, trimmed as above, instead of the SDK's rendering. */

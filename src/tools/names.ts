@@ -4,6 +4,9 @@ export const TOOL_NAMES = [
   "spawn_squad",
   "squad_status",
   "validate_output",
+  "write_code_spec",
+  "implement_spec",
+  "apply_spec",
   "log_outcome",
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];

@@ -72,9 +72,9 @@ export const routeTaskTool = defineTool({
   name: "route_task",
   title: "Route a task",
   description:
-    "Decide who should do a task: you (skill-bound, architectural or complex work) or the cheapest " +
-    "squad worker (local Qwen, Gemini) whose record on that kind of task clears the bar. Pass the " +
-    "returned decision_id to log_outcome (or validate_output) so routing learns.",
+    "Decide who does a task: you (skill-bound, architectural or complex work) or the cheapest " +
+    "squad worker (local Qwen, Gemini) whose record on such tasks clears the bar. Pass " +
+    "decision_id to log_outcome or validate_output so routing learns.",
   input,
   output,
   annotations: {

@@ -26,26 +26,34 @@ describe("the server over stdio", () => {
 
   it("lists its tools with titles, described inputs, output schemas and truthful annotations", async () => {
     const { tools } = await server.client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual([
-      "log_outcome",
+    expect(tools.map((tool) => tool.name)).toEqual([
       "route_task",
       "spawn_squad",
       "squad_status",
       "validate_output",
+      "write_code_spec",
+      "implement_spec",
+      "apply_spec",
+      "log_outcome",
     ]);
-    // Running arbitrary shell commands (a squad, a validation's checks) can destroy things.
+    // Running arbitrary shell commands (a squad, a validation's checks) can destroy things, and
+    // apply_spec writes to the user's working tree; implement_spec works in a throwaway worktree.
     const destructive: Record<string, boolean> = {
       log_outcome: false,
       route_task: false,
       spawn_squad: true,
       squad_status: false,
       validate_output: true,
+      write_code_spec: false,
+      implement_spec: false,
+      apply_spec: true,
     };
     for (const tool of tools) {
       expect(tool.title, tool.name).toBeTruthy();
       expect(tool.description?.length, tool.name).toBeLessThanOrEqual(600);
       expect(tool.outputSchema?.type, tool.name).toBe("object");
-      expect(tool.annotations?.destructiveHint, tool.name).toBe(destructive[tool.name]);
+      // A hint left out has MCP's default value (destructiveHint: true); only others are listed.
+      expect(tool.annotations?.destructiveHint ?? true, tool.name).toBe(destructive[tool.name]);
       const properties = tool.inputSchema.properties as Record<string, { description?: string }>;
       for (const [field, schema] of Object.entries(properties)) {
         expect(schema.description, `${tool.name}.${field}`).toBeTruthy();
@@ -69,6 +77,23 @@ describe("the server over stdio", () => {
   it("keeps tools/list small: tool definitions cost the host context on every turn", async () => {
     const { tools } = await server.client.listTools();
     expect(JSON.stringify(tools).length).toBeLessThanOrEqual(12 * 1024);
+  });
+
+  it("lists each output schema as its fields' types, which every result conforms to", async () => {
+    const { tools } = await server.client.listTools();
+    const implement = tools.find((tool) => tool.name === "implement_spec");
+    expect(implement?.outputSchema?.properties).toMatchObject({
+      verdict: { type: "string" },
+      files_changed: { type: "array" },
+      verification: { type: "object" },
+      results: { type: "array" },
+    });
+    const routeTask = tools.find((tool) => tool.name === "route_task");
+    // Nullable fields keep both types, so a null in a result still matches what was listed.
+    expect(routeTask?.outputSchema?.properties).toMatchObject({
+      worker: { type: ["string", "null"] },
+      evidence: { type: ["object", "null"] },
+    });
   });
 
   it("returns structured content that matches the output schema plus a short text", async () => {

@@ -1,0 +1,58 @@
+import { readFile } from "node:fs/promises";
+import type { AppContext } from "../context.js";
+import { UserInputError } from "../errors.js";
+import { isSpecId } from "../memory/specs.js";
+import { applyPatch } from "./apply.js";
+import type { Verdict } from "./report.js";
+
+export type ApplySpecResult =
+  | { spec_id: string; applied: true; verdict: Verdict; files: string[] }
+  | { spec_id: string; applied: false; verdict: Verdict; conflicts: string[]; message: string };
+
+/**
+ * Applies the patch of a spec's latest Code Report to the user's working tree (git apply
+ * --3way, never a commit). A patch that does not apply cleanly changes nothing and comes back
+ * with the files in conflict.
+ */
+export async function applySpec(
+  ctx: AppContext,
+  specId: string,
+  signal?: AbortSignal,
+): Promise<ApplySpecResult> {
+  if (!isSpecId(specId)) {
+    throw new UserInputError("spec_id", `"${specId}" is not a spec id like CS-001`);
+  }
+  if (!ctx.store.specs.get(ctx.projectRoot, specId)) {
+    throw new UserInputError("spec_id", `no spec "${specId}" in this project`);
+  }
+  const stored = ctx.store.specs.latestReport(ctx.projectRoot, specId);
+  if (!stored?.patchPath) {
+    throw new UserInputError(
+      "spec_id",
+      `${specId} has no Code Report yet; run implement_spec on it first`,
+    );
+  }
+  const patch = await readFile(stored.patchPath, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new UserInputError(
+      "spec_id",
+      `the patch of ${specId} (${stored.patchPath}) cannot be read (${error.code}); run implement_spec again`,
+    );
+  });
+  if (patch.trim() === "") {
+    throw new UserInputError(
+      "spec_id",
+      `the coder changed nothing for ${specId}; nothing to apply`,
+    );
+  }
+  const result = await applyPatch(ctx.projectRoot, patch, signal ? { signal } : {});
+  const verdict = stored.verdict;
+  return result.applied
+    ? { spec_id: specId, applied: true, verdict, files: result.files }
+    : {
+        spec_id: specId,
+        applied: false,
+        verdict,
+        conflicts: result.conflicts,
+        message: result.message,
+      };
+}

@@ -1,0 +1,174 @@
+import { z } from "zod";
+import { UserInputError } from "../errors.js";
+import type { ImplementResult } from "../handoff/implement.js";
+import { clip, defineTool, type ToolExtra } from "./define-tool.js";
+import { progressSender } from "./progress.js";
+
+const alias = z.string().min(1).max(100);
+
+const input = z.strictObject({
+  spec_id: z.string().min(1).max(20).optional().describe("From write_code_spec."),
+  spec_ids: z
+    .array(z.string().min(1).max(20))
+    .max(20)
+    .optional()
+    .describe("Division: several specs at once, coders dealt out in turn."),
+  coder: alias.optional().describe("Alias (default: the coder role)."),
+  coders: z
+    .array(alias)
+    .max(8)
+    .optional()
+    .describe("Competitive: all try one spec, the best is kept."),
+  max_attempts: z.number().int().min(1).max(5).optional().describe("Per coder (default 2)."),
+  timeout_s: z.number().positive().max(86_400).optional().describe("Verification timeout."),
+});
+
+const changedFile = z.object({
+  path: z.string(),
+  added: z.number(),
+  removed: z.number(),
+  action: z.enum(["NEW", "MODIFY", "DELETE"]).optional(),
+});
+
+const specResult = z.object({
+  spec_id: z.string(),
+  verdict: z.enum(["pass", "fail"]),
+  attempts: z.number(),
+  worker: z.string(),
+  files_changed: z.array(changedFile),
+  verification: z.object({ exit_code: z.number().nullable(), digest: z.string() }),
+  blockers: z.array(z.string()),
+  deviations: z.array(z.string()),
+  patch: z.string(),
+  report: z.string(),
+  candidates: z
+    .array(
+      z.object({
+        worker: z.string(),
+        verdict: z.enum(["pass", "fail"]),
+        attempts: z.number(),
+        files_changed: z.number(),
+        blockers: z.array(z.string()),
+        deviations: z.array(z.string()),
+      }),
+    )
+    .optional(),
+});
+
+/** One spec: its result's fields. Division: the overall verdict and a result per spec. */
+const output = specResult.partial().extend({
+  verdict: z.enum(["pass", "fail"]),
+  results: z.array(specResult).optional(),
+});
+
+const TEXT_CHARS = 2_000;
+
+export const implementSpecTool = defineTool({
+  name: "implement_spec",
+  title: "Have a coder implement a spec",
+  description:
+    "A coder model implements a Code Spec in a throwaway git worktree; the spec's verification " +
+    "runs there, failures go back to the coder. Returns verdict, files changed and report; " +
+    "your working tree is untouched until apply_spec.",
+  input,
+  output,
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+  async handler(args, ctx, extra) {
+    const coders = codersOf(args);
+    const maxAttempts = args.max_attempts ?? 2;
+    const timeoutMs = args.timeout_s === undefined ? undefined : args.timeout_s * 1000;
+    const onProgress = progressOf(
+      extra,
+      (args.spec_ids?.length ?? 1) * Math.max(1, coders.length) * maxAttempts,
+    );
+    if (args.spec_ids !== undefined) {
+      if (args.spec_id !== undefined) {
+        throw new UserInputError("spec_id", "give spec_id or spec_ids, not both");
+      }
+      if (args.coders !== undefined && args.coders.length > args.spec_ids.length) {
+        throw new UserInputError(
+          "coders",
+          `${args.coders.length} coders for ${args.spec_ids.length} specs: division gives each spec one coder`,
+        );
+      }
+      const { implementSpecs } = await import("../handoff/implement-many.js");
+      const division = await implementSpecs(
+        ctx,
+        { specIds: args.spec_ids, coders, maxAttempts, timeoutMs },
+        extra.signal,
+        onProgress,
+      );
+      const share = Math.floor(TEXT_CHARS / division.results.length);
+      return {
+        structured: division,
+        text: clipText(division.results.map((result) => renderResult(result, share)).join("\n\n")),
+      };
+    }
+    if (args.spec_id === undefined) {
+      throw new UserInputError("spec_id", "is missing; give the id write_code_spec returned");
+    }
+    const { implementSpec } = await import("../handoff/implement.js");
+    const result = await implementSpec(
+      ctx,
+      { specId: args.spec_id, coders, maxAttempts, timeoutMs },
+      extra.signal,
+      onProgress,
+    );
+    return { structured: result, text: clipText(renderResult(result, TEXT_CHARS)) };
+  },
+});
+
+function codersOf(args: { coder?: string | undefined; coders?: string[] | undefined }): string[] {
+  if (args.coder !== undefined && args.coders !== undefined) {
+    throw new UserInputError("coders", "give coder or coders, not both");
+  }
+  if (args.coders !== undefined && args.coders.length === 0) {
+    throw new UserInputError("coders", "is empty; name at least one alias or leave it out");
+  }
+  return args.coders ?? (args.coder !== undefined ? [args.coder] : []);
+}
+
+/** Progress counts attempts against the most there can be; Claude Code resets its timeout on each. */
+function progressOf(extra: ToolExtra, most: number): (message: string) => void {
+  const send = progressSender(extra);
+  let done = 0;
+  return (message) => {
+    done += 1;
+    send?.({ progress: Math.min(done, most), total: most, message });
+  };
+}
+
+function renderResult(result: ImplementResult, maxChars: number): string {
+  const files = result.files_changed
+    .map((file) => `${file.path} +${file.added} −${file.removed}`)
+    .join(", ");
+  const lines = [
+    `${result.spec_id} ${result.verdict} · ${result.worker} · ${result.attempts} attempt${result.attempts === 1 ? "" : "s"} · ${files || "no files changed"}`,
+  ];
+  if (result.candidates) {
+    lines.push(
+      `candidates: ${result.candidates.map((c) => `${c.worker} ${c.verdict}`).join(", ")}`,
+    );
+  }
+  if (result.blockers.length) lines.push(`blockers: ${result.blockers.join(" | ")}`);
+  if (result.deviations.length) lines.push(`deviations: ${result.deviations.join(" | ")}`);
+  lines.push(
+    result.verdict === "pass"
+      ? `review ${result.report}, then apply_spec ${result.spec_id}`
+      : `report ${result.report}; revise the spec (write_code_spec) or implement_spec again`,
+  );
+  const head = lines.join("\n");
+  const room = Math.max(0, maxChars - head.length - 40);
+  const exit = result.verification.exit_code ?? "none";
+  const digest = room > 0 ? `: ${clip(result.verification.digest, room)}` : "";
+  return `${head}\nverification exit ${exit}${digest}`;
+}
+
+function clipText(text: string): string {
+  return text.length <= TEXT_CHARS ? text : `${text.slice(0, TEXT_CHARS - 1)}…`;
+}
