@@ -2,6 +2,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppContext } from "../context.js";
 import { errorMessage } from "../errors.js";
+import { ModelCallError } from "../runners/types.js";
 import { writeCoderFiles } from "./coder-files.js";
 import {
   buildCoderPrompt,
@@ -41,7 +42,7 @@ export interface AttemptResult {
   deviations: string[];
   files: ChangedFile[];
   patch: string;
-  /** Another attempt cannot do better (the verification command is refused by policy). */
+  /** Another attempt cannot do better: the verification command is refused by policy, or the coder cannot be asked (no host has its model, no key, no quota left). */
   hopeless: boolean;
 }
 
@@ -69,7 +70,12 @@ async function attemptIn(
 ): Promise<AttemptResult> {
   const { spec, signal } = input;
   const answerText = await askCoder(ctx, worktree, input);
-  if (!answerText.ok) return unverified(answerText.problem, "the coder call failed");
+  if (!answerText.ok) {
+    return {
+      ...unverified(answerText.problem, "the coder call failed"),
+      hopeless: answerText.final,
+    };
+  }
   const parsed = parseCoderAnswer(answerText.text);
   if (!parsed.ok) {
     return unverified(
@@ -111,7 +117,10 @@ async function attemptIn(
   };
 }
 
-type CoderText = { ok: true; text: string } | { ok: false; problem: string };
+/** `final`: asking again now cannot help (no host has the model, no key, the quota is spent). */
+type CoderText = { ok: true; text: string } | { ok: false; problem: string; final: boolean };
+
+const FINAL_FAILURES: ReadonlySet<string> = new Set(["unavailable", "quota_exhausted", "rejected"]);
 
 async function askCoder(
   ctx: AppContext,
@@ -120,7 +129,7 @@ async function askCoder(
 ): Promise<CoderText> {
   const { signal } = input;
   const worker = ctx.config.workers[input.alias];
-  if (!worker) return { ok: false, problem: `unknown coder alias ${input.alias}` };
+  if (!worker) return { ok: false, problem: `unknown coder alias ${input.alias}`, final: true };
   const prompt = buildCoderPrompt({
     specMarkdown: input.specMarkdown,
     currentFiles: await readModifyFiles(ctx, worktree, input.spec),
@@ -143,6 +152,7 @@ async function askCoder(
     return {
       ok: false,
       problem: `the coder call to ${input.alias} failed: ${errorMessage(error)}`,
+      final: error instanceof ModelCallError && FINAL_FAILURES.has(error.kind),
     };
   }
 }

@@ -210,6 +210,22 @@ describe("implementSpec", () => {
     expect(readFileSync(reportFilePath(ctx.projectRoot, id), "utf8")).toContain("NOT CLEAN");
   });
 
+  it("does not spend a second attempt on a coder whose model no host has", async () => {
+    const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
+    const { id } = writeSpec(ctx);
+    // qwen-moe's model (qwen3:30b-a3b) is not on the fake Ollama: asking again cannot help.
+    const result = await implementSpec(
+      ctx,
+      { specId: id, coders: ["qwen-moe"], maxAttempts: 3 },
+      never,
+    );
+
+    expect(result).toMatchObject({ verdict: "fail", attempts: 1, worker: "qwen-moe" });
+    expect(result.blockers).toEqual([
+      expect.stringMatching(/coder call to qwen-moe failed: .*qwen3:30b-a3b/),
+    ]);
+  });
+
   it("does not write paths outside the spec's list and reports them as deviations", async () => {
     const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
     const { id } = writeSpec(ctx);
