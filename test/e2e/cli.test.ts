@@ -42,7 +42,7 @@ describe("the squad-mcp command", () => {
     [["call"], /call needs a tool name/],
     [
       ["call", "nope", "{}"],
-      /unknown tool 'nope'; expected one of route_task, spawn_squad, squad_status, validate_output, log_outcome/,
+      /unknown tool 'nope'; expected one of route_task, spawn_squad, squad_status, validate_output, write_code_spec, implement_spec, apply_spec, log_outcome/,
     ],
     [["call", "route_task", "{task:"], /not valid JSON/],
     [["call", "route_task", "[1]"], /must be a JSON object/],
