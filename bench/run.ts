@@ -32,6 +32,12 @@ import {
 import { type StartSample, timeStartup } from "./startup.js";
 import { progress, round, type Summary, stepper, summarize } from "./stats.js";
 import { pick, type TaskText } from "./tasks.js";
+import {
+  measureToolList,
+  TOOL_LIST_BUDGET_BYTES,
+  type ToolListFigures,
+  toolListRows,
+} from "./tool-list.js";
 import { measureValidateOverhead, type ValidateFigures, validateRows } from "./validate.js";
 import { removeScratch, scratchDir } from "./workspace.js";
 
@@ -52,7 +58,7 @@ const SEED = 20_240_601;
 
 const BUDGET = { startupMedianMs: 300, routeP99Ms: 5 };
 
-const step = stepper(8);
+const step = stepper(9);
 
 type Machine = ReturnType<typeof machine>;
 
@@ -91,6 +97,7 @@ interface Figures {
   logOutcome: { single: Throughput; shared: Throughput };
   squad: SquadFigures;
   validate: ValidateFigures;
+  toolList: ToolListFigures;
   totalMs: number;
 }
 
@@ -109,6 +116,8 @@ async function main(): Promise<number> {
     const squad = await measureSquad(step);
     step("validate_output: one `true` check, no model");
     const validate = await measureValidateOverhead();
+    step("tools/list: its size");
+    const toolList = await measureToolList();
     const loadAtEnd = round(loadavg()[0] ?? 0, 2);
     const totalMs = performance.now() - began;
     figures = {
@@ -118,6 +127,7 @@ async function main(): Promise<number> {
       logOutcome,
       squad,
       validate,
+      toolList,
       totalMs,
     };
   } finally {
@@ -128,6 +138,7 @@ async function main(): Promise<number> {
     ...tableRows(figures),
     ...squadRows(figures.squad),
     ...validateRows(figures.validate),
+    ...toolListRows(figures.toolList),
   ]);
   const digests = digestTable(figures.squad.digests);
   process.stdout.write(`${table}\n\n${footer(figures)}\n\n${digests}\n`);
@@ -275,6 +286,7 @@ function writeResults({
   logOutcome,
   squad,
   validate,
+  toolList,
   totalMs,
 }: Figures): void {
   const results = {
@@ -300,6 +312,7 @@ function writeResults({
     logOutcome: { single: logOutcome.single, concurrent: logOutcome.shared },
     squad: squadResults(squad),
     validate,
+    toolList: { ...toolList, budgetBytes: TOOL_LIST_BUDGET_BYTES },
     totalMs: round(totalMs),
   };
   const file = join(PACKAGE_ROOT, "bench", "results.json");
