@@ -13,6 +13,12 @@ Usage:
   squad-mcp call TOOL 'JSON'    run one tool call in-process and print its structured result
                                 (exit 1 when the tool reports an error)
   squad-mcp doctor              show config, database, Ollama hosts, Gemini key, workers, skills
+  squad-mcp stats [--since 7d] [--json]
+                                tasks, success, latency, tokens and cost per worker × category;
+                                host tokens saved and what they would have cost
+  squad-mcp install-skills [--user | --project] [--force]
+                                copy the shipped skills into ~/.claude/skills (or the project's
+                                .claude/skills); files you changed are kept unless --force
   squad-mcp --help | --version
 
 Tools: ${TOOL_NAMES.join(", ")}
@@ -58,6 +64,15 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`squad-mcp ${VERSION}\n${await doctorReport(ctx)}\n`);
         return 0;
       });
+    case "stats":
+      return withContext(async (ctx) => {
+        const { statsCommand } = await import("./commands/stats.js");
+        const result = statsCommand(ctx, rest);
+        (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+        return result.code;
+      });
+    case "install-skills":
+      return installSkillsCommand(rest);
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -86,6 +101,26 @@ async function runCall(args: string[]): Promise<number> {
     (result.ok ? process.stdout : process.stderr).write(`${result.output}\n`);
     return result.ok ? 0 : 1;
   });
+}
+
+async function installSkillsCommand(args: string[]): Promise<number> {
+  const { installSkills, parseInstallSkillsArgs, renderInstallResult } = await import(
+    "./commands/install-skills.js"
+  );
+  const parsed = parseInstallSkillsArgs(args);
+  if ("error" in parsed) throw new UsageError(parsed.error);
+  const [{ homedir }, { shippedSkillsDir }] = await Promise.all([
+    import("node:os"),
+    import("./package-files.js"),
+  ]);
+  const result = installSkills({
+    ...parsed,
+    projectRoot: process.cwd(),
+    homeDir: process.env.HOME || homedir(),
+    skillsDir: shippedSkillsDir(),
+  });
+  process.stdout.write(`${renderInstallResult(result, parsed.scope, result.destination)}\n`);
+  return 0;
 }
 
 function expectArgs(args: string[], count: number, message: string): void {

@@ -1,8 +1,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { AppContext } from "./context.js";
+import { errorMessage } from "./errors.js";
+import { shippedSkillsDir } from "./package-files.js";
+import { registerSkillPrompts } from "./prompts/skill-prompts.js";
 import { registerRunLogs } from "./resources/run-logs.js";
 import { registerSpecs } from "./resources/specs.js";
+import { registerStatsResource } from "./resources/stats.js";
 import { activeRuns } from "./squad/active-runs.js";
 import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
@@ -11,6 +15,7 @@ export const INSTRUCTIONS = `squad-mcp hands skill-free work to cheap workers (l
 - Before delegating a task, call route_task: it says whether you should keep it (skills, architecture, high complexity) or which worker should do it, with evidence from past outcomes.
 - To run many skill-free jobs at once (tests, lint, type-check, grep, git; prompts for cheap models), call spawn_squad: you get a short digest per task with failures named, not the raw output. Long runs: wait=false, then squad_status.
 - When the work is judged, call log_outcome with the decision_id and whether it held up; routing learns from every outcome.
+- To have a cheap coder implement a change: write_code_spec (precise files, tests, a verification command), implement_spec (runs in a throwaway git worktree and verifies), review the report, then apply_spec.
 - Keep skill-bound analysis, architecture and final synthesis yourself.`;
 
 /** Builds the MCP server with every tool registered; the caller connects a transport. */
@@ -22,6 +27,13 @@ export function createServer(ctx: AppContext): McpServer {
   registerTools(server, ctx);
   registerRunLogs(server, ctx);
   registerSpecs(server, ctx);
+  registerStatsResource(server, ctx);
+  try {
+    registerSkillPrompts(server, shippedSkillsDir());
+  } catch (error) {
+    // A copy of the bundle without its package folder still serves every tool.
+    ctx.logger.warn(`skill prompts are off: ${errorMessage(error)}`);
+  }
   return server;
 }
 

@@ -6,6 +6,7 @@ import { createQuotaStore, type QuotaStore } from "./quota.js";
 import { createRunStore } from "./runs.js";
 import { createSimilarTasks } from "./similar.js";
 import { createSpecStore, type SpecStore } from "./specs.js";
+import { createStatsStore, type StatsStore } from "./stats.js";
 import { createValidationStore } from "./validations.js";
 
 /** Everything squad-mcp remembers, behind one handle. */
@@ -22,6 +23,8 @@ export interface Store {
   readonly validations: ReturnType<typeof createValidationStore>;
   /** Code Specs (CS-001, …) per project and their Code Reports. */
   readonly specs: SpecStore;
+  /** Read-only aggregates for `squad-mcp stats` and `squad://stats`. */
+  readonly stats: StatsStore;
   schemaVersion(): number;
   close(): void;
 }
@@ -39,6 +42,7 @@ export function openStore(file: string): Store {
     modelCalls: createModelCallStore(db),
     validations: createValidationStore(db),
     specs: createSpecStore(db),
+    stats: createStatsStore(db),
     schemaVersion: () => schemaVersion(db),
     close: () => {
       if (db.open) db.close();

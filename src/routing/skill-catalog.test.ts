@@ -47,4 +47,18 @@ describe("readSkills", () => {
       ["three", "named by folder"],
     ]);
   });
+
+  it("leaves out squad-mcp's own shipped skills: they teach the host, they do not bind tasks", () => {
+    const root = mkdtempSync(join(tmpdir(), "skills-"));
+    const skills: [folder: string, name: string][] = [
+      ["squad-delegation", "squad-delegation"],
+      ["dual-model", "dual-model"],
+      ["acgme", "acgme-compliance"],
+    ];
+    for (const [folder, name] of skills) {
+      mkdirSync(join(root, folder), { recursive: true });
+      writeFileSync(join(root, folder, "SKILL.md"), `---\nname: ${name}\ndescription: d\n---\n`);
+    }
+    expect(readSkills([root]).map((skill) => skill.name)).toEqual(["acgme-compliance"]);
+  });
 });

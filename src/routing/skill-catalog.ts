@@ -7,7 +7,20 @@ export function skillDirectories(projectRoot: string, home: string): string[] {
   return [join(projectRoot, ".claude", "skills"), join(home, ".claude", "skills")];
 }
 
-/** Reads every `<dir>/*\/SKILL.md`; a folder without one, or unreadable, is skipped. */
+/**
+ * The skills squad-mcp ships (`install-skills`). They teach the host how to use squad-mcp; they
+ * are not abilities that make a task skill-bound, so routing never counts them.
+ */
+export const OWN_SKILLS: ReadonlySet<string> = new Set([
+  "squad-delegation",
+  "dual-model",
+  "hierarchical-orchestrator",
+]);
+
+/**
+ * Reads every `<dir>/*\/SKILL.md`; a folder without one, or unreadable, is skipped, and so are
+ * squad-mcp's own skills.
+ */
 export function readSkills(directories: readonly string[]): Skill[] {
   const skills: Skill[] = [];
   const seen = new Set<string>();
@@ -18,7 +31,7 @@ export function readSkills(directories: readonly string[]): Skill[] {
       if (text === null) continue;
       const front = parseFrontMatter(text);
       const name = front.name?.trim() || entry;
-      if (seen.has(name)) continue;
+      if (seen.has(name) || OWN_SKILLS.has(name)) continue;
       seen.add(name);
       skills.push({ name, description: front.description?.trim() ?? "", path });
     }

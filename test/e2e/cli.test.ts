@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -100,5 +100,69 @@ describe("the squad-mcp command", () => {
     } finally {
       await ollama.close();
     }
+  });
+
+  it("stats prints the outcomes logged through `call` as a table, and as JSON with --json", async () => {
+    const home = tempDir();
+    const env = { SQUAD_HOME: home };
+    const logged = await cli(
+      [
+        "call",
+        "log_outcome",
+        '{"worker": "qwen-fast", "category": "lint", "success": true, "latency_ms": 1200}',
+      ],
+      { env },
+    );
+    expect(logged.exitCode).toBe(0);
+    await cli(
+      ["call", "log_outcome", '{"worker": "qwen-fast", "category": "lint", "success": false}'],
+      { env },
+    );
+
+    const table = await cli(["stats"], { env });
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toMatch(/squad stats since \d{4}-\d\d-\d\dT/);
+    expect(table.stdout).toMatch(/qwen-fast\s+lint\s+2\s+50/);
+
+    const json = await cli(["stats", "--since", "1h", "--json"], { env });
+    expect(json.exitCode).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      rows: [{ worker: "qwen-fast", category: "lint", tasks: 2, successes: 1, success_rate: 0.5 }],
+      totals: { tasks: 2, successes: 1 },
+    });
+
+    const bad = await cli(["stats", "--since", "soon"], { env });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--since: 'soon' is not a duration/);
+  });
+
+  it("install-skills copies the shipped skills, keeps a file the user changed unless --force", async () => {
+    const home = tempDir();
+    const first = await cli(["install-skills"], { env: { HOME: home } });
+    expect(first.exitCode).toBe(0);
+    const skill = join(home, ".claude", "skills", "dual-model", "SKILL.md");
+    expect(readFileSync(skill, "utf8")).toMatch(/^---\nname: dual-model/);
+
+    writeFileSync(skill, "my own notes\n");
+    const kept = await cli(["install-skills", "--user"], { env: { HOME: home } });
+    expect(kept.exitCode).toBe(0);
+    expect(kept.stdout).toMatch(/dual-model\/SKILL\.md/);
+    expect(kept.stdout).toMatch(/--force/);
+    expect(readFileSync(skill, "utf8")).toBe("my own notes\n");
+
+    const forced = await cli(["install-skills", "--force"], { env: { HOME: home } });
+    expect(forced.exitCode).toBe(0);
+    expect(readFileSync(skill, "utf8")).toMatch(/^---\nname: dual-model/);
+
+    const project = tempDir();
+    const scoped = await cli(["install-skills", "--project"], { cwd: project });
+    expect(scoped.exitCode).toBe(0);
+    expect(
+      readFileSync(join(project, ".claude", "skills", "squad-delegation", "SKILL.md"), "utf8"),
+    ).toMatch(/name: squad-delegation/);
+
+    const wrong = await cli(["install-skills", "--everywhere"]);
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toMatch(/unknown option '--everywhere'/);
   });
 });

@@ -96,6 +96,34 @@ describe("the server over stdio", () => {
     });
   });
 
+  it("offers the shipped skills as prompts, with the task appended when given", async () => {
+    const { prompts } = await server.client.listPrompts();
+    expect(prompts.map((prompt) => prompt.name).sort()).toEqual([
+      "dual-model",
+      "hierarchical-orchestrator",
+      "squad-delegation",
+    ]);
+    const prompt = await server.client.getPrompt({
+      name: "dual-model",
+      arguments: { task: "add a --json flag to the CLI" },
+    });
+    const text = prompt.messages
+      .map((m) => (m.content.type === "text" ? m.content.text : ""))
+      .join("");
+    expect(text).toContain("write_code_spec");
+    expect(text).not.toMatch(/^---/);
+    expect(text.trimEnd()).toMatch(/Task: add a --json flag to the CLI$/);
+  });
+
+  it("serves squad://stats as JSON", async () => {
+    const { resources } = await server.client.listResources();
+    expect(resources.map((resource) => resource.uri)).toContain("squad://stats");
+    const read = await server.client.readResource({ uri: "squad://stats" });
+    const content = read.contents[0];
+    const stats = JSON.parse(content && "text" in content ? String(content.text) : "{}");
+    expect(stats).toMatchObject({ rows: [], totals: { tasks: 0, host_tokens_saved: 0 } });
+  });
+
   it("returns structured content that matches the output schema plus a short text", async () => {
     const result = await server.client.callTool({
       name: "route_task",

@@ -1,0 +1,216 @@
+/**
+ * `npm run verify:clients`: squad-mcp driven by MCP clients nobody on this project wrote — the
+ * MCP Inspector CLI and Claude Code — in a throwaway git project with a throwaway HOME. Both
+ * come from the npm registry (npx), so this stays out of `npm test`; it exits 1 if any check
+ * fails. Needs no login: `claude mcp list` connects to each server and health-checks it.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { initRepo } from "../test/support/git-repo.js";
+import { CLI, CLOSED_OLLAMA, tempDir } from "../test/support/server.js";
+import { mark } from "./demo/print.js";
+
+const run = promisify(execFile);
+const INSPECTOR = "@modelcontextprotocol/inspector@0.15.0";
+const CLAUDE_CODE = "@anthropic-ai/claude-code";
+const EXPECTED_TOOLS = [
+  "route_task",
+  "spawn_squad",
+  "squad_status",
+  "validate_output",
+  "write_code_spec",
+  "implement_spec",
+  "apply_spec",
+  "log_outcome",
+];
+const CALL_TIMEOUT_MS = 300_000;
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const checks: Check[] = [];
+
+async function main(): Promise<number> {
+  const project = tempDir("squad-verify-project-");
+  const home = tempDir("squad-verify-home-");
+  const squadHome = tempDir("squad-verify-squad-");
+  try {
+    await initRepo(project, { "README.md": "# a project\n" });
+    const env = { ...process.env, HOME: home };
+    const serverEnv = [`SQUAD_HOME=${squadHome}`, `OLLAMA_HOST=${CLOSED_OLLAMA}`];
+    await inspectorChecks(project, env, serverEnv);
+    await claudeCodeChecks(project, env, serverEnv);
+  } finally {
+    for (const dir of [project, home, squadHome]) rmSync(dir, { recursive: true, force: true });
+  }
+  const failed = checks.filter((check) => !check.ok);
+  console.log(`\n${checks.length - failed.length}/${checks.length} checks passed`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+async function inspectorChecks(
+  project: string,
+  env: NodeJS.ProcessEnv,
+  serverEnv: string[],
+): Promise<void> {
+  console.log(`MCP Inspector CLI (${INSPECTOR}) in ${project}`);
+  const inspector = (...args: string[]) =>
+    json(
+      "npx",
+      [
+        "-y",
+        INSPECTOR,
+        "--cli",
+        ...serverEnv.flatMap((pair) => ["-e", pair]),
+        process.execPath,
+        CLI,
+        ...args,
+      ],
+      project,
+      env,
+    );
+  await check("tools/list serves the eight tools", async () => {
+    const { tools } = (await inspector("--method", "tools/list")) as { tools: { name: string }[] };
+    const names = tools.map((tool) => tool.name);
+    if (names.join() !== EXPECTED_TOOLS.join()) throw new Error(`got ${names.join(", ")}`);
+    return `${names.length} tools, ${JSON.stringify(tools).length.toLocaleString("en-US")} bytes`;
+  });
+  await check("tools/call route_task", async () => {
+    const result = (await inspector(
+      "--method",
+      "tools/call",
+      "--tool-name",
+      "route_task",
+      "--tool-arg",
+      "task=npm run lint",
+    )) as CallResult;
+    const route = structured(result) as { route?: string; category?: string };
+    if (!route.route || route.category !== "lint") throw new Error(JSON.stringify(result));
+    return `route ${route.route}, category ${route.category}`;
+  });
+  await check("tools/call spawn_squad", async () => {
+    const result = (await inspector(
+      "--method",
+      "tools/call",
+      "--tool-name",
+      "spawn_squad",
+      "--tool-arg",
+      'tasks=[{"id":"hello","command":"echo hello from the squad"},{"id":"files","command":"git ls-files","after":["hello"]}]',
+    )) as CallResult;
+    const view = structured(result) as { counts?: Record<string, number>; run_id?: string };
+    if (view.counts?.ok !== 2) throw new Error(JSON.stringify(result));
+    return `run ${view.run_id}: 2 ok`;
+  });
+}
+
+async function claudeCodeChecks(
+  project: string,
+  env: NodeJS.ProcessEnv,
+  serverEnv: string[],
+): Promise<void> {
+  const claude = await claudeCommand(env);
+  console.log(`\nClaude Code (${claude.describe}) in ${project}`);
+  const envArgs = serverEnv.flatMap((pair) => ["-e", pair]);
+  const claudeRun = (...args: string[]) =>
+    text(claude.command, [...claude.prefix, ...args], project, env);
+  await check("claude mcp add (local scope), then claude mcp list: Connected", async () => {
+    await claudeRun("mcp", "add", "squad", ...envArgs, "--", process.execPath, CLI);
+    return connected(await claudeRun("mcp", "list"), "squad");
+  });
+  await check("claude mcp add --scope project, approved: Connected", async () => {
+    await claudeRun(
+      "mcp",
+      "add",
+      "--scope",
+      "project",
+      "squad-project",
+      ...envArgs,
+      "--",
+      process.execPath,
+      CLI,
+    );
+    // Claude Code asks each user to approve a project's .mcp.json servers; this is the answer.
+    mkdirSync(join(project, ".claude"), { recursive: true });
+    writeFileSync(
+      join(project, ".claude", "settings.local.json"),
+      `${JSON.stringify({ enabledMcpjsonServers: ["squad-project"] }, null, 2)}\n`,
+    );
+    return connected(await claudeRun("mcp", "list"), "squad-project");
+  });
+}
+
+/** `claude` from PATH when installed, else the npm package through npx. */
+async function claudeCommand(
+  env: NodeJS.ProcessEnv,
+): Promise<{ command: string; prefix: string[]; describe: string }> {
+  try {
+    const { stdout } = await run("claude", ["--version"], { env });
+    return { command: "claude", prefix: [], describe: `claude ${stdout.trim()}` };
+  } catch {
+    return { command: "npx", prefix: ["-y", CLAUDE_CODE], describe: `npx ${CLAUDE_CODE}` };
+  }
+}
+
+function connected(listing: string, name: string): string {
+  const line = listing.split("\n").find((entry) => entry.startsWith(`${name}: `));
+  if (!line?.includes("Connected")) throw new Error(`claude mcp list said:\n${listing.trim()}`);
+  return line.trim();
+}
+
+interface CallResult {
+  isError?: boolean;
+  structuredContent?: unknown;
+}
+
+function structured(result: CallResult): unknown {
+  if (result.isError) throw new Error(`the tool reported an error: ${JSON.stringify(result)}`);
+  return result.structuredContent ?? {};
+}
+
+async function check(name: string, body: () => Promise<string>): Promise<void> {
+  try {
+    const detail = await body();
+    checks.push({ name, ok: true, detail });
+    console.log(`  ${mark(true)} ${name}: ${detail}`);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    checks.push({ name, ok: false, detail });
+    console.log(`  ${mark(false)} ${name}: ${detail}`);
+  }
+}
+
+async function text(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const { stdout } = await run(command, args, {
+    cwd,
+    env,
+    timeout: CALL_TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+async function json(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<unknown> {
+  const stdout = await text(command, args, cwd, env);
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    throw new Error(`not JSON: ${stdout.slice(0, 500)}`);
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,219 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type AppContext, createContext } from "../context.js";
+import { viewRun } from "../squad/report.js";
+import type { ModelCallRecord } from "./model-calls.js";
+import type { OutcomeInput } from "./outcomes.js";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
+const SINCE = NOW - 7 * DAY;
+
+let base: string;
+let count = 0;
+const contexts: AppContext[] = [];
+
+beforeAll(() => {
+  base = realpathSync(mkdtempSync(join(tmpdir(), "squad-stats-store-test-")));
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+afterEach(() => {
+  for (const ctx of contexts.splice(0)) ctx.close();
+});
+
+function makeContext(): AppContext {
+  count += 1;
+  const home = join(base, `home-${count}`);
+  mkdirSync(home);
+  const ctx = createContext({
+    cwd: home,
+    env: {
+      SQUAD_HOME: home,
+      HOME: home,
+      OLLAMA_HOST: "http://127.0.0.1:2",
+      SQUAD_LOG_LEVEL: "silent",
+    },
+  });
+  ctx.now = () => NOW;
+  contexts.push(ctx);
+  return ctx;
+}
+
+function outcome(ctx: AppContext, input: Partial<OutcomeInput> & { worker: string }): void {
+  ctx.store.outcomes.log({
+    decisionId: null,
+    task: null,
+    category: "test",
+    success: true,
+    score: null,
+    notes: null,
+    latencyMs: null,
+    tokensIn: null,
+    tokensOut: null,
+    source: "host",
+    at: NOW - DAY,
+    ...input,
+  });
+}
+
+function call(ctx: AppContext, input: Partial<ModelCallRecord> & { worker: string }): void {
+  ctx.store.modelCalls.record({
+    at: NOW - DAY,
+    provider: "gemini",
+    model: "m",
+    host: null,
+    ok: true,
+    tokensIn: null,
+    tokensOut: null,
+    latencyMs: 10,
+    error: null,
+    runId: null,
+    taskId: null,
+    ...input,
+  });
+}
+
+describe("stats store summary", () => {
+  it("is empty on a fresh database", () => {
+    const ctx = makeContext();
+    expect(ctx.store.stats.summary(SINCE)).toEqual({
+      rows: [],
+      calls: [],
+      totals: {
+        host_tokens_saved: 0,
+        squad_runs: 0,
+        model_calls: 0,
+        cloud_tokens_in: 0,
+        cloud_tokens_out: 0,
+      },
+    });
+  });
+
+  it("aggregates outcomes per worker × category inside the window only", () => {
+    const ctx = makeContext();
+    outcome(ctx, {
+      worker: "flash",
+      success: true,
+      latencyMs: 100,
+      tokensIn: 1000,
+      tokensOut: 200,
+    });
+    outcome(ctx, { worker: "flash", success: true, latencyMs: 200, tokensIn: 500, tokensOut: 100 });
+    // Exactly at the window's start: included.
+    outcome(ctx, { worker: "flash", success: false, at: SINCE });
+    // Older than the window: excluded, and would skew every figure if counted.
+    outcome(ctx, {
+      worker: "flash",
+      success: false,
+      latencyMs: 99_999,
+      tokensIn: 1_000_000,
+      tokensOut: 1_000_000,
+      at: SINCE - 1,
+    });
+    outcome(ctx, { worker: "qwen-coder", category: "lint", success: true });
+    outcome(ctx, { worker: "flash", category: "lint", success: false, latencyMs: 40 });
+
+    const { rows } = ctx.store.stats.summary(SINCE);
+    expect(rows).toEqual([
+      {
+        worker: "flash",
+        category: "lint",
+        tasks: 1,
+        successes: 0,
+        success_rate: 0,
+        mean_latency_ms: 40,
+        tokens_in: 0,
+        tokens_out: 0,
+      },
+      {
+        worker: "flash",
+        category: "test",
+        tasks: 3,
+        successes: 2,
+        success_rate: 2 / 3,
+        mean_latency_ms: 150,
+        tokens_in: 1500,
+        tokens_out: 300,
+      },
+      {
+        worker: "qwen-coder",
+        category: "lint",
+        tasks: 1,
+        successes: 1,
+        success_rate: 1,
+        mean_latency_ms: null,
+        tokens_in: 0,
+        tokens_out: 0,
+      },
+    ]);
+    // A wider window takes the old row in.
+    const wide = ctx.store.stats.summary(SINCE - DAY).rows.find((r) => r.category === "test");
+    expect(wide).toMatchObject({ tasks: 4, successes: 2, tokens_in: 1_001_500 });
+  });
+
+  it("counts model calls and cloud tokens, leaving out local ones and old ones", () => {
+    const ctx = makeContext();
+    call(ctx, { worker: "flash", tokensIn: 1000, tokensOut: 500 });
+    call(ctx, { worker: "flash", ok: false, error: "429" });
+    call(ctx, { worker: "qwen-coder", provider: "ollama", tokensIn: 4000, tokensOut: 800 });
+    call(ctx, { worker: "pro", tokensIn: 7, tokensOut: 7, at: SINCE - 1 });
+
+    const summary = ctx.store.stats.summary(SINCE);
+    expect(summary.calls).toEqual([
+      { worker: "flash", provider: "gemini", calls: 2, ok: 1, tokens_in: 1000, tokens_out: 500 },
+      {
+        worker: "qwen-coder",
+        provider: "ollama",
+        calls: 1,
+        ok: 1,
+        tokens_in: 4000,
+        tokens_out: 800,
+      },
+    ]);
+    expect(summary.totals).toMatchObject({
+      model_calls: 3,
+      cloud_tokens_in: 1000,
+      cloud_tokens_out: 500,
+    });
+  });
+
+  it("sums host tokens saved over runs in the window, as viewRun reports them", () => {
+    const ctx = makeContext();
+    const task = (taskId: string, position: number) => ({
+      taskId,
+      position,
+      kind: "command" as const,
+      label: taskId,
+      worker: null,
+    });
+    const tasks = [task("a", 0), task("b", 1), task("c", 2)];
+    ctx.store.runs.start({ id: "r-new", createdAt: NOW - DAY, pid: 1, project: "/p" }, tasks);
+    // (10000 + 2000 - 400) / 4 = 2900
+    ctx.store.runs.updateTask("r-new", "a", {
+      rawBytes: 10_000,
+      digest: "x".repeat(400),
+      detail: { fileBytes: 2000 },
+    });
+    // The digest is longer than the output: counts 0, not negative.
+    ctx.store.runs.updateTask("r-new", "b", { rawBytes: 100, digest: "y".repeat(1000) });
+    // 10 / 4 = 2.5 rounds to 3, as Math.round does.
+    ctx.store.runs.updateTask("r-new", "c", { rawBytes: 10 });
+    ctx.store.runs.start({ id: "r-old", createdAt: SINCE - 1, pid: 1, project: "/p" }, [
+      task("a", 0),
+    ]);
+    ctx.store.runs.updateTask("r-old", "a", { rawBytes: 4_000_000 });
+
+    const { totals } = ctx.store.stats.summary(SINCE);
+    expect(totals.squad_runs).toBe(1);
+    expect(totals.host_tokens_saved).toBe(2903);
+    const run = ctx.store.runs.get("r-new");
+    if (!run) throw new Error("run r-new was not stored");
+    expect(totals.host_tokens_saved).toBe(viewRun(ctx, run).host_tokens_saved);
+    expect(ctx.store.stats.summary(SINCE - 1).totals).toMatchObject({
+      squad_runs: 2,
+      host_tokens_saved: 2903 + 1_000_000,
+    });
+  });
+});

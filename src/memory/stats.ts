@@ -1,0 +1,129 @@
+import type { Db } from "./db.js";
+
+/** How one worker did on one category inside the window, from the `outcomes` table. */
+export interface StatsRow {
+  worker: string;
+  category: string;
+  /** Judged tasks (outcome rows). */
+  tasks: number;
+  successes: number;
+  /** successes ÷ tasks, 0…1. */
+  success_rate: number;
+  /** Mean of the outcomes that recorded a latency; null when none did. */
+  mean_latency_ms: number | null;
+  /**
+   * Tokens as reported on the outcome rows (log_outcome, validations). They are per judged
+   * task; the exact per-request spend is in `model_calls` (see `StatsCalls`), which also counts
+   * retries and validator calls that no outcome carries. Missing figures count as 0.
+   */
+  tokens_in: number;
+  tokens_out: number;
+}
+
+/** Requests to one model backend alias inside the window, from the `model_calls` table. */
+export interface StatsCalls {
+  worker: string;
+  provider: string;
+  calls: number;
+  /** Requests that were answered. */
+  ok: number;
+  tokens_in: number;
+  tokens_out: number;
+}
+
+export interface StatsTotals {
+  /**
+   * ≈ tokens the host did not read: over every task of the runs started in the window,
+   * max(0, round((raw output bytes + attached file bytes − digest length) ÷ 4)), the same
+   * figure `viewRun` (src/squad/report.ts) reports per run, computed here in SQL.
+   */
+  host_tokens_saved: number;
+  /** spawn_squad runs started in the window. */
+  squad_runs: number;
+  /** Requests to any model backend (local or cloud), answered or not. */
+  model_calls: number;
+  /** Tokens of requests to cloud backends (provider other than ollama). */
+  cloud_tokens_in: number;
+  cloud_tokens_out: number;
+}
+
+export interface StatsSummary {
+  rows: StatsRow[];
+  calls: StatsCalls[];
+  totals: StatsTotals;
+}
+
+interface RowRecord {
+  worker: string;
+  category: string;
+  tasks: number;
+  successes: number;
+  mean_latency_ms: number | null;
+  tokens_in: number;
+  tokens_out: number;
+}
+
+/** Read-only aggregates over outcomes, model calls and runs since a point in time. */
+export function createStatsStore(db: Db) {
+  const rows = db.prepare<[number], RowRecord>(`
+    SELECT worker, category, count(*) AS tasks, coalesce(sum(success), 0) AS successes,
+      avg(latency_ms) AS mean_latency_ms,
+      coalesce(sum(tokens_in), 0) AS tokens_in, coalesce(sum(tokens_out), 0) AS tokens_out
+    FROM outcomes WHERE created_at >= ?
+    GROUP BY worker, category
+    ORDER BY worker, category`);
+  const calls = db.prepare<[number], StatsCalls>(`
+    SELECT worker, provider, count(*) AS calls, coalesce(sum(ok), 0) AS ok,
+      coalesce(sum(tokens_in), 0) AS tokens_in, coalesce(sum(tokens_out), 0) AS tokens_out
+    FROM model_calls WHERE at >= ?
+    GROUP BY worker, provider
+    ORDER BY worker, provider`);
+  const runs = db.prepare<[number], { n: number }>(
+    "SELECT count(*) AS n FROM runs WHERE created_at >= ?",
+  );
+  // Mirrors tokensSaved() in src/squad/report.ts; keep the two in step.
+  const saved = db.prepare<[number], { saved: number }>(`
+    SELECT coalesce(sum(max(0, CAST(round((
+      coalesce(t.raw_bytes, 0)
+      + coalesce(CASE WHEN json_valid(t.detail) AND json_type(t.detail, '$.fileBytes') IN ('integer', 'real')
+          THEN json_extract(t.detail, '$.fileBytes') END, 0)
+      - coalesce(length(t.digest), 0)
+    ) / 4.0) AS INTEGER))), 0) AS saved
+    FROM run_tasks t JOIN runs r ON r.id = t.run_id
+    WHERE r.created_at >= ?`);
+
+  return {
+    /** Everything `squad-mcp stats` shows, for rows created at or after `sinceMs` (epoch ms). */
+    summary(sinceMs: number): StatsSummary {
+      const read = db.transaction(() => {
+        const outcomeRows = rows.all(sinceMs).map((row) => ({
+          worker: row.worker,
+          category: row.category,
+          tasks: row.tasks,
+          successes: row.successes,
+          success_rate: row.tasks ? row.successes / row.tasks : 0,
+          mean_latency_ms: row.mean_latency_ms,
+          tokens_in: row.tokens_in,
+          tokens_out: row.tokens_out,
+        }));
+        const callRows = calls.all(sinceMs);
+        const cloud = callRows.filter((call) => call.provider !== "ollama");
+        return {
+          rows: outcomeRows,
+          calls: callRows,
+          totals: {
+            host_tokens_saved: saved.get(sinceMs)?.saved ?? 0,
+            squad_runs: runs.get(sinceMs)?.n ?? 0,
+            model_calls: callRows.reduce((sum, call) => sum + call.calls, 0),
+            cloud_tokens_in: cloud.reduce((sum, call) => sum + call.tokens_in, 0),
+            cloud_tokens_out: cloud.reduce((sum, call) => sum + call.tokens_out, 0),
+          },
+        };
+      });
+      // One read transaction: a consistent snapshot across the four queries.
+      return read.deferred();
+    },
+  };
+}
+
+export type StatsStore = ReturnType<typeof createStatsStore>;

@@ -1,0 +1,308 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type AppContext, createContext } from "../context.js";
+import { UserInputError } from "../errors.js";
+import { recordOutcome } from "../routing/record-outcome.js";
+import { buildStats, parseSince, renderStatsTable } from "./report.js";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
+const SINCE = NOW - 7 * DAY;
+
+let base: string;
+let count = 0;
+const contexts: AppContext[] = [];
+
+beforeAll(() => {
+  base = realpathSync(mkdtempSync(join(tmpdir(), "squad-stats-report-test-")));
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+afterEach(() => {
+  for (const ctx of contexts.splice(0)) ctx.close();
+});
+
+function makeContext(): AppContext {
+  count += 1;
+  const home = join(base, `home-${count}`);
+  mkdirSync(home);
+  const ctx = createContext({
+    cwd: home,
+    env: {
+      SQUAD_HOME: home,
+      HOME: home,
+      OLLAMA_HOST: "http://127.0.0.1:2",
+      SQUAD_LOG_LEVEL: "silent",
+    },
+  });
+  ctx.now = () => NOW - DAY;
+  contexts.push(ctx);
+  return ctx;
+}
+
+function modelCall(
+  ctx: AppContext,
+  worker: string,
+  provider: string,
+  tokensIn: number,
+  tokensOut: number,
+  at = NOW - DAY,
+): void {
+  ctx.store.modelCalls.record({
+    at,
+    worker,
+    provider,
+    model: "m",
+    host: null,
+    ok: true,
+    tokensIn,
+    tokensOut,
+    latencyMs: 10,
+    error: null,
+    runId: null,
+    taskId: null,
+  });
+}
+
+/**
+ * Default prices: flash 0.3 / 2.5, pro 1.25 / 10, qwen-coder 0 / 0, host (Opus) 5 / 25, all
+ * USD per million tokens.
+ */
+function populate(ctx: AppContext): void {
+  recordOutcome(ctx, {
+    worker: "flash",
+    category: "tests",
+    success: true,
+    latencyMs: 100,
+    tokensIn: 1000,
+    tokensOut: 200,
+  });
+  recordOutcome(ctx, {
+    worker: "flash",
+    category: "tests",
+    success: true,
+    latencyMs: 200,
+    tokensIn: 500,
+    tokensOut: 100,
+  });
+  recordOutcome(ctx, { worker: "flash", category: "tests", success: false, latencyMs: 3000 });
+  recordOutcome(ctx, {
+    worker: "qwen-coder",
+    category: "lint",
+    success: true,
+    tokensIn: 9000,
+    tokensOut: 900,
+  });
+  recordOutcome(ctx, {
+    worker: "host",
+    category: "refactor",
+    success: true,
+    tokensIn: 2000,
+    tokensOut: 1000,
+  });
+  // An alias since removed from the config: its row is shown, its cost is unknown.
+  ctx.store.outcomes.log({
+    decisionId: null,
+    task: null,
+    worker: "old-alias",
+    category: "tests",
+    success: false,
+    score: null,
+    notes: null,
+    latencyMs: null,
+    tokensIn: 50,
+    tokensOut: 50,
+    source: "host",
+    at: NOW - DAY,
+  });
+  // Outside the window.
+  ctx.store.outcomes.log({
+    decisionId: null,
+    task: null,
+    worker: "pro",
+    category: "tests",
+    success: true,
+    score: null,
+    notes: null,
+    latencyMs: 5,
+    tokensIn: 1_000_000,
+    tokensOut: 1_000_000,
+    source: "host",
+    at: SINCE - 1,
+  });
+
+  modelCall(ctx, "flash", "gemini", 1000, 500); // 0.0003 + 0.00125 = 0.00155
+  modelCall(ctx, "pro", "gemini", 2000, 1000); // 0.0025 + 0.01 = 0.0125
+  modelCall(ctx, "qwen-coder", "ollama", 4000, 800); // local: 0
+  modelCall(ctx, "retired", "gemini", 10, 10); // not in the config: unpriced
+  modelCall(ctx, "pro", "gemini", 1_000_000, 1_000_000, SINCE - 1); // outside the window
+
+  ctx.store.runs.start({ id: "r-1", createdAt: NOW - DAY, pid: 1, project: "/p" }, [
+    { taskId: "t", position: 0, kind: "command", label: "t", worker: null },
+  ]);
+  // (40000 - 0) / 4 = 10000 host tokens saved
+  ctx.store.runs.updateTask("r-1", "t", { rawBytes: 40_000 });
+}
+
+describe("buildStats", () => {
+  it("prices rows and totals from the configured prices", () => {
+    const ctx = makeContext();
+    populate(ctx);
+    const stats = buildStats(ctx, SINCE);
+
+    expect(stats.since).toBe(new Date(SINCE).toISOString());
+    expect(stats.since_ms).toBe(SINCE);
+    expect(stats.rows.map((row) => `${row.worker}/${row.category}`)).toEqual([
+      "flash/tests",
+      "host/refactor",
+      "old-alias/tests",
+      "qwen-coder/lint",
+    ]);
+    const [flash, host, old, qwen] = stats.rows;
+    expect(flash).toEqual({
+      worker: "flash",
+      category: "tests",
+      tasks: 3,
+      successes: 2,
+      success_rate: 2 / 3,
+      mean_latency_ms: 1100,
+      tokens_in: 1500,
+      tokens_out: 300,
+      estimated_cost_usd: 0.0012, // 1500 × 0.3 + 300 × 2.5 = 1200 µ$
+    });
+    expect(host?.estimated_cost_usd).toBe(0.035); // 2000 × 5 + 1000 × 25 = 35000 µ$
+    expect(old?.estimated_cost_usd).toBeNull();
+    expect(qwen?.estimated_cost_usd).toBe(0);
+    expect(qwen?.tokens_in).toBe(9000);
+
+    expect(stats.totals).toEqual({
+      tasks: 6,
+      successes: 4,
+      squad_runs: 1,
+      model_calls: 4,
+      cloud_tokens_in: 3010,
+      cloud_tokens_out: 1510,
+      host_tokens_saved: 10_000,
+      host_model: "claude-opus-4-5",
+      host_price: { input: 5, output: 25 },
+      host_cost_avoided_usd: 0.05, // 10000 × 5 µ$
+      cloud_spend_usd: 0.01405,
+      net_saving_usd: 0.03595,
+    });
+    expect(stats.unpriced_workers).toEqual(["retired"]);
+    expect(stats.assumptions.join("\n")).toMatch(/host input tokens/);
+    // JSON-able: survives a round trip unchanged.
+    expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
+  });
+
+  it("follows the config's prices, not built-in ones", () => {
+    const ctx = makeContext();
+    populate(ctx);
+    ctx.config.host.price = { input: 15, output: 75 };
+    const flash = ctx.config.workers.flash;
+    if (!flash) throw new Error("default config has no flash worker");
+    flash.price = { input: 1, output: 2 };
+    const stats = buildStats(ctx, SINCE);
+    expect(stats.totals.host_cost_avoided_usd).toBe(0.15);
+    expect(stats.totals.cloud_spend_usd).toBe(0.0145); // 1000 + 1000 µ$ flash, 12500 µ$ pro
+    expect(stats.rows[0]?.estimated_cost_usd).toBe(0.0021); // 1500 × 1 + 300 × 2
+    expect(stats.totals.net_saving_usd).toBe(0.1355);
+  });
+
+  it("is all zeros on an empty database", () => {
+    const ctx = makeContext();
+    const stats = buildStats(ctx, SINCE);
+    expect(stats.rows).toEqual([]);
+    expect(stats.totals).toMatchObject({
+      tasks: 0,
+      squad_runs: 0,
+      model_calls: 0,
+      host_tokens_saved: 0,
+      host_cost_avoided_usd: 0,
+      cloud_spend_usd: 0,
+      net_saving_usd: 0,
+    });
+  });
+});
+
+describe("renderStatsTable", () => {
+  it("shows one aligned line per worker × category and the totals", () => {
+    const ctx = makeContext();
+    populate(ctx);
+    const text = renderStatsTable(buildStats(ctx, SINCE));
+    const lines = text.split("\n");
+    const header = lines.find((line) => line.startsWith("worker"));
+    expect(header).toMatch(
+      /^worker\s+category\s+tasks\s+success\s+mean latency\s+tokens in\s+tokens out\s+est\. cost$/,
+    );
+    const flash = lines.find((line) => line.startsWith("flash"));
+    expect(flash?.split(/\s{2,}/)).toEqual([
+      "flash",
+      "tests",
+      "3",
+      "67%",
+      "1.1 s",
+      "1,500",
+      "300",
+      "$0.0012",
+    ]);
+    const qwen = lines.find((line) => line.startsWith("qwen-coder"));
+    expect(qwen?.split(/\s{2,}/)).toEqual([
+      "qwen-coder",
+      "lint",
+      "1",
+      "100%",
+      "-",
+      "9,000",
+      "900",
+      "$0.0000",
+    ]);
+    expect(lines.find((line) => line.startsWith("old-alias"))).toMatch(/unpriced$/);
+    // Right-aligned columns end at the same place on every line.
+    expect(new Set([header, flash, qwen].map((line) => line?.length)).size).toBe(1);
+    expect(text).toContain(`squad stats since ${new Date(SINCE).toISOString()}`);
+    expect(text).toMatch(/host tokens saved\s+10,000/);
+    expect(text).toMatch(
+      /host cost avoided\s+\$0\.0500 \(as claude-opus-4-5 input at \$5\/M tokens\)/,
+    );
+    expect(text).toMatch(/cloud spend\s+\$0\.0140/);
+    expect(text).toMatch(/net saving\s+\$0\.0360/);
+    expect(text).toMatch(/tasks\s+6 \(67% success\)/);
+    expect(text).toMatch(/unpriced workers\s+retired/);
+    expect(text).not.toContain("no outcomes recorded");
+  });
+
+  it("says so when nothing was recorded", () => {
+    const ctx = makeContext();
+    const text = renderStatsTable(buildStats(ctx, SINCE));
+    expect(text).toContain(`no outcomes recorded since ${new Date(SINCE).toISOString()}`);
+    expect(text).not.toMatch(/^worker/m);
+    expect(text).toMatch(/squad runs\s+0/);
+  });
+});
+
+describe("parseSince", () => {
+  it.each([
+    ["30m", 30 * 60_000],
+    ["24h", DAY],
+    ["7d", 7 * DAY],
+    ["2w", 14 * DAY],
+    ["1d", DAY],
+  ])("%s is %d ms", (text, ms) => {
+    expect(parseSince(text)).toBe(ms);
+  });
+
+  it.each(["", "7", "d", "7x", "-1d", "0d", "1.5d", "7 days", "7D"])("rejects '%s'", (text) => {
+    let caught: unknown;
+    try {
+      parseSince(text);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(UserInputError);
+    expect((caught as UserInputError).field).toBe("--since");
+    expect((caught as Error).message).toContain(`--since: '${text}' is not a duration`);
+    expect((caught as Error).message).toContain("30m, 24h, 7d, 2w");
+  });
+});

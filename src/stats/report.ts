@@ -1,0 +1,212 @@
+import type { AppContext } from "../context.js";
+import { UserInputError } from "../errors.js";
+
+/** USD per million tokens, as in the config. */
+interface Price {
+  input: number;
+  output: number;
+}
+
+export interface StatsReportRow {
+  worker: string;
+  category: string;
+  tasks: number;
+  successes: number;
+  success_rate: number;
+  mean_latency_ms: number | null;
+  tokens_in: number;
+  tokens_out: number;
+  /**
+   * The row's outcome tokens at the worker's configured price (the host's price for the
+   * `host` row; 0 for local models); null when the worker is no longer in the config.
+   */
+  estimated_cost_usd: number | null;
+}
+
+export interface StatsReport {
+  /** Start of the window, ISO 8601 (UTC). */
+  since: string;
+  since_ms: number;
+  generated_at: string;
+  rows: StatsReportRow[];
+  totals: {
+    tasks: number;
+    successes: number;
+    squad_runs: number;
+    model_calls: number;
+    cloud_tokens_in: number;
+    cloud_tokens_out: number;
+    host_tokens_saved: number;
+    host_model: string;
+    host_price: Price;
+    host_cost_avoided_usd: number;
+    cloud_spend_usd: number;
+    net_saving_usd: number;
+  };
+  /** Model-call workers (non-ollama) missing from the config: left out of `cloud_spend_usd`. */
+  unpriced_workers: string[];
+  assumptions: string[];
+}
+
+export const ASSUMPTIONS: readonly string[] = [
+  "host_cost_avoided_usd prices host_tokens_saved as host input tokens (the host would have read that output, not written it)",
+  "host_tokens_saved ≈ (raw task output + attached file bytes − digest length) ÷ 4 over the squad runs started in the window",
+  "row tokens and estimated_cost_usd come from the outcome rows (per judged task); cloud_spend_usd comes from every model call, retries and validator calls included",
+];
+
+const PER_MILLION = 1_000_000;
+
+/** Whole micro-dollars: no floating-point noise in JSON, exact enough for any bill. */
+function usd(value: number): number {
+  return Math.round(value * PER_MILLION) / PER_MILLION;
+}
+
+function cost(price: Price, tokensIn: number, tokensOut: number): number {
+  return (tokensIn * price.input + tokensOut * price.output) / PER_MILLION;
+}
+
+/** Usage, success and cost per worker × category since `sinceMs` (epoch ms), JSON-ready. */
+export function buildStats(ctx: AppContext, sinceMs: number): StatsReport {
+  const { config } = ctx;
+  const summary = ctx.store.stats.summary(sinceMs);
+  const priceOf = (worker: string): Price | null =>
+    worker === "host" ? config.host.price : (config.workers[worker]?.price ?? null);
+
+  const rows = summary.rows.map((row) => {
+    const price = priceOf(row.worker);
+    return {
+      ...row,
+      estimated_cost_usd: price ? usd(cost(price, row.tokens_in, row.tokens_out)) : null,
+    };
+  });
+
+  const unpriced = new Set<string>();
+  let cloudSpend = 0;
+  for (const call of summary.calls) {
+    const price = config.workers[call.worker]?.price;
+    if (price) cloudSpend += cost(price, call.tokens_in, call.tokens_out);
+    else if (call.provider !== "ollama") unpriced.add(call.worker);
+  }
+
+  const { totals } = summary;
+  // Assumption: the tokens saved are output the host would have had to read, so input price.
+  const hostCostAvoided = (totals.host_tokens_saved * config.host.price.input) / PER_MILLION;
+  return {
+    since: new Date(sinceMs).toISOString(),
+    since_ms: sinceMs,
+    generated_at: new Date(ctx.now()).toISOString(),
+    rows,
+    totals: {
+      tasks: rows.reduce((sum, row) => sum + row.tasks, 0),
+      successes: rows.reduce((sum, row) => sum + row.successes, 0),
+      squad_runs: totals.squad_runs,
+      model_calls: totals.model_calls,
+      cloud_tokens_in: totals.cloud_tokens_in,
+      cloud_tokens_out: totals.cloud_tokens_out,
+      host_tokens_saved: totals.host_tokens_saved,
+      host_model: config.host.model,
+      host_price: { ...config.host.price },
+      host_cost_avoided_usd: usd(hostCostAvoided),
+      cloud_spend_usd: usd(cloudSpend),
+      net_saving_usd: usd(hostCostAvoided - cloudSpend),
+    },
+    unpriced_workers: [...unpriced].sort(),
+    assumptions: [...ASSUMPTIONS],
+  };
+}
+
+const UNIT_MS: Record<string, number> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** `30m`, `24h`, `7d`, `2w` → milliseconds. */
+export function parseSince(text: string): number {
+  const match = /^(\d+)([mhdw])$/.exec(text.trim());
+  const amount = match ? Number(match[1]) : 0;
+  const unit = match?.[2] ? UNIT_MS[match[2]] : undefined;
+  if (!unit || !Number.isSafeInteger(amount) || amount <= 0) {
+    throw new UserInputError(
+      "--since",
+      `'${text}' is not a duration; use a positive whole number followed by m (minutes), h (hours), d (days) or w (weeks), e.g. 30m, 24h, 7d, 2w`,
+    );
+  }
+  return amount * unit;
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+function money(value: number): string {
+  const sign = value < 0 ? "-" : "";
+  const abs = Math.abs(value);
+  return `${sign}$${abs >= 1 ? abs.toFixed(2) : abs.toFixed(4)}`;
+}
+
+function latency(ms: number | null): string {
+  if (ms === null) return "-";
+  return ms >= 1_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/** Columns: [heading, right-aligned?]. */
+const COLUMNS: [string, boolean][] = [
+  ["worker", false],
+  ["category", false],
+  ["tasks", true],
+  ["success", true],
+  ["mean latency", true],
+  ["tokens in", true],
+  ["tokens out", true],
+  ["est. cost", true],
+];
+
+/** A plain aligned table per worker × category, then the totals. */
+export function renderStatsTable(stats: StatsReport): string {
+  const lines = [`squad stats since ${stats.since}`, ""];
+  if (stats.rows.length === 0) {
+    lines.push(`no outcomes recorded since ${stats.since}`);
+  } else {
+    const cells = stats.rows.map((row) => [
+      row.worker,
+      row.category,
+      count(row.tasks),
+      `${Math.round(row.success_rate * 100)}%`,
+      latency(row.mean_latency_ms),
+      count(row.tokens_in),
+      count(row.tokens_out),
+      row.estimated_cost_usd === null ? "unpriced" : money(row.estimated_cost_usd),
+    ]);
+    const table = [COLUMNS.map(([heading]) => heading), ...cells];
+    const widths = COLUMNS.map((_, i) => Math.max(...table.map((line) => line[i]?.length ?? 0)));
+    for (const line of table) {
+      lines.push(
+        line
+          .map((cell, i) =>
+            COLUMNS[i]?.[1] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0),
+          )
+          .join("  ")
+          .trimEnd(),
+      );
+    }
+  }
+  const t = stats.totals;
+  const rate = t.tasks ? ` (${Math.round((t.successes / t.tasks) * 100)}% success)` : "";
+  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(19)}${value}`);
+  lines.push("", "totals");
+  row("tasks", `${count(t.tasks)}${rate}`);
+  row("squad runs", count(t.squad_runs));
+  row("model calls", count(t.model_calls));
+  row("cloud tokens", `${count(t.cloud_tokens_in)} in / ${count(t.cloud_tokens_out)} out`);
+  row("host tokens saved", count(t.host_tokens_saved));
+  row(
+    "host cost avoided",
+    `${money(t.host_cost_avoided_usd)} (as ${t.host_model} input at $${t.host_price.input}/M tokens)`,
+  );
+  row("cloud spend", money(t.cloud_spend_usd));
+  row("net saving", money(t.net_saving_usd));
+  if (stats.unpriced_workers.length) {
+    row("unpriced workers", `${stats.unpriced_workers.join(", ")} (not in the config; no cost)`);
+  }
+  return lines.join("\n");
+}
