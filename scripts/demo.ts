@@ -8,6 +8,7 @@
  * Needs nothing installed: without a live Ollama or a Gemini key it runs against the simulated
  * Ollama from test/fakes.
  */
+import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -111,10 +112,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   heading(
     "3. A squad run over this repository: spawn_squad, 4 commands at once, progress as it goes",
   );
-  const squadHome = tempDir("squad-demo-squad-");
-  cleanup.dirs.push(squadHome);
   cleanup.squad = startServer({
-    home: squadHome,
+    home,
     cwd: PACKAGE_ROOT,
     env: { HOME: userHome, SQUAD_LOG_LEVEL: "error" },
   });
@@ -128,7 +127,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   cleanup.squad = null;
 
   heading("4. Architect → coder: write_code_spec → implement_spec in a worktree → apply_spec");
-  const spec = await specStep(cleanup, backends, userHome);
+  const spec = await specStep(cleanup, backends, home, userHome);
 
   heading("5. Summary");
   const toSquad = routes.filter((route) => route.route === "squad").length;
@@ -142,6 +141,11 @@ async function main(cleanup: Cleanup): Promise<void> {
     `  Data: ${storedCounts(join(home, "squad.db"))} in $SQUAD_HOME/squad.db (default ~/.squad; this run's was temporary)`,
   );
   console.log(`  Use it: claude mcp add squad -- node ${CLI}`);
+
+  heading(
+    "6. squad-mcp stats: what this demo's servers recorded (all three shared one SQUAD_HOME)",
+  );
+  console.log(statsTable(home));
 }
 
 const LABEL_WIDTH = 10;
@@ -238,6 +242,7 @@ function record(route: Route): string {
 async function specStep(
   cleanup: Cleanup,
   backends: Backends,
+  home: string,
   userHome: string,
 ): Promise<SpecOutcome | null> {
   if ("none" in backends.coder) {
@@ -245,8 +250,7 @@ async function specStep(
     return null;
   }
   const project = tempDir("squad-demo-spec-");
-  const home = tempDir("squad-demo-spec-home-");
-  cleanup.dirs.push(project, home);
+  cleanup.dirs.push(project);
   await createSpecProject(project);
   const simulated = backends.scriptCoder
     ? " (simulated, scripted: its first answer forgets the end dashes)"
@@ -279,6 +283,20 @@ function describeRun(run: SquadRun): string {
     .join(", ");
   const saved = run.host_tokens_saved.toLocaleString("en-US");
   return `squad: ${plural(run.tasks.length, "command")} in ${(run.duration_ms / 1000).toFixed(1)} s, ${counts}; ~${saved} host tokens saved`;
+}
+
+/** `squad-mcp stats` over the demo's database, as a user would run it. */
+function statsTable(home: string): string {
+  const stats = spawnSync(process.execPath, [CLI, "stats", "--since", "1h"], {
+    env: { ...process.env, SQUAD_HOME: home, OLLAMA_HOST: "http://127.0.0.1:2" },
+    encoding: "utf8",
+  });
+  if (stats.status !== 0) return `  squad-mcp stats failed: ${stats.stderr.trim()}`;
+  return stats.stdout
+    .trimEnd()
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
 }
 
 /** What the server wrote, read back from its database once it has shut down. */

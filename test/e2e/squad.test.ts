@@ -232,8 +232,9 @@ describe("cancelling and long runs", () => {
       controller.abort();
       await call;
       expect(await until(() => !pids.some(alive), 5_000)).toBe(true);
-      const runs = (await server.client.listResources()).resources;
-      const runId = runs[0]?.uri.split("/")[3] ?? "";
+      const { resources } = await server.client.listResources();
+      const log = resources.find((resource) => resource.uri.startsWith("squad://runs/"));
+      const runId = log?.uri.split("/")[3] ?? "";
       const status = (await callOk(server.client, "squad_status", {
         run_id: runId,
       })) as unknown as RunView;
