@@ -90,6 +90,10 @@ export function serveToolList(
   server: McpServer,
   tools: readonly ToolDefinition<z.ZodObject, z.ZodObject>[],
 ): void {
-  const listed = tools.map(listedTool);
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  // Rendered on the first tools/list, not at start-up: the initialize answer does not need it.
+  let listed: Tool[] | undefined;
+  server.server.setRequestHandler(ListToolsRequestSchema, () => {
+    listed ??= tools.map(listedTool);
+    return { tools: listed };
+  });
 }
