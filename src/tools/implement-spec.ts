@@ -82,10 +82,10 @@ export const implementSpecTool = defineTool({
     const coders = codersOf(args);
     const maxAttempts = args.max_attempts ?? 2;
     const timeoutMs = args.timeout_s === undefined ? undefined : args.timeout_s * 1000;
-    const onProgress = progressOf(
-      extra,
-      (args.spec_ids?.length ?? 1) * Math.max(1, coders.length) * maxAttempts,
-    );
+    // The most attempts there can be: division gives each spec one coder; competing coders
+    // each try the one spec.
+    const jobs = args.spec_ids?.length ?? Math.max(1, coders.length);
+    const onProgress = progressOf(extra, jobs * maxAttempts);
     if (args.spec_ids !== undefined) {
       if (args.spec_id !== undefined) {
         throw new UserInputError("spec_id", "give spec_id or spec_ids, not both");

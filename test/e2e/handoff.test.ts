@@ -489,12 +489,25 @@ describe("implement_spec and apply_spec", () => {
     ollamaSays(CODER, fixedAdd);
     ollamaSays(FAST, answer([{ path: "src/sub.js", action: "MODIFY", content: FIXED_SUB }]));
 
-    const division = (await callOk(client, "implement_spec", {
-      spec_ids: ["CS-001", "CS-002"],
-      coders: ["qwen-coder", "qwen-fast"],
-    })) as unknown as Division;
+    const totals: (number | undefined)[] = [];
+    client.setNotificationHandler(ProgressNotificationSchema, (notification) => {
+      totals.push(notification.params.total);
+    });
+    const call = await client.callTool(
+      {
+        name: "implement_spec",
+        arguments: { spec_ids: ["CS-001", "CS-002"], coders: ["qwen-coder", "qwen-fast"] },
+      },
+      CallToolResultSchema,
+      { onprogress: () => {} },
+    );
+    const division = call.structuredContent as unknown as Division;
 
+    expect(call.isError).toBeFalsy();
     expect(division.verdict).toBe("pass");
+    // One attempt per spec arrived, each counted against 2 specs × 2 attempts at most.
+    expect(await until(() => totals.length >= 2, 2_000)).toBe(true);
+    expect(totals).toEqual([4, 4]);
     expect(division.results).toMatchObject([
       { spec_id: "CS-001", worker: "qwen-coder", verdict: "pass", attempts: 1 },
       { spec_id: "CS-002", worker: "qwen-fast", verdict: "pass", attempts: 1 },
