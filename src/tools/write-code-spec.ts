@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { z } from "zod";
 import { UserInputError } from "../errors.js";
 import { FILE_ACTIONS, SPEC_PRIORITIES, type SpecDraft } from "../handoff/spec.js";
@@ -59,6 +60,9 @@ const output = z.object({
 
 type Input = z.output<typeof input>;
 
+/** Up to this many specs are listed one per line in the text. */
+const LISTED_SPECS = 5;
+
 export const writeCodeSpecTool = defineTool({
   name: "write_code_spec",
   title: "Write a Code Spec",
@@ -79,9 +83,18 @@ export const writeCodeSpecTool = defineTool({
     const written = writeCodeSpecs(ctx, drafts, (index) => (batch ? `specs[${index}]` : ""));
     const [first] = written;
     if (!first) throw new Error("no spec was written");
-    const lines = written.map((spec) => `${spec.spec_id} saved: ${spec.uri} (${spec.path})`);
+    const last = written[written.length - 1] ?? first;
+    // A big batch in one line: the text stays short however many specs there are.
+    const lines =
+      written.length <= LISTED_SPECS
+        ? written.map((spec) => `${spec.spec_id} saved: ${spec.uri} (${spec.path})`)
+        : [
+            `${written.length} specs saved, ${first.spec_id} through ${last.spec_id}, in ${dirname(first.path)} (squad://specs/<id>)`,
+          ];
     lines.push(
-      `Next: implement_spec with spec_id${batch ? "s" : ""} ${written.map((s) => s.spec_id).join(", ")}.`,
+      batch
+        ? `Next: implement_spec with spec_ids (division), or one spec_id at a time.`
+        : `Next: implement_spec with spec_id ${first.spec_id}.`,
     );
     return {
       structured: { ...first, ...(batch ? { batch: written } : {}) },

@@ -304,6 +304,28 @@ describe("write_code_spec", () => {
     expect(second).toContain("# Code Spec CS-002 — Fix sub");
     expect(second).toContain("**Batch:** 2 of 2 (CS-001 through CS-002)");
   });
+
+  it("answers a big batch in one short line, every spec still saved", async () => {
+    const repo = await project({ "README.md": "# r\n" });
+    const client = await serve(repo);
+    const specs = Array.from({ length: 12 }, (_, i) => ({
+      title: `Module ${i}`,
+      objective: `Add module ${i}.`,
+      files: [{ path: `src/m${i}.js`, action: "NEW", change: `export const m${i} = ${i};` }],
+      verification: `node src/m${i}.js`,
+    }));
+
+    const result = await client.callTool({ name: "write_code_spec", arguments: { specs } });
+
+    expect(result.isError).toBeFalsy();
+    const text = (result.content as { text: string }[])[0]?.text ?? "";
+    expect(text.split("\n")).toEqual([
+      `12 specs saved, CS-001 through CS-012, in ${join(repo, ".squad", "specs")} (squad://specs/<id>)`,
+      "Next: implement_spec with spec_ids (division), or one spec_id at a time.",
+    ]);
+    expect((result.structuredContent as unknown as Written).batch).toHaveLength(12);
+    expect(existsSync(join(repo, ".squad/specs/CS-012.md"))).toBe(true);
+  });
 });
 
 describe("implement_spec and apply_spec", () => {
