@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { TOOL_NAMES } from "../src/tools/names.js";
 import { initRepo } from "../test/support/git-repo.js";
 import { CLI, CLOSED_OLLAMA, tempDir } from "../test/support/server.js";
 import { mark } from "./demo/print.js";
@@ -15,16 +16,6 @@ import { mark } from "./demo/print.js";
 const run = promisify(execFile);
 const INSPECTOR = "@modelcontextprotocol/inspector@0.15.0";
 const CLAUDE_CODE = "@anthropic-ai/claude-code";
-const EXPECTED_TOOLS = [
-  "route_task",
-  "spawn_squad",
-  "squad_status",
-  "validate_output",
-  "write_code_spec",
-  "implement_spec",
-  "apply_spec",
-  "log_outcome",
-];
 const CALL_TIMEOUT_MS = 300_000;
 
 interface Check {
@@ -77,7 +68,7 @@ async function inspectorChecks(
   await check("tools/list serves the eight tools", async () => {
     const { tools } = (await inspector("--method", "tools/list")) as { tools: { name: string }[] };
     const names = tools.map((tool) => tool.name);
-    if (names.join() !== EXPECTED_TOOLS.join()) throw new Error(`got ${names.join(", ")}`);
+    if (names.join() !== TOOL_NAMES.join()) throw new Error(`got ${names.join(", ")}`);
     return `${names.length} tools, ${JSON.stringify(tools).length.toLocaleString("en-US")} bytes`;
   });
   await check("tools/call route_task", async () => {

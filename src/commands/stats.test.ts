@@ -1,42 +1,17 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type AppContext, createContext } from "../context.js";
+import { describe, expect, it } from "vitest";
+import { tempContexts } from "../../test/support/temp-context.js";
+import type { AppContext } from "../context.js";
 import type { StatsReport } from "../stats/report.js";
 import { STATS_USAGE, statsCommand } from "./stats.js";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
 
-let base: string;
-let count = 0;
-const contexts: AppContext[] = [];
-
-beforeAll(() => {
-  base = realpathSync(mkdtempSync(join(tmpdir(), "squad-stats-command-test-")));
-});
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-afterEach(() => {
-  for (const ctx of contexts.splice(0)) ctx.close();
-});
+const openContext = tempContexts("squad-stats-command-test-");
 
 /** Outcomes for flash 1, 6 and 10 days ago, and for pro 20 days ago. */
 function makeContext(): AppContext {
-  count += 1;
-  const home = join(base, `home-${count}`);
-  mkdirSync(home);
-  const ctx = createContext({
-    cwd: home,
-    env: {
-      SQUAD_HOME: home,
-      HOME: home,
-      OLLAMA_HOST: "http://127.0.0.1:2",
-      SQUAD_LOG_LEVEL: "silent",
-    },
-  });
-  ctx.now = () => NOW;
-  contexts.push(ctx);
+  const ctx = openContext(NOW);
   const log = (worker: string, daysAgo: number, success: boolean) =>
     ctx.store.outcomes.log({
       decisionId: null,

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type FakeOllama, startFakeOllama } from "../../test/fakes/ollama.js";
-import { initRepo } from "../../test/support/git-repo.js";
+import { type FakeOllama, startFakeOllama, userPrompts } from "../../test/fakes/ollama.js";
+import { initRepo, worktreePaths } from "../../test/support/git-repo.js";
 import { type AppContext, createContext } from "../context.js";
 import { implementSpec } from "./implement.js";
 import { type CodeSpec, checkSpec, type SpecDraft } from "./spec.js";
@@ -88,31 +88,6 @@ function answer(files: { path: string; action: string; content: string }[], extr
 const fixedAnswer = answer([{ path: "src/add.js", action: "MODIFY", content: FIXED_ADD }]);
 const brokenAnswer = answer([{ path: "src/add.js", action: "MODIFY", content: BROKEN_ADD }]);
 
-/** The user messages the fake received for `model`, oldest first. */
-function promptsTo(model: string, since: number): string[] {
-  return fake.requests
-    .slice(since)
-    .filter((request) => request.path === "/api/chat")
-    .map(
-      (request) => request.body as { model: string; messages: { role: string; content: string }[] },
-    )
-    .filter((body) => body.model === model)
-    .map((body) =>
-      body.messages
-        .filter((m) => m.role === "user")
-        .map((m) => m.content)
-        .join("\n"),
-    );
-}
-
-async function worktrees(repo: string): Promise<string[]> {
-  const list = await gitOutput(repo, ["worktree", "list", "--porcelain"]);
-  return list
-    .split("\n")
-    .filter((line) => line.startsWith("worktree "))
-    .map((line) => line.slice("worktree ".length));
-}
-
 const never = new AbortController().signal;
 
 describe("implementSpec", () => {
@@ -143,7 +118,7 @@ describe("implementSpec", () => {
     });
     expect(result.candidates).toBeUndefined();
     expect(progress).toEqual([`${id} attempt 1/2 on qwen-coder: verification passed`]);
-    const [prompt = ""] = promptsTo(CODER_MODEL, since);
+    const [prompt = ""] = userPrompts(fake, CODER_MODEL, since);
     expect(prompt).toContain(`# Code Spec ${id} — Fix add`);
     expect(prompt).toContain("return a - b;"); // the MODIFY file's current contents
     expect(readFileSync(reportFilePath(ctx.projectRoot, id), "utf8")).toContain("**Result:** PASS");
@@ -151,7 +126,7 @@ describe("implementSpec", () => {
     await gitOutput(ctx.projectRoot, ["apply", "--check", result.patch]);
     expect(readFileSync(join(ctx.projectRoot, "src/add.js"), "utf8")).toBe(BROKEN_ADD);
     expect(await gitOutput(ctx.projectRoot, ["status", "--porcelain"])).toBe("");
-    expect(await worktrees(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    expect(await worktreePaths(ctx.projectRoot)).toEqual([ctx.projectRoot]);
     expect(ctx.store.specs.latestReport(ctx.projectRoot, id)?.verdict).toBe("pass");
     expect(ctx.store.outcomes.profile("qwen-coder", "codegen")).toMatchObject({
       n: 1,
@@ -178,12 +153,12 @@ describe("implementSpec", () => {
       `${id} attempt 1/2 on qwen-coder: verification failed (exit 1)`,
       `${id} attempt 2/2 on qwen-coder: verification passed`,
     ]);
-    const prompts = promptsTo(CODER_MODEL, since);
+    const prompts = userPrompts(fake, CODER_MODEL, since);
     expect(prompts).toHaveLength(2);
     expect(prompts[0]).not.toContain("CHECK-42");
     expect(prompts[1]).toContain("CHECK-42");
     expect(prompts[1]).toContain("previous attempt (1) failed: verification failed (exit 1)");
-    expect(await worktrees(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    expect(await worktreePaths(ctx.projectRoot)).toEqual([ctx.projectRoot]);
   });
 
   it("reports a failure with the last digest when every attempt fails", async () => {
@@ -314,7 +289,7 @@ describe("implementSpec", () => {
       n: 1,
       successes: 1,
     });
-    expect(await worktrees(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    expect(await worktreePaths(ctx.projectRoot)).toEqual([ctx.projectRoot]);
   });
 
   it("stops quickly when cancelled during verification and leaves no worktree behind", async () => {
@@ -333,14 +308,14 @@ describe("implementSpec", () => {
       () => "resolved",
       (error: unknown) => error,
     );
-    while (promptsTo(CODER_MODEL, since).length === 0) await sleep(20);
+    while (userPrompts(fake, CODER_MODEL, since).length === 0) await sleep(20);
     await sleep(500); // the answer is written and `sleep 30` has started
     const abortedAt = Date.now();
     controller.abort(new Error("stopped by the test"));
 
     expect(await outcome).toEqual(new Error("stopped by the test"));
     expect(Date.now() - abortedAt).toBeLessThan(5_000);
-    expect(await worktrees(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    expect(await worktreePaths(ctx.projectRoot)).toEqual([ctx.projectRoot]);
     expect(ctx.store.specs.latestReport(ctx.projectRoot, id)).toBeUndefined();
   });
 

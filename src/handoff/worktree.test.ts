@@ -11,7 +11,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initRepo } from "../../test/support/git-repo.js";
+import { initRepo, worktreePaths } from "../../test/support/git-repo.js";
 import { UserInputError } from "../errors.js";
 import { gitOutput, openWorktree } from "./worktree.js";
 
@@ -30,14 +30,6 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 async function makeRepo(files: Record<string, string>): Promise<string> {
   repoCount += 1;
   return initRepo(join(base, `repo-${repoCount}`), files);
-}
-
-async function worktreePaths(repo: string): Promise<string[]> {
-  const list = await gitOutput(repo, ["worktree", "list", "--porcelain"]);
-  return list
-    .split("\n")
-    .filter((line) => line.startsWith("worktree "))
-    .map((line) => line.slice("worktree ".length));
 }
 
 async function expectNothingLeft(repo: string): Promise<void> {

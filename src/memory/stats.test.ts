@@ -1,8 +1,6 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type AppContext, createContext } from "../context.js";
+import { describe, expect, it } from "vitest";
+import { tempContexts } from "../../test/support/temp-context.js";
+import type { AppContext } from "../context.js";
 import { viewRun } from "../squad/report.js";
 import type { ModelCallRecord } from "./model-calls.js";
 import type { OutcomeInput } from "./outcomes.js";
@@ -11,35 +9,9 @@ const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
 const SINCE = NOW - 7 * DAY;
 
-let base: string;
-let count = 0;
-const contexts: AppContext[] = [];
+const openContext = tempContexts("squad-stats-store-test-");
 
-beforeAll(() => {
-  base = realpathSync(mkdtempSync(join(tmpdir(), "squad-stats-store-test-")));
-});
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-afterEach(() => {
-  for (const ctx of contexts.splice(0)) ctx.close();
-});
-
-function makeContext(): AppContext {
-  count += 1;
-  const home = join(base, `home-${count}`);
-  mkdirSync(home);
-  const ctx = createContext({
-    cwd: home,
-    env: {
-      SQUAD_HOME: home,
-      HOME: home,
-      OLLAMA_HOST: "http://127.0.0.1:2",
-      SQUAD_LOG_LEVEL: "silent",
-    },
-  });
-  ctx.now = () => NOW;
-  contexts.push(ctx);
-  return ctx;
-}
+const makeContext = (): AppContext => openContext(NOW);
 
 function outcome(ctx: AppContext, input: Partial<OutcomeInput> & { worker: string }): void {
   ctx.store.outcomes.log({

@@ -1,21 +1,13 @@
+import type { WorkerConfig } from "../config.js";
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
+import type { StatsRow } from "../memory/stats.js";
 
 /** USD per million tokens, as in the config. */
-interface Price {
-  input: number;
-  output: number;
-}
+type Price = WorkerConfig["price"];
 
-export interface StatsReportRow {
-  worker: string;
-  category: string;
-  tasks: number;
-  successes: number;
-  success_rate: number;
-  mean_latency_ms: number | null;
-  tokens_in: number;
-  tokens_out: number;
+/** A worker × category row from the store, priced. */
+export interface StatsReportRow extends StatsRow {
   /**
    * The row's outcome tokens at the worker's configured price (the host's price for the
    * `host` row; 0 for local models); null when the worker is no longer in the config.

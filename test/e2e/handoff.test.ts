@@ -14,10 +14,11 @@ import {
   ProgressNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ImplementResult } from "../../src/handoff/implement.js";
 import { gitOutput } from "../../src/handoff/worktree.js";
 import { type FakeGemini, type FakeGeminiReply, startFakeGemini } from "../fakes/gemini.js";
-import { type FakeOllama, type FakeReply, startFakeOllama } from "../fakes/ollama.js";
-import { initRepo, writeIn } from "../support/git-repo.js";
+import { type FakeOllama, type FakeReply, startFakeOllama, userPrompts } from "../fakes/ollama.js";
+import { initRepo, worktreePaths, writeIn } from "../support/git-repo.js";
 import { callError, callOk, type RunningServer, startServer } from "../support/server.js";
 
 /** The models behind the default aliases qwen-coder, qwen-fast and flash. */
@@ -37,36 +38,9 @@ const VERIFY_ADD =
   'grep -q "return a + b" src/add.js || { echo "add is still wrong: MARKER-$((1200 + 34))"; exit 1; }';
 const VERIFY_SUB = 'grep -q "return a - b" src/sub.js || { echo "sub is still wrong"; exit 1; }';
 
-interface ChangedFile {
-  path: string;
-  added: number;
-  removed: number;
-  action?: string;
-}
-interface Candidate {
-  worker: string;
-  verdict: "pass" | "fail";
-  attempts: number;
-  files_changed: number;
-  blockers: string[];
-  deviations: string[];
-}
-interface Implemented {
-  spec_id: string;
-  verdict: "pass" | "fail";
-  attempts: number;
-  worker: string;
-  files_changed: ChangedFile[];
-  verification: { exit_code: number | null; digest: string };
-  blockers: string[];
-  deviations: string[];
-  patch: string;
-  report: string;
-  candidates?: Candidate[];
-}
 interface Division {
   verdict: "pass" | "fail";
-  results: Implemented[];
+  results: ImplementResult[];
 }
 interface Written {
   spec_id: string;
@@ -166,8 +140,8 @@ async function writeSpec(
   return (await callOk(client, "write_code_spec", spec)) as unknown as Written;
 }
 
-async function implement(client: Client, args: Record<string, unknown>): Promise<Implemented> {
-  return (await callOk(client, "implement_spec", args)) as unknown as Implemented;
+async function implement(client: Client, args: Record<string, unknown>): Promise<ImplementResult> {
+  return (await callOk(client, "implement_spec", args)) as unknown as ImplementResult;
 }
 
 async function readText(client: Client, uri: string): Promise<string> {
@@ -177,31 +151,6 @@ async function readText(client: Client, uri: string): Promise<string> {
 
 async function git(repo: string, args: string[]): Promise<string> {
   return (await gitOutput(repo, args)).trim();
-}
-
-async function worktrees(repo: string): Promise<string[]> {
-  const list = await gitOutput(repo, ["worktree", "list", "--porcelain"]);
-  return list
-    .split("\n")
-    .filter((line) => line.startsWith("worktree "))
-    .map((line) => line.slice("worktree ".length));
-}
-
-/** The user messages Ollama received for `model` since request number `since`, oldest first. */
-function promptsTo(model: string, since: number): string[] {
-  return ollama.requests
-    .slice(since)
-    .filter((request) => request.path === "/api/chat")
-    .map(
-      (request) => request.body as { model: string; messages: { role: string; content: string }[] },
-    )
-    .filter((body) => body.model === model)
-    .map((body) =>
-      body.messages
-        .filter((message) => message.role === "user")
-        .map((message) => message.content)
-        .join("\n"),
-    );
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
@@ -351,7 +300,7 @@ describe("implement_spec and apply_spec", () => {
       report: "squad://specs/CS-001/report",
     });
     expect(result.candidates).toBeUndefined();
-    expect(promptsTo(CODER, since)).toEqual([expect.stringContaining("return a - b;")]);
+    expect(userPrompts(ollama, CODER, since)).toEqual([expect.stringContaining("return a - b;")]);
     expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
     const report = await readText(client, result.report);
     expect(report).toContain("## Summary");
@@ -359,7 +308,7 @@ describe("implement_spec and apply_spec", () => {
     expect(report).toContain("src/add.js");
     expect(readFileSync(join(repo, "src/add.js"), "utf8")).toBe(BROKEN_ADD);
     expect(await git(repo, ["status", "--porcelain"])).toBe("");
-    expect(await worktrees(repo)).toEqual([repo]);
+    expect(await worktreePaths(repo)).toEqual([repo]);
 
     const applied = await callOk(client, "apply_spec", { spec_id: "CS-001" });
 
@@ -408,7 +357,7 @@ describe("implement_spec and apply_spec", () => {
       worker: "qwen-coder",
       verification: { exit_code: 0 },
     });
-    const prompts = promptsTo(CODER, since);
+    const prompts = userPrompts(ollama, CODER, since);
     expect(prompts).toHaveLength(2);
     expect(prompts[0]).not.toContain(MARKER);
     expect(prompts[1]).toContain(MARKER);
@@ -428,7 +377,7 @@ describe("implement_spec and apply_spec", () => {
         message: "CS-001 attempt 2/2 on qwen-coder: verification passed",
       },
     ]);
-    expect(await worktrees(repo)).toEqual([repo]);
+    expect(await worktreePaths(repo)).toEqual([repo]);
   });
 
   it("writes no file a coder names outside the project or inside .git, and lists them as deviations", async () => {
@@ -460,7 +409,7 @@ describe("implement_spec and apply_spec", () => {
     const patch = readFileSync(result.patch, "utf8");
     expect(patch).not.toContain("escape");
     expect(patch).not.toContain("pwned");
-    expect(await worktrees(repo)).toEqual([repo]);
+    expect(await worktreePaths(repo)).toEqual([repo]);
   });
 
   it("lets coders compete on one spec and keeps the one whose change verifies", async () => {
@@ -499,7 +448,7 @@ describe("implement_spec and apply_spec", () => {
     expect(gemini.requests.slice(geminiSince).map((request) => request.model)).toEqual([FLASH]);
     expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
     expect(await readText(client, result.report)).toContain("## Candidates");
-    expect(await worktrees(repo)).toEqual([repo]);
+    expect(await worktreePaths(repo)).toEqual([repo]);
   });
 
   it("divides specs among coders in turn and passes when every spec passes", async () => {
@@ -536,15 +485,15 @@ describe("implement_spec and apply_spec", () => {
     ]);
     expect(division.results[0]?.files_changed.map((file) => file.path)).toEqual(["src/add.js"]);
     expect(division.results[1]?.files_changed.map((file) => file.path)).toEqual(["src/sub.js"]);
-    expect(promptsTo(CODER, since)).toEqual([
+    expect(userPrompts(ollama, CODER, since)).toEqual([
       expect.stringContaining("# Code Spec CS-001 — Fix add"),
     ]);
-    expect(promptsTo(FAST, since)).toEqual([
+    expect(userPrompts(ollama, FAST, since)).toEqual([
       expect.stringContaining("# Code Spec CS-002 — Fix sub"),
     ]);
     expect(existsSync(join(repo, ".squad/specs/CS-001.patch"))).toBe(true);
     expect(existsSync(join(repo, ".squad/specs/CS-002.patch"))).toBe(true);
-    expect(await worktrees(repo)).toEqual([repo]);
+    expect(await worktreePaths(repo)).toEqual([repo]);
   });
 
   it("refuses to apply over the user's own change to the same line, and changes nothing", async () => {
@@ -604,15 +553,15 @@ describe("implement_spec and apply_spec", () => {
         () => "resolved",
         (error: Error) => error,
       );
-    expect(await until(() => promptsTo(CODER, since).length > 0, 5_000)).toBe(true);
-    const during = await worktrees(repo);
+    expect(await until(() => userPrompts(ollama, CODER, since).length > 0, 5_000)).toBe(true);
+    const during = await worktreePaths(repo);
     expect(during).toHaveLength(2);
     const attemptTree = during.find((path) => path !== repo) ?? "";
     controller.abort();
 
     expect(await call).toBeInstanceOf(Error);
-    expect(await until(async () => (await worktrees(repo)).length === 1, 3_000)).toBe(true);
-    expect(await worktrees(repo)).toEqual([repo]);
+    expect(await until(async () => (await worktreePaths(repo)).length === 1, 3_000)).toBe(true);
+    expect(await worktreePaths(repo)).toEqual([repo]);
     expect(existsSync(attemptTree)).toBe(false);
     expect(readFileSync(join(repo, "src/add.js"), "utf8")).toBe(BROKEN_ADD);
     expect(await git(repo, ["status", "--porcelain"])).toBe("");
@@ -622,7 +571,7 @@ describe("implement_spec and apply_spec", () => {
     // The server goes on serving: the next implementation of the spec runs normally.
     ollamaSays(CODER, fixedAdd);
     expect((await implement(client, { spec_id: "CS-001" })).verdict).toBe("pass");
-    expect(await worktrees(repo)).toEqual([repo]);
+    expect(await worktreePaths(repo)).toEqual([repo]);
   });
 
   it("refuses to implement in a folder that is not a git repository, after writing the spec there", async () => {
@@ -635,7 +584,7 @@ describe("implement_spec and apply_spec", () => {
     const text = await callError(client, "implement_spec", { spec_id: "CS-001" });
 
     expect(text).toMatch(/is not a git repository \(git init and commit once, then try again\)/);
-    expect(promptsTo(CODER, since)).toEqual([]);
+    expect(userPrompts(ollama, CODER, since)).toEqual([]);
     expect(existsSync(join(folder, ".squad/specs/CS-001.patch"))).toBe(false);
     expect(existsSync(join(folder, ".git"))).toBe(false);
   });

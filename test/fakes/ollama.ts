@@ -675,3 +675,20 @@ export function startFakeOllama(options: FakeOllamaOptions = {}): Promise<FakeOl
     });
   });
 }
+
+/** The user messages `fake` received for `model` since request number `since`, oldest first. */
+export function userPrompts(fake: FakeOllama, model: string, since = 0): string[] {
+  return fake.requests
+    .slice(since)
+    .filter((request) => request.path === "/api/chat")
+    .map(
+      (request) => request.body as { model: string; messages: { role: string; content: string }[] },
+    )
+    .filter((body) => body.model === model)
+    .map((body) =>
+      body.messages
+        .filter((message) => message.role === "user")
+        .map((message) => message.content)
+        .join("\n"),
+    );
+}

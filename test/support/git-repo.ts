@@ -28,3 +28,12 @@ export async function initRepo(
   }
   return repo;
 }
+
+/** The paths `git worktree list` shows for `repo`, the main worktree first. */
+export async function worktreePaths(repo: string): Promise<string[]> {
+  const list = await gitOutput(repo, ["worktree", "list", "--porcelain"]);
+  return list
+    .split("\n")
+    .filter((line) => line.startsWith("worktree "))
+    .map((line) => line.slice("worktree ".length));
+}
