@@ -232,11 +232,18 @@ describe("cancelling and long runs", () => {
       controller.abort();
       await call;
       expect(await until(() => !pids.some(alive), 5_000)).toBe(true);
-      const { resources } = await server.client.listResources();
-      const log = resources.find((resource) => resource.uri.startsWith("squad://runs/"));
-      const runId = log?.uri.split("/")[3] ?? "";
+      // The client stops waiting at abort; the server records the task's end a moment later.
+      let runId = "";
+      for (let tries = 0; runId === "" && tries < 100; tries++) {
+        const { resources } = await server.client.listResources();
+        const log = resources.find((resource) => resource.uri.startsWith("squad://runs/"));
+        runId = log?.uri.split("/")[3] ?? "";
+        if (runId === "") await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(runId).not.toBe("");
       const status = (await callOk(server.client, "squad_status", {
         run_id: runId,
+        wait_s: 5,
       })) as unknown as RunView;
       expect(status.status).toBe("cancelled");
       expect(statuses(status)).toEqual({ tree: "cancelled" });
