@@ -45,7 +45,7 @@ describe("statsCommand", () => {
     expect(result.code).toBe(0);
     expect(result.output).toContain(`since ${new Date(NOW - 7 * DAY).toISOString()}`);
     const flash = result.output.split("\n").find((line) => line.startsWith("flash"));
-    expect(flash?.split(/\s{2,}/).slice(0, 4)).toEqual(["flash", "tests", "2", "50%"]);
+    expect(flash?.split(/\s{2,}/).slice(0, 5)).toEqual(["flash", "tests", "2", "0", "50%"]);
     expect(result.output).not.toMatch(/^pro/m);
     expect(() => JSON.parse(result.output)).toThrow();
   });

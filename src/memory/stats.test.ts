@@ -72,7 +72,14 @@ describe("stats store summary", () => {
       tokensIn: 1000,
       tokensOut: 200,
     });
-    outcome(ctx, { worker: "flash", success: true, latencyMs: 200, tokensIn: 500, tokensOut: 100 });
+    outcome(ctx, {
+      worker: "flash",
+      success: true,
+      latencyMs: 200,
+      tokensIn: 500,
+      tokensOut: 100,
+      source: "eval",
+    });
     // Exactly at the window's start: included.
     outcome(ctx, { worker: "flash", success: false, at: SINCE });
     // Older than the window: excluded, and would skew every figure if counted.
@@ -93,6 +100,7 @@ describe("stats store summary", () => {
         worker: "flash",
         category: "lint",
         tasks: 1,
+        evals: 0,
         successes: 0,
         success_rate: 0,
         mean_latency_ms: 40,
@@ -103,6 +111,7 @@ describe("stats store summary", () => {
         worker: "flash",
         category: "test",
         tasks: 3,
+        evals: 1,
         successes: 2,
         success_rate: 2 / 3,
         mean_latency_ms: 150,
@@ -113,6 +122,7 @@ describe("stats store summary", () => {
         worker: "qwen-coder",
         category: "lint",
         tasks: 1,
+        evals: 0,
         successes: 1,
         success_rate: 1,
         mean_latency_ms: null,

@@ -6,6 +6,8 @@ export interface StatsRow {
   category: string;
   /** Judged tasks (outcome rows). */
   tasks: number;
+  /** Of those, outcomes `squad-mcp eval` recorded (source `eval`): measurements, not work. */
+  evals: number;
   successes: number;
   /** successes ÷ tasks, 0…1. */
   success_rate: number;
@@ -57,6 +59,7 @@ interface RowRecord {
   worker: string;
   category: string;
   tasks: number;
+  evals: number;
   successes: number;
   mean_latency_ms: number | null;
   tokens_in: number;
@@ -66,7 +69,8 @@ interface RowRecord {
 /** Read-only aggregates over outcomes, model calls and runs since a point in time. */
 export function createStatsStore(db: Db) {
   const rows = db.prepare<[number], RowRecord>(`
-    SELECT worker, category, count(*) AS tasks, coalesce(sum(success), 0) AS successes,
+    SELECT worker, category, count(*) AS tasks, coalesce(sum(source = 'eval'), 0) AS evals,
+      coalesce(sum(success), 0) AS successes,
       avg(latency_ms) AS mean_latency_ms,
       coalesce(sum(tokens_in), 0) AS tokens_in, coalesce(sum(tokens_out), 0) AS tokens_out
     FROM outcomes WHERE created_at >= ?
@@ -100,6 +104,7 @@ export function createStatsStore(db: Db) {
           worker: row.worker,
           category: row.category,
           tasks: row.tasks,
+          evals: row.evals,
           successes: row.successes,
           success_rate: row.tasks ? row.successes / row.tasks : 0,
           mean_latency_ms: row.mean_latency_ms,

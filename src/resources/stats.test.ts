@@ -93,6 +93,7 @@ describe("squad://stats", () => {
         worker: "flash",
         category: "lint",
         tasks: 2,
+        evals: 0,
         successes: 1,
         success_rate: 0.5,
         mean_latency_ms: 50,

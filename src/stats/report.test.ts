@@ -65,6 +65,7 @@ function populate(ctx: AppContext): void {
     success: true,
     tokensIn: 9000,
     tokensOut: 900,
+    source: "eval",
   });
   recordOutcome(ctx, {
     worker: "host",
@@ -136,6 +137,7 @@ describe("buildStats", () => {
       worker: "flash",
       category: "tests",
       tasks: 3,
+      evals: 0,
       successes: 2,
       success_rate: 2 / 3,
       mean_latency_ms: 1100,
@@ -206,13 +208,14 @@ describe("renderStatsTable", () => {
     const lines = text.split("\n");
     const header = lines.find((line) => line.startsWith("worker"));
     expect(header).toMatch(
-      /^worker\s+category\s+tasks\s+success\s+mean latency\s+tokens in\s+tokens out\s+est\. cost$/,
+      /^worker\s+category\s+tasks\s+eval\s+success\s+mean latency\s+tokens in\s+tokens out\s+est\. cost$/,
     );
     const flash = lines.find((line) => line.startsWith("flash"));
     expect(flash?.split(/\s{2,}/)).toEqual([
       "flash",
       "tests",
       "3",
+      "0",
       "67%",
       "1.1 s",
       "1,500",
@@ -223,6 +226,7 @@ describe("renderStatsTable", () => {
     expect(qwen?.split(/\s{2,}/)).toEqual([
       "qwen-coder",
       "lint",
+      "1",
       "1",
       "100%",
       "-",
