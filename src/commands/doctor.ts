@@ -1,6 +1,14 @@
-import { geminiApiKey } from "../config.js";
+import { sep } from "node:path";
+import { geminiApiKey, type WorkerConfig } from "../config.js";
 import type { AppContext } from "../context.js";
-import { SCHEMA_VERSION } from "../memory/migrations.js";
+import { errorMessage } from "../errors.js";
+import type { DatabaseHealth } from "../memory/health.js";
+import { quotaDay } from "../memory/quota.js";
+import { shippedSkillsDir } from "../package-files.js";
+import { describeMcpConfig, findMcpConfigs } from "./mcp-configs.js";
+import { describeSkillStatus, shippedSkillsStatus } from "./skill-status.js";
+
+const REGISTER_HINT = "run squad-mcp init, or: claude mcp add squad -- squad-mcp";
 
 /** A plain report of what squad-mcp can use right now, and why not where it cannot. */
 export async function doctorReport(ctx: AppContext): Promise<string> {
@@ -12,10 +20,18 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
     "config",
     ctx.configSource ?? "embedded defaults (no squad.config.json, no $SQUAD_HOME/config.json)",
   );
+  const health = ctx.store.health();
   row(
     "database",
-    `${ctx.store.file} (schema v${ctx.store.schemaVersion()} of ${SCHEMA_VERSION}, ${ctx.store.outcomes.count()} outcomes)`,
+    `${health.file} (schema v${health.schemaVersion} of ${health.expectedSchemaVersion}, ${ctx.store.outcomes.count()} outcomes)`,
   );
+  more(databaseState(health));
+  for (const line of wrap(
+    health.rowCounts.map(({ table, rows }) => `${table} ${rows}`),
+    "rows: ",
+  )) {
+    more(line);
+  }
 
   const snapshot = await ctx.availability.snapshot();
   snapshot.ollama.forEach((host, index) => {
@@ -35,9 +51,11 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
   let first = true;
   for (const [alias, worker] of Object.entries(ctx.config.workers)) {
     const availability = snapshot.workers.get(alias);
+    const quota =
+      worker.provider === "gemini" && snapshot.geminiKey ? geminiQuota(ctx, alias, worker) : "";
     const state = availability?.usable
-      ? `usable${availability.loaded && worker.provider === "ollama" ? " (loaded)" : ""}`
-      : `not usable: ${availability?.reason ?? "unknown"}`;
+      ? `usable${availability.loaded && worker.provider === "ollama" ? " (loaded)" : ""}${quota ? `, ${quota}` : ""}`
+      : `not usable: ${availability?.reason ?? "unknown"}${quota ? `; ${quota}` : ""}`;
     const line = `${alias.padEnd(11)} ${worker.provider} ${worker.model}, max complexity ${worker.maxComplexity}: ${state}`;
     if (first) row("workers", line);
     else more(line);
@@ -56,5 +74,78 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
     skills.length ? `${skills.length} found` : "none found in .claude/skills (project or ~)",
   );
   for (const skill of skills) more(`${skill.name} (${skill.path})`);
+
+  const tilde = (path: string) =>
+    ctx.userHome.length > 1 && path.startsWith(`${ctx.userHome}${sep}`)
+      ? `~${path.slice(ctx.userHome.length)}`
+      : path;
+  try {
+    const shipped = shippedSkillsStatus({
+      skillsDir: shippedSkillsDir(),
+      homeDir: ctx.userHome,
+      projectRoot: ctx.projectRoot,
+    });
+    row(
+      "shipped",
+      `${shipped.skills.length} skills; ${shipped.destinations
+        .map(({ scope, folder }) => `${scope} ${tilde(folder)}`)
+        .join(", ")}`,
+    );
+    for (const skill of shipped.skills) more(describeSkillStatus(skill));
+  } catch (error) {
+    row("shipped", `cannot read the shipped skills: ${errorMessage(error)}`);
+  }
+
+  const configs = findMcpConfigs({
+    homeDir: ctx.userHome,
+    projectRoot: ctx.projectRoot,
+    platform: process.platform,
+    env: ctx.env,
+  });
+  if (configs.length === 0) row("mcp", `no MCP client config found; ${REGISTER_HINT}`);
+  configs.forEach((config, index) => {
+    (index === 0 ? (value: string) => row("mcp", value) : more)(describeMcpConfig(config, tilde));
+  });
+  const registered = configs.some((config) =>
+    config.sections.some((section) => section.squad.length > 0),
+  );
+  if (configs.length > 0 && !registered) {
+    more(`squad-mcp is registered in none of them; ${REGISTER_HINT}`);
+  }
   return lines.join("\n");
+}
+
+/** e.g. `3 requests today of 1500`; today is Gemini's quota day (Pacific time). */
+function geminiQuota(ctx: AppContext, alias: string, worker: WorkerConfig): string {
+  const used = ctx.store.quota.count(alias, quotaDay(ctx.now()));
+  return `${used} requests today${worker.requestsPerDay === undefined ? "" : ` of ${worker.requestsPerDay}`}`;
+}
+
+function databaseState(health: DatabaseHealth): string {
+  const size = health.sizeBytes === null ? "in memory" : bytes(health.sizeBytes);
+  const check =
+    health.quickCheck === "ok" ? "quick_check ok" : `quick_check FAILED: ${health.quickCheck}`;
+  return `${size}, journal ${health.journalMode}, WAL ${bytes(health.walBytes)}, ${check}`;
+}
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Items joined by commas, in lines of at most `width` characters; later lines indented. */
+function wrap(items: string[], prefix: string, width = 88): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const [index, item] of items.entries()) {
+    const piece = index < items.length - 1 ? `${item},` : item;
+    if (line && (lines.length ? 0 : prefix.length) + line.length + 1 + piece.length > width) {
+      lines.push(line);
+      line = "";
+    }
+    line = line ? `${line} ${piece}` : piece;
+  }
+  lines.push(line);
+  return lines.map((text, index) => `${index === 0 ? prefix : " ".repeat(prefix.length)}${text}`);
 }

@@ -111,7 +111,8 @@ export function parseInstallSkillsArgs(
   return { scope: scope ?? "user", force };
 }
 
-function skillFolders(skillsDir: string): string[] {
+/** The shipped skills: the sub-folders of `skillsDir`, sorted. */
+export function skillFolders(skillsDir: string): string[] {
   if (!existsSync(skillsDir)) throw new Error(`no skills folder at ${skillsDir}`);
   return readdirSync(skillsDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
@@ -119,7 +120,8 @@ function skillFolders(skillsDir: string): string[] {
     .sort();
 }
 
-function filesUnder(dir: string): string[] {
+/** Every file below `dir`, sorted by name at each level. */
+export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .flatMap((entry) => {

@@ -1,5 +1,6 @@
 import { type Db, openDatabase, schemaVersion } from "./db.js";
 import { createDecisionStore } from "./decisions.js";
+import { type DatabaseHealth, databaseHealth } from "./health.js";
 import { createModelCallStore } from "./model-calls.js";
 import { createOutcomeStore } from "./outcomes.js";
 import { createQuotaStore, type QuotaStore } from "./quota.js";
@@ -26,6 +27,8 @@ export interface Store {
   /** Read-only aggregates for `squad-mcp stats` and `squad://stats`. */
   readonly stats: StatsStore;
   schemaVersion(): number;
+  /** File and WAL sizes, schema version, journal mode, rows per table, quick_check; read-only. */
+  health(): DatabaseHealth;
   close(): void;
 }
 
@@ -44,6 +47,7 @@ export function openStore(file: string): Store {
     specs: createSpecStore(db),
     stats: createStatsStore(db),
     schemaVersion: () => schemaVersion(db),
+    health: () => databaseHealth(db, file),
     close: () => {
       if (db.open) db.close();
     },

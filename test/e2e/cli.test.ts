@@ -102,6 +102,63 @@ describe("the squad-mcp command", () => {
     }
   });
 
+  it("doctor reports database health, where the shipped skills are installed, and MCP configs", async () => {
+    const home = tempDir();
+    const squadHome = tempDir();
+    const cwd = tempDir();
+    const env = { HOME: home, SQUAD_HOME: squadHome };
+    const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    writeFileSync(
+      join(cwd, ".mcp.json"),
+      JSON.stringify({ mcpServers: { helpers: { command: "npx", args: ["-y", "squad-mcp"] } } }),
+    );
+    mkdirSync(join(home, ".cursor"));
+    writeFileSync(join(home, ".cursor", "mcp.json"), '{"mcpServers": {');
+    const logged = await cli(
+      ["call", "log_outcome", '{"worker": "qwen-fast", "category": "lint", "success": true}'],
+      { cwd, env },
+    );
+    expect(logged.exitCode).toBe(0);
+
+    const before = await cli(["doctor"], { cwd, env });
+    expect(before.exitCode).toBe(0);
+    expect(before.stdout).toMatch(
+      new RegExp(
+        `database\\s+${literal(join(squadHome, "squad.db"))} \\(schema v4 of 4, 1 outcomes\\)`,
+      ),
+    );
+    expect(before.stdout).toMatch(/^\s+\d+ KB, journal wal, WAL \d+ K?B, quick_check ok$/m);
+    expect(before.stdout).toMatch(/^\s+rows: decisions 0, outcomes 1, profiles 1, memory_fts 0,/m);
+    expect(before.stdout).toMatch(/\bspec_reports 0$/m);
+    expect(before.stdout).toMatch(
+      new RegExp(
+        `shipped\\s+3 skills; user ~/\\.claude/skills, project ${literal(cwd)}/\\.claude/skills`,
+      ),
+    );
+    for (const skill of ["dual-model", "hierarchical-orchestrator", "squad-delegation"]) {
+      expect(before.stdout).toMatch(
+        new RegExp(`^\\s+${skill}: not installed — run squad-mcp install-skills$`, "m"),
+      );
+    }
+    expect(before.stdout).toMatch(
+      new RegExp(
+        `mcp\\s+${literal(join(cwd, ".mcp.json"))} \\(Claude Code, project\\): squad-mcp registered as "helpers"`,
+      ),
+    );
+    expect(before.stdout).toMatch(/^\s+~\/\.cursor\/mcp\.json \(Cursor\): not valid JSON: /m);
+    expect(before.stdout).not.toMatch(/registered in none/);
+
+    const installed = await cli(["install-skills", "--project"], { cwd, env });
+    expect(installed.exitCode).toBe(0);
+    writeFileSync(join(cwd, ".claude", "skills", "dual-model", "SKILL.md"), "my own notes\n");
+    const after = await cli(["doctor"], { cwd, env });
+    expect(after.exitCode).toBe(0);
+    expect(after.stdout).toMatch(/^\s+dual-model: project changed or older$/m);
+    expect(after.stdout).toMatch(/^\s+hierarchical-orchestrator: project current$/m);
+    expect(after.stdout).toMatch(/^\s+squad-delegation: project current$/m);
+    expect(after.stdout).not.toMatch(/not installed/);
+  });
+
   it("stats prints the outcomes logged through `call` as a table, and as JSON with --json", async () => {
     const home = tempDir();
     const env = { SQUAD_HOME: home };
@@ -122,7 +179,7 @@ describe("the squad-mcp command", () => {
     const table = await cli(["stats"], { env });
     expect(table.exitCode).toBe(0);
     expect(table.stdout).toMatch(/squad stats since \d{4}-\d\d-\d\dT/);
-    expect(table.stdout).toMatch(/qwen-fast\s+lint\s+2\s+50/);
+    expect(table.stdout).toMatch(/qwen-fast\s+lint\s+2\s+0\s+50%/);
 
     const json = await cli(["stats", "--since", "1h", "--json"], { env });
     expect(json.exitCode).toBe(0);
