@@ -125,14 +125,35 @@ async function claudeCodeChecks(
       process.execPath,
       CLI,
     );
-    // Claude Code asks each user to approve a project's .mcp.json servers; this is the answer.
-    mkdirSync(join(project, ".claude"), { recursive: true });
-    writeFileSync(
-      join(project, ".claude", "settings.local.json"),
-      `${JSON.stringify({ enabledMcpjsonServers: ["squad-project"] }, null, 2)}\n`,
-    );
+    approveProjectServers(project, ["squad-project"]);
     return connected(await claudeRun("mcp", "list"), "squad-project");
   });
+  await check("squad-mcp init in a fresh project, approved: Connected", async () => {
+    const fresh = tempDir("squad-verify-init-");
+    try {
+      await initRepo(fresh, { "README.md": "# another project\n" });
+      const said = await text(process.execPath, [CLI, "init"], fresh, env);
+      if (!said.startsWith("Created ")) throw new Error(`squad-mcp init said:\n${said.trim()}`);
+      approveProjectServers(fresh, ["squad"]);
+      // The entry reads OLLAMA_HOST and GEMINI_API_KEY from Claude Code's own environment.
+      const listing = await text(claude.command, [...claude.prefix, "mcp", "list"], fresh, {
+        ...env,
+        ...Object.fromEntries(serverEnv.map((pair) => pair.split(/=(.*)/s, 2))),
+      });
+      return connected(listing, "squad");
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+}
+
+/** Claude Code asks each user to approve a project's .mcp.json servers; this is the answer. */
+function approveProjectServers(project: string, names: string[]): void {
+  mkdirSync(join(project, ".claude"), { recursive: true });
+  writeFileSync(
+    join(project, ".claude", "settings.local.json"),
+    `${JSON.stringify({ enabledMcpjsonServers: names }, null, 2)}\n`,
+  );
 }
 
 /** `claude` from PATH when installed, else the npm package through npx. */
