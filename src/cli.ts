@@ -12,13 +12,21 @@ Usage:
   squad-mcp [serve]             start the stdio MCP server (what Claude Code runs)
   squad-mcp call TOOL 'JSON'    run one tool call in-process and print its structured result
                                 (exit 1 when the tool reports an error)
-  squad-mcp doctor              show config, database, Ollama hosts, Gemini key, workers, skills
+  squad-mcp doctor              config, database health, Ollama hosts, Gemini key, each worker
+                                usable or why not, skills installed where, MCP configs found
   squad-mcp stats [--since 7d] [--json]
                                 tasks, success, latency, tokens and cost per worker × category;
                                 host tokens saved and what they would have cost
+  squad-mcp eval [--workers a,b] [--categories codegen,docs] [--json] [--list]
+                                run the built-in task suite against each usable worker, check
+                                every answer by running it, record the results for routing
   squad-mcp install-skills [--user | --project] [--force]
                                 copy the shipped skills into ~/.claude/skills (or the project's
                                 .claude/skills); files you changed are kept unless --force
+  squad-mcp init [--force] [--name NAME]
+                                write this server into ./.mcp.json as NAME (default squad),
+                                keeping every other server; a different entry of that name is
+                                left alone unless --force, which saves the old file as .mcp.json.bak
   squad-mcp --help | --version
 
 Tools: ${TOOL_NAMES.join(", ")}
@@ -33,6 +41,7 @@ Environment:
 
 Add to Claude Code:
   claude mcp add squad -- squad-mcp            (after npm link, or: node /path/to/bundle/cli.js)
+  squad-mcp init                               (this project's .mcp.json, shared with the team)
 `;
 
 class UsageError extends Error {}
@@ -71,8 +80,26 @@ async function main(argv: string[]): Promise<number> {
         (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
         return result.code;
       });
+    case "eval":
+      return withContext(async (ctx) => {
+        const { evalCommand } = await import("./commands/eval.js");
+        const controller = new AbortController();
+        const stop = () => controller.abort("interrupted");
+        process.once("SIGINT", stop);
+        try {
+          return await evalCommand(ctx, rest, {
+            stdout: process.stdout,
+            stderr: process.stderr,
+            signal: controller.signal,
+          });
+        } finally {
+          process.off("SIGINT", stop);
+        }
+      });
     case "install-skills":
       return installSkillsCommand(rest);
+    case "init":
+      return initCommand(rest);
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -120,6 +147,18 @@ async function installSkillsCommand(args: string[]): Promise<number> {
     skillsDir: shippedSkillsDir(),
   });
   process.stdout.write(`${renderInstallResult(result, parsed.scope, result.destination)}\n`);
+  return 0;
+}
+
+async function initCommand(args: string[]): Promise<number> {
+  const { entryForScript, initProject, parseInitArgs, renderInitResult } = await import(
+    "./commands/init.js"
+  );
+  const parsed = parseInitArgs(args);
+  if ("error" in parsed) throw new UsageError(parsed.error);
+  const entry = entryForScript(process.argv[1] ?? "", process.env.PATH);
+  const result = initProject({ ...parsed, projectRoot: process.cwd(), entry });
+  process.stdout.write(`${renderInitResult(result)}\n`);
   return 0;
 }
 
