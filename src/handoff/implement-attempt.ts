@@ -44,7 +44,17 @@ export interface AttemptResult {
   patch: string;
   /** Another attempt cannot do better: the verification command is refused by policy, or the coder cannot be asked (no host has its model, no key, no quota left). */
   hopeless: boolean;
+  /** What the coder's answer cost; zeros when there was none. */
+  usage: CoderUsage;
 }
+
+export interface CoderUsage {
+  tokensIn: number;
+  tokensOut: number;
+  latencyMs: number;
+}
+
+const NO_USAGE: CoderUsage = { tokensIn: 0, tokensOut: 0, latencyMs: 0 };
 
 /**
  * One coder attempt in a fresh worktree at HEAD: ask the coder, write what it proposed, run the
@@ -76,12 +86,16 @@ async function attemptIn(
       hopeless: answerText.final,
     };
   }
+  const { usage } = answerText;
   const parsed = parseCoderAnswer(answerText.text);
   if (!parsed.ok) {
-    return unverified(
-      `the coder's answer was unusable: ${parsed.problem}`,
-      "the coder's answer was not the JSON asked for",
-    );
+    return {
+      ...unverified(
+        `the coder's answer was unusable: ${parsed.problem}`,
+        "the coder's answer was not the JSON asked for",
+      ),
+      usage,
+    };
   }
   const { answer } = parsed;
   const allowed = spec.files.map(({ path, action }) => ({ path, action }));
@@ -114,11 +128,14 @@ async function attemptIn(
     }),
     patch: diff.patch,
     hopeless: verification.denied,
+    usage,
   };
 }
 
 /** `final`: asking again now cannot help (no host has the model, no key, the quota is spent). */
-type CoderText = { ok: true; text: string } | { ok: false; problem: string; final: boolean };
+type CoderText =
+  | { ok: true; text: string; usage: CoderUsage }
+  | { ok: false; problem: string; final: boolean };
 
 const FINAL_FAILURES: ReadonlySet<string> = new Set(["unavailable", "quota_exhausted", "rejected"]);
 
@@ -146,7 +163,15 @@ async function askCoder(
       signal,
       timeoutMs: ctx.config.squad.modelTimeoutS * 1000,
     });
-    return { ok: true, text: answer.text };
+    return {
+      ok: true,
+      text: answer.text,
+      usage: {
+        tokensIn: answer.tokensIn,
+        tokensOut: answer.tokensOut,
+        latencyMs: answer.latencyMs,
+      },
+    };
   } catch (error) {
     signal.throwIfAborted();
     return {
@@ -208,5 +233,6 @@ function unverified(problem: string, summary: string): AttemptResult {
     files: [],
     patch: "",
     hopeless: false,
+    usage: NO_USAGE,
   };
 }

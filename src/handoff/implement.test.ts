@@ -159,6 +159,17 @@ describe("implementSpec", () => {
     expect(prompts[1]).toContain("CHECK-42");
     expect(prompts[1]).toContain("previous attempt (1) failed: verification failed (exit 1)");
     expect(await worktreePaths(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    // The codegen outcome carries what both answers cost, as the model calls recorded it.
+    const { rows, calls } = ctx.store.stats.summary(0);
+    const outcome = rows.find((row) => row.worker === "qwen-coder" && row.category === "codegen");
+    const spent = calls.find((call) => call.worker === "qwen-coder");
+    expect(spent?.calls).toBe(2);
+    expect(outcome?.tokens_in).toBeGreaterThan(0);
+    expect([outcome?.tokens_in, outcome?.tokens_out]).toEqual([
+      spent?.tokens_in,
+      spent?.tokens_out,
+    ]);
+    expect(outcome?.mean_latency_ms).toBeGreaterThan(0);
   });
 
   it("reports a failure with the last digest when every attempt fails", async () => {

@@ -6,7 +6,7 @@ import { errorMessage, UserInputError } from "../errors.js";
 import type { StoredSpec } from "../memory/specs.js";
 import { recordOutcome } from "../routing/record-outcome.js";
 import type { PreviousFailure } from "./coder-prompt.js";
-import { type AttemptResult, runAttempt } from "./implement-attempt.js";
+import { type AttemptResult, type CoderUsage, runAttempt } from "./implement-attempt.js";
 import type { CandidateResult, ChangedFile, CodeReport } from "./report.js";
 import { reportUri, writeReportFiles } from "./spec-files.js";
 import { renderReport, renderSpec } from "./spec-markdown.js";
@@ -43,6 +43,8 @@ interface CoderRun {
   alias: string;
   attempts: number;
   last: AttemptResult;
+  /** Summed over the attempts: what asking this coder cost. */
+  usage: CoderUsage;
 }
 
 interface CoderJob {
@@ -188,6 +190,7 @@ async function allOrFirstFailure<T>(promises: readonly Promise<T>[]): Promise<T[
 async function runCoder(ctx: AppContext, job: CoderJob): Promise<CoderRun> {
   const { stored, alias, maxAttempts } = job;
   let previous: PreviousFailure | undefined;
+  const usage: CoderUsage = { tokensIn: 0, tokensOut: 0, latencyMs: 0 };
   for (let attempt = 1; ; attempt += 1) {
     const last = await runAttempt(ctx, {
       spec: stored.spec,
@@ -199,9 +202,12 @@ async function runCoder(ctx: AppContext, job: CoderJob): Promise<CoderRun> {
       verificationTimeoutMs: job.verificationTimeoutMs,
       signal: job.signal,
     });
+    usage.tokensIn += last.usage.tokensIn;
+    usage.tokensOut += last.usage.tokensOut;
+    usage.latencyMs += last.usage.latencyMs;
     job.onProgress(`${stored.id} attempt ${attempt}/${maxAttempts} on ${alias}: ${last.summary}`);
     if (last.passed || last.hopeless || attempt >= maxAttempts) {
-      return { alias, attempts: attempt, last };
+      return { alias, attempts: attempt, last, usage };
     }
     previous = { attempt, summary: last.summary, details: last.digest };
   }
@@ -265,6 +271,10 @@ function logOutcome(ctx: AppContext, specId: string, run: CoderRun): void {
       category: "codegen",
       success: run.last.passed,
       notes: `${specId}: ${run.last.summary} after ${run.attempts} attempt${run.attempts === 1 ? "" : "s"}`,
+      // The coder's model time and tokens over every attempt (verification time is not its).
+      latencyMs: run.usage.latencyMs > 0 ? Math.round(run.usage.latencyMs) : undefined,
+      tokensIn: run.usage.tokensIn,
+      tokensOut: run.usage.tokensOut,
       source: "validation",
     });
   } catch (error) {
