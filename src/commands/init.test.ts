@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -139,6 +140,8 @@ describe("initProject", () => {
     expect(written.mcpServers.squad).toEqual(onPath);
     expect(read(backup())).toBe(oldText);
     expect(renderInitResult(result)).toContain(`The previous file is saved as ${backup()}.`);
+    // Written through a temp file renamed into place: nothing else is left in the folder.
+    expect(readdirSync(project).sort()).toEqual([".mcp.json", ".mcp.json.bak"]);
   });
 
   it("adds under --name without touching an existing squad entry", () => {

@@ -4,6 +4,7 @@ import {
   copyFileSync,
   readFileSync,
   realpathSync,
+  renameSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -286,6 +287,9 @@ function backupAndWrite(file: string, document: unknown): string {
   return backup;
 }
 
+/** Written beside the target and renamed over it, so a crash never leaves half a file. */
 function writeJson(file: string, document: unknown): void {
-  writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(document, null, 2)}\n`);
+  renameSync(partial, file);
 }
