@@ -189,7 +189,9 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
       }
       const verdict = await checkAnswer(task, answer.text, policy);
       if (options.signal?.aborted) return;
-      record(base, verdict, answer.latencyMs, answer.tokensIn, answer.tokensOut);
+      // The worker's own time: waits for a per-minute slot say nothing about its speed.
+      const latencyMs = Math.max(0, Math.round(answer.latencyMs - (answer.waitedMs ?? 0)));
+      record(base, verdict, latencyMs, answer.tokensIn, answer.tokensOut);
     }
   };
 

@@ -169,7 +169,7 @@ async function askCoder(
       usage: {
         tokensIn: answer.tokensIn,
         tokensOut: answer.tokensOut,
-        latencyMs: answer.latencyMs,
+        latencyMs: answer.latencyMs - (answer.waitedMs ?? 0),
       },
     };
   } catch (error) {

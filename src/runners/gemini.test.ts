@@ -221,6 +221,8 @@ describe("GeminiRunner against the fake Gemini API", () => {
     expect(delays).toEqual([37_500]);
     expect(answer.notes).toEqual(["waited 37.5 s after a per-minute 429"]);
     expect(answer.latencyMs).toBe(37_500);
+    // All of it was waiting: the worker's own time is latencyMs - waitedMs.
+    expect(answer.waitedMs).toBe(37_500);
     expect(fake.requests).toHaveLength(3);
   });
 
@@ -270,6 +272,7 @@ describe("GeminiRunner against the fake Gemini API", () => {
 
     expect(delays).toEqual([60_000]);
     expect(third.notes).toEqual(["waited 60.0 s for a per-minute slot (2/min)"]);
+    expect(third.waitedMs).toBe(60_000);
     expect(fake.requests).toHaveLength(3);
   });
 

@@ -69,10 +69,11 @@ export class GeminiRunner implements ModelRunner {
     const started = this.options.now();
     const deadline = callDeadline(request.signal, request.timeoutMs);
     const notes: string[] = [];
+    const waited = { ms: 0 };
     try {
       const model = this.modelFor(request);
-      const response = await this.sendWithRetries(request, model, deadline.signal, notes);
-      return this.toAnswer(request, response, notes, started);
+      const response = await this.sendWithRetries(request, model, deadline.signal, notes, waited);
+      return { ...this.toAnswer(request, response, notes, started), waitedMs: waited.ms };
     } catch (error) {
       throw this.asModelCallError(request, error, deadline.stoppedBy());
     } finally {
@@ -103,12 +104,13 @@ export class GeminiRunner implements ModelRunner {
     model: GenerativeModel,
     signal: AbortSignal,
     notes: string[],
+    waited: { ms: number },
   ): Promise<EnhancedGenerateContentResponse> {
     const body: GenerateContentRequest = {
       contents: [{ role: "user", parts: [{ text: request.prompt }] }],
     };
     for (let retry = 0; ; retry++) {
-      await this.admit(request, signal, notes);
+      waited.ms += await this.admit(request, signal, notes);
       try {
         const { response } = await model.generateContent(body, { signal });
         return response;
@@ -117,6 +119,7 @@ export class GeminiRunner implements ModelRunner {
         const step = this.retryStep(request, classifyGeminiError(error), retry);
         this.options.logger.info(`gemini ${request.alias}: ${step.note}`);
         notes.push(step.note);
+        waited.ms += step.waitMs;
         await this.sleep(step.waitMs, signal);
         signal.throwIfAborted();
       }
@@ -124,7 +127,12 @@ export class GeminiRunner implements ModelRunner {
   }
 
   /** Refuses a spent alias without spending a request, waits for a per-minute slot, counts. */
-  private async admit(request: ModelRequest, signal: AbortSignal, notes: string[]) {
+  /** Returns how long it waited for a per-minute slot (ms). */
+  private async admit(
+    request: ModelRequest,
+    signal: AbortSignal,
+    notes: string[],
+  ): Promise<number> {
     const { alias, worker } = request;
     const { quota, now } = this.options;
     const cooldown = quota.cooldown(alias, now());
@@ -145,6 +153,7 @@ export class GeminiRunner implements ModelRunner {
       );
     }
     quota.increment(alias, quotaDay(now()));
+    return waited;
   }
 
   /** How long to wait before retrying, or the error that ends the call. */

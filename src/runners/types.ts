@@ -25,6 +25,11 @@ export interface ModelAnswer {
   tokensIn: number;
   tokensOut: number;
   latencyMs: number;
+  /**
+   * Of `latencyMs`, time spent waiting rather than generating: for a per-minute slot, or
+   * between retries. Latency as a measure of the worker is `latencyMs - waitedMs`.
+   */
+  waitedMs?: number;
   /** True when the backend cut the prompt to fit the context window. */
   truncated: boolean;
   /** What happened on the way, for the task's digest: retries, failovers, waits. */
