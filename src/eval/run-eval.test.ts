@@ -84,6 +84,20 @@ describe("runEval", () => {
     expect(evalOutcomes(ctx)).toBe(1);
   });
 
+  it("records nothing for a server error and goes on asking", async () => {
+    const gemini = await startFakeGemini({ reply: (request) => reference(request.text) });
+    cleanups.push(() => gemini.close());
+    gemini.outage(503);
+    const ctx = context({ GEMINI_API_KEY: "test-key", GEMINI_BASE_URL: gemini.url });
+    ctx.config.gemini.maxRetries = 0;
+    const report = await runEval(ctx, { workers: ["flash"], categories: ["review", "git"] });
+    expect(report.results.map((result) => result.pass)).toEqual([null, null]);
+    expect(report.results[0]?.detail).toMatch(/^no answer: .*503/);
+    expect(report.recorded).toBe(0);
+    expect(evalOutcomes(ctx)).toBe(0);
+    expect(gemini.requests).toHaveLength(2);
+  });
+
   it("records nothing for a worker whose daily quota runs out, and stops asking it", async () => {
     const gemini = await startFakeGemini({
       rpdLimit: 1,

@@ -58,15 +58,6 @@ export interface EvalReport {
 
 /** Per answer run (a function's cases or a command). */
 const CHECK_TIMEOUT_MS = 10_000;
-/** Failures that say nothing about the worker's skill: nothing is recorded for them. */
-const NOT_MEASURED: ReadonlySet<string> = new Set([
-  "unavailable",
-  "quota_exhausted",
-  "rejected",
-  "rate_limited",
-  "server",
-  "cancelled",
-]);
 /** After one of these, the worker's remaining tasks cannot go better. */
 const GIVE_UP: ReadonlySet<string> = new Set(["unavailable", "quota_exhausted", "rejected"]);
 
@@ -179,15 +170,25 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
         const kind = error instanceof ModelCallError ? error.kind : "error";
         if (kind === "cancelled" || options.signal?.aborted) return;
         const detail = `no answer: ${errorMessage(error)}`.slice(0, 200);
-        if (NOT_MEASURED.has(kind)) {
+        // Too slow is a verdict on the worker; no host, no key, a spent quota, a rate limit,
+        // a 5xx or a fault of ours say nothing about its skill, so nothing is recorded.
+        if (kind === "timeout") {
+          record(base, { pass: false, detail }, null, 0, 0);
+        } else {
           if (GIVE_UP.has(kind)) givenUp = detail;
           settle({ ...base, pass: null, detail, latencyMs: null, tokensIn: 0, tokensOut: 0 });
-          continue;
         }
-        record(base, { pass: false, detail }, null, 0, 0);
         continue;
       }
-      const verdict = await checkAnswer(task, answer.text, policy);
+      let verdict: { pass: boolean; detail: string };
+      try {
+        verdict = await checkAnswer(task, answer.text, policy);
+      } catch (error) {
+        if (options.signal?.aborted) return;
+        const detail = `the checker could not run: ${errorMessage(error)}`.slice(0, 200);
+        settle({ ...base, pass: null, detail, latencyMs: null, tokensIn: 0, tokensOut: 0 });
+        continue;
+      }
       if (options.signal?.aborted) return;
       // The worker's own time: waits for a per-minute slot say nothing about its speed.
       const latencyMs = Math.max(0, Math.round(answer.latencyMs - (answer.waitedMs ?? 0)));
