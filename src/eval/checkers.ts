@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { errorMessage } from "../errors.js";
-import { runCommand } from "../runners/command.js";
+import { type CommandResult, runCommand } from "../runners/command.js";
 import { childEnvironment, deniedBy } from "../runners/command-policy.js";
 import { compileJsonSchema, type JsonValidator } from "../validation/json-check.js";
 import type { Checker, EvalTask } from "./suite.js";
@@ -129,16 +129,7 @@ async function checkFunction(
     writeFileSync(input, JSON.stringify({ code, name: check.name, cases: check.cases }));
     writeFileSync(harness, FUNCTION_HARNESS);
     const command = [process.execPath, harness, input, output].map(shellQuote).join(" ");
-    const run = await runCommand({
-      command,
-      cwd: work,
-      env: childEnvironment(policy.env, policy.envAllow),
-      timeoutMs: policy.timeoutMs,
-      killGraceMs: policy.killGraceMs,
-      logFile: join(scratch, "output.log"),
-      signal: policy.signal,
-      tailBytes: 2_000,
-    });
+    const run = await runAnswer(command, work, scratch, policy, 2_000);
     let result: { passed: number; failures: string[] };
     try {
       result = JSON.parse(readFileSync(output, "utf8"));
@@ -166,16 +157,7 @@ async function checkCommand(
   return inScratch(async (work, scratch) => {
     writeFiles(work, check.files);
     if (check.commits) await makeHistory(work, check.commits);
-    const run = await runCommand({
-      command,
-      cwd: work,
-      env: childEnvironment(policy.env, policy.envAllow),
-      timeoutMs: policy.timeoutMs,
-      killGraceMs: policy.killGraceMs,
-      logFile: join(scratch, "output.log"),
-      signal: policy.signal,
-      tailBytes: 8_000,
-    });
+    const run = await runAnswer(command, work, scratch, policy, 8_000);
     if (run.exitCode !== 0) return { pass: false, detail: clip(ranInto(run, policy)) };
     const output = run.tail.trim();
     const shown = JSON.stringify(output.length > 80 ? `${output.slice(0, 80)}…` : output);
@@ -203,8 +185,28 @@ async function checkCommand(
   });
 }
 
+/** Runs in `work` under the policy; the output goes to a log in `scratch`, out of its sight. */
+function runAnswer(
+  command: string,
+  work: string,
+  scratch: string,
+  policy: CheckPolicy,
+  tailBytes: number,
+): Promise<CommandResult> {
+  return runCommand({
+    command,
+    cwd: work,
+    env: childEnvironment(policy.env, policy.envAllow),
+    timeoutMs: policy.timeoutMs,
+    killGraceMs: policy.killGraceMs,
+    logFile: join(scratch, "output.log"),
+    signal: policy.signal,
+    tailBytes,
+  });
+}
+
 /** How a run that produced nothing usable ended. */
-function ranInto(run: Awaited<ReturnType<typeof runCommand>>, policy: CheckPolicy): string {
+function ranInto(run: CommandResult, policy: CheckPolicy): string {
   if (run.spawnError) return `could not start: ${run.spawnError}`;
   if (run.timedOut) return `still running after ${policy.timeoutMs / 1000} s (killed)`;
   if (run.cancelled) return "cancelled";

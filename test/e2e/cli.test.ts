@@ -1,18 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { startFakeOllama } from "../fakes/ollama.js";
-import { CLI, CLOSED_OLLAMA, tempDir } from "../support/server.js";
+import { runCli } from "../support/cli.js";
+import { CLOSED_OLLAMA, tempDir } from "../support/server.js";
 
-function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  return execa(process.execPath, [CLI, ...args], {
-    cwd: options.cwd ?? tempDir(),
-    env: { SQUAD_HOME: tempDir(), HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA, ...options.env },
-    extendEnv: false,
-    reject: false,
-  });
-}
+const cli = runCli;
 
 describe("the squad-mcp command", () => {
   it("prints help and version", async () => {

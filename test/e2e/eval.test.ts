@@ -6,7 +6,8 @@ import type { EvalReport } from "../../src/eval/run-eval.js";
 import { answerShape, EVAL_SUITE, type EvalTask } from "../../src/eval/suite.js";
 import { type FakeGemini, startFakeGemini } from "../fakes/gemini.js";
 import { type FakeOllama, startFakeOllama } from "../fakes/ollama.js";
-import { CLI, CLOSED_OLLAMA, tempDir } from "../support/server.js";
+import { runCli } from "../support/cli.js";
+import { CLI, tempDir } from "../support/server.js";
 
 /** The suite task a prompt is about (each prompt starts with its task's text). */
 function taskIn(text: string): EvalTask {
@@ -50,18 +51,8 @@ afterAll(async () => {
 });
 
 function evalCli(args: string[], env: Record<string, string> = {}, home = tempDir()) {
-  return execa(process.execPath, [CLI, "eval", ...args], {
-    cwd: tempDir(),
-    env: {
-      PATH: process.env.PATH ?? "",
-      SQUAD_HOME: home,
-      HOME: tempDir(),
-      OLLAMA_HOST: CLOSED_OLLAMA,
-      SQUAD_LOG_LEVEL: "silent",
-      ...env,
-    },
-    extendEnv: false,
-    reject: false,
+  return runCli(["eval", ...args], {
+    env: { PATH: process.env.PATH ?? "", SQUAD_HOME: home, SQUAD_LOG_LEVEL: "silent", ...env },
     timeout: 120_000,
   });
 }

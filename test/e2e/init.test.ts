@@ -7,18 +7,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { CLI, CLOSED_OLLAMA, tempDir } from "../support/server.js";
+import { runCli } from "../support/cli.js";
+import { CLI, tempDir } from "../support/server.js";
 
-function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  return execa(process.execPath, [CLI, ...args], {
-    cwd: options.cwd ?? tempDir(),
-    env: { SQUAD_HOME: tempDir(), HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA, ...options.env },
-    extendEnv: false,
-    reject: false,
-  });
-}
+const cli = runCli;
 
 const github = { command: "npx", args: ["-y", "@modelcontextprotocol/server-github"] };
 

@@ -1,0 +1,21 @@
+import { execa } from "execa";
+import { CLI, CLOSED_OLLAMA, tempDir } from "./server.js";
+
+export interface CliOptions {
+  /** Where it runs; a fresh temp folder when omitted. */
+  cwd?: string;
+  /** On top of a fresh SQUAD_HOME and HOME and a closed OLLAMA_HOST; nothing else is inherited. */
+  env?: Record<string, string>;
+  timeout?: number;
+}
+
+/** Runs the built `squad-mcp` command as a user would, never throwing on a non-zero exit. */
+export function runCli(args: string[], options: CliOptions = {}) {
+  return execa(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? tempDir(),
+    env: { SQUAD_HOME: tempDir(), HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA, ...options.env },
+    extendEnv: false,
+    reject: false,
+    ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+  });
+}
