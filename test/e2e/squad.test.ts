@@ -49,6 +49,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The pid a task's shell wrote to `file`, or null until the whole line is there: the shell
+ * creates the file before it writes the number.
+ */
+function pidIn(file: string): number | null {
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, "utf8");
+  return /^\d+\n$/.test(text) ? Number(text) : null;
+}
+
 async function until(check: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -223,11 +233,9 @@ describe("cancelling and long runs", () => {
         )
         .catch((error: Error) => error);
       const pidsWritten = () =>
-        existsSync(join(root, "child.pid")) && existsSync(join(root, "shell.pid"));
+        pidIn(join(root, "child.pid")) !== null && pidIn(join(root, "shell.pid")) !== null;
       expect(await until(pidsWritten, 5_000)).toBe(true);
-      const pids = ["child.pid", "shell.pid"].map((file) =>
-        Number(readFileSync(join(root, file), "utf8").trim()),
-      );
+      const pids = ["child.pid", "shell.pid"].map((file) => pidIn(join(root, file)) ?? 0);
       expect(pids.every(alive)).toBe(true);
       controller.abort();
       await call;
@@ -292,10 +300,10 @@ describe("cancelling and long runs", () => {
       wait: false,
       tasks: [{ id: "long", command: "echo $$ > long.pid; exec sleep 30" }],
     });
-    expect(await until(() => existsSync(join(root, "long.pid")), 5_000)).toBe(true);
+    expect(await until(() => pidIn(join(root, "long.pid")) !== null, 5_000)).toBe(true);
     process.kill(first.pid() ?? 0, "SIGKILL");
     await first.close().catch(() => {});
-    const orphan = Number(readFileSync(join(root, "long.pid"), "utf8"));
+    const orphan = pidIn(join(root, "long.pid")) ?? 0;
     try {
       const second = await startServer({ cwd: root, home });
       try {
@@ -326,8 +334,8 @@ describe("cancelling and long runs", () => {
         wait: false,
         tasks: [{ id: "long", command: "echo $$ > other.pid; exec sleep 30" }],
       });
-      expect(await until(() => existsSync(join(root, "other.pid")), 5_000)).toBe(true);
-      orphan = Number(readFileSync(join(root, "other.pid"), "utf8"));
+      expect(await until(() => pidIn(join(root, "other.pid")) !== null, 5_000)).toBe(true);
+      orphan = pidIn(join(root, "other.pid")) ?? 0;
       const before = (await callOk(second.client, "squad_status", {
         run_id: started.run_id,
       })) as unknown as RunView;
@@ -354,8 +362,8 @@ describe("cancelling and long runs", () => {
       wait: false,
       tasks: [{ id: "long", command: "echo $$ > long.pid; exec sleep 60" }],
     });
-    expect(await until(() => existsSync(join(root, "long.pid")), 5_000)).toBe(true);
-    const shell = Number(readFileSync(join(root, "long.pid"), "utf8"));
+    expect(await until(() => pidIn(join(root, "long.pid")) !== null, 5_000)).toBe(true);
+    const shell = pidIn(join(root, "long.pid")) ?? 0;
     const pid = server.pid() ?? 0;
     const signalled = Date.now();
     process.kill(pid, "SIGTERM");
