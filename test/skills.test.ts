@@ -4,27 +4,11 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DEFAULT_CONFIG } from "../src/config.js";
 import { OWN_SKILLS } from "../src/routing/skill-catalog.js";
-import { applySpecTool } from "../src/tools/apply-spec.js";
-import { implementSpecTool } from "../src/tools/implement-spec.js";
-import { logOutcomeTool } from "../src/tools/log-outcome.js";
+import { TOOL_DEFINITIONS } from "../src/tools/index.js";
 import { TOOL_NAMES } from "../src/tools/names.js";
-import { routeTaskTool } from "../src/tools/route-task.js";
-import { spawnSquadTool } from "../src/tools/spawn-squad.js";
-import { squadStatusTool } from "../src/tools/squad-status.js";
-import { validateOutputTool } from "../src/tools/validate-output.js";
-import { writeCodeSpecTool } from "../src/tools/write-code-spec.js";
 import { PACKAGE_ROOT } from "./support/server.js";
 
-const TOOLS = [
-  routeTaskTool,
-  spawnSquadTool,
-  squadStatusTool,
-  validateOutputTool,
-  writeCodeSpecTool,
-  implementSpecTool,
-  applySpecTool,
-  logOutcomeTool,
-] as const;
+const TOOLS = TOOL_DEFINITIONS;
 
 const SKILLS_DIR = join(PACKAGE_ROOT, "skills");
 

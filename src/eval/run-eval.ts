@@ -141,15 +141,11 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
     for (const task of tasks) {
       if (options.signal?.aborted) return;
       const base = { worker: alias, task: task.id, category: task.category };
+      // Nothing is recorded for what was not measured.
+      const notMeasured = (detail: string) =>
+        settle({ ...base, pass: null, detail, latencyMs: null, tokensIn: 0, tokensOut: 0 });
       if (givenUp !== null) {
-        settle({
-          ...base,
-          pass: null,
-          detail: givenUp,
-          latencyMs: null,
-          tokensIn: 0,
-          tokensOut: 0,
-        });
+        notMeasured(givenUp);
         continue;
       }
       let answer: Awaited<ReturnType<typeof models.generate>>;
@@ -176,7 +172,7 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
           record(base, { pass: false, detail }, null, 0, 0);
         } else {
           if (GIVE_UP.has(kind)) givenUp = detail;
-          settle({ ...base, pass: null, detail, latencyMs: null, tokensIn: 0, tokensOut: 0 });
+          notMeasured(detail);
         }
         continue;
       }
@@ -186,7 +182,7 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
       } catch (error) {
         if (options.signal?.aborted) return;
         const detail = `the checker could not run: ${errorMessage(error)}`.slice(0, 200);
-        settle({ ...base, pass: null, detail, latencyMs: null, tokensIn: 0, tokensOut: 0 });
+        notMeasured(detail);
         continue;
       }
       if (options.signal?.aborted) return;

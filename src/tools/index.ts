@@ -13,31 +13,28 @@ import { squadStatusTool } from "./squad-status.js";
 import { validateOutputTool } from "./validate-output.js";
 import { writeCodeSpecTool } from "./write-code-spec.js";
 
+/**
+ * Every tool definition, in the order tools/list serves them. Each is only read for its name,
+ * schemas, annotations and handler, so the list erases their individual types.
+ */
+export const TOOL_DEFINITIONS = [
+  routeTaskTool,
+  spawnSquadTool,
+  squadStatusTool,
+  validateOutputTool,
+  writeCodeSpecTool,
+  implementSpecTool,
+  applySpecTool,
+  logOutcomeTool,
+] as unknown as readonly ToolDefinition<z.ZodObject, z.ZodObject>[];
+
 export function registerTools(server: McpServer, ctx: AppContext): void {
-  registerTool(server, ctx, routeTaskTool);
-  registerTool(server, ctx, spawnSquadTool);
-  registerTool(server, ctx, squadStatusTool);
-  registerTool(server, ctx, validateOutputTool);
-  registerTool(server, ctx, writeCodeSpecTool);
-  registerTool(server, ctx, implementSpecTool);
-  registerTool(server, ctx, applySpecTool);
-  registerTool(server, ctx, logOutcomeTool);
-  // Each definition is only read for its name, schemas and annotations from here on.
-  const tools = [
-    routeTaskTool,
-    spawnSquadTool,
-    squadStatusTool,
-    validateOutputTool,
-    writeCodeSpecTool,
-    implementSpecTool,
-    applySpecTool,
-    logOutcomeTool,
-  ] as unknown as ToolDefinition<z.ZodObject, z.ZodObject>[];
-  const registered = tools.map((tool) => tool.name);
+  const registered = TOOL_DEFINITIONS.map((tool) => tool.name);
   if (registered.join() !== TOOL_NAMES.join()) {
     throw new Error(
       `tools/names.ts lists ${TOOL_NAMES.join()} but ${registered.join()} are registered`,
     );
   }
-  serveToolList(server, tools);
+  for (const tool of TOOL_DEFINITIONS) registerTool(server, ctx, tool);
+  serveToolList(server, TOOL_DEFINITIONS);
 }
