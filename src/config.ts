@@ -111,6 +111,11 @@ const configSchema = z.strictObject({
     timeoutS: z.number().positive().max(86_400),
     /** Between SIGTERM and SIGKILL to a command's process group. */
     killGraceMs: z.number().int().min(0).max(60_000),
+    /**
+     * Who starts commands: "perl", a long-lived perl process (much cheaper per command than
+     * forking the server; Node's spawn is used where perl cannot run), or "node", always Node.
+     */
+    launcher: z.enum(["perl", "node"]),
     /** Secret-looking environment variables that commands may still see. */
     envAllow: z.array(z.string().min(1)),
     /** Commands refused outright; `pattern` is a regular expression matched against the command. */
@@ -244,7 +249,14 @@ export const DEFAULT_CONFIG: SquadConfig = {
     cooldownMs: 30_000,
   },
   gemini: { concurrency: 4, maxRetries: 3, retryBaseMs: 1_000, maxRetryDelayMs: 60_000 },
-  commands: { roots: [], timeoutS: 600, killGraceMs: 2_000, envAllow: [], deny: DEFAULT_DENY },
+  commands: {
+    roots: [],
+    timeoutS: 600,
+    killGraceMs: 2_000,
+    launcher: "perl",
+    envAllow: [],
+    deny: DEFAULT_DENY,
+  },
   squad: {
     digestChars: 2_000,
     maxFailures: 30,

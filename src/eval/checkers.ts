@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { errorMessage } from "../errors.js";
-import { type CommandResult, runCommand } from "../runners/command.js";
+import { type CommandLauncher, type CommandResult, runCommand } from "../runners/command.js";
 import { childEnvironment, deniedBy } from "../runners/command-policy.js";
 import { compileJsonSchema, type JsonValidator } from "../validation/json-check.js";
 import type { Checker, EvalTask } from "./suite.js";
@@ -20,6 +20,7 @@ export interface CheckPolicy {
   envAllow: readonly string[];
   deny: readonly { rule: string; pattern: string }[];
   killGraceMs: number;
+  launcher: CommandLauncher;
   /** For one run of an answer (a function's cases, or a command). */
   timeoutMs: number;
   signal?: AbortSignal;
@@ -199,6 +200,7 @@ function runAnswer(
     env: childEnvironment(policy.env, policy.envAllow),
     timeoutMs: policy.timeoutMs,
     killGraceMs: policy.killGraceMs,
+    launcher: policy.launcher,
     logFile: join(scratch, "output.log"),
     signal: policy.signal,
     tailBytes,
@@ -207,7 +209,7 @@ function runAnswer(
 
 /** How a run that produced nothing usable ended. */
 function ranInto(run: CommandResult, policy: CheckPolicy): string {
-  if (run.spawnError) return `could not start: ${run.spawnError}`;
+  if (run.spawnError) return run.spawnError;
   if (run.timedOut) return `still running after ${policy.timeoutMs / 1000} s (killed)`;
   if (run.cancelled) return "cancelled";
   const last = run.tail.trim().split("\n").slice(-2).join(" ").trim();

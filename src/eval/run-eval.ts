@@ -125,6 +125,7 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
     envAllow: ctx.config.commands.envAllow,
     deny: ctx.config.commands.deny,
     killGraceMs: ctx.config.commands.killGraceMs,
+    launcher: ctx.config.commands.launcher,
     timeoutMs: CHECK_TIMEOUT_MS,
     signal: options.signal,
   };

@@ -8,6 +8,7 @@ const policy: CheckPolicy = {
   envAllow: [],
   deny: DEFAULT_DENY,
   killGraceMs: 500,
+  launcher: "perl",
   timeoutMs: 10_000,
 };
 

@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type CommandRun, killRunningCommands, readTail, runCommand } from "./command.js";
+import {
+  type CommandLauncher,
+  type CommandRun,
+  killRunningCommands,
+  readTail,
+  runCommand,
+} from "./command.js";
 import { childEnvironment } from "./command-policy.js";
 
 let dir: string;
@@ -18,7 +24,7 @@ afterEach(() => {
   killRunningCommands();
 });
 
-function commandRun(command: string, overrides: Partial<CommandRun> = {}): CommandRun {
+function baseRun(command: string, overrides: Partial<CommandRun> = {}): CommandRun {
   logCount += 1;
   return {
     command,
@@ -65,7 +71,12 @@ async function readPid(file: string, withinMs = 5_000): Promise<number> {
   throw new Error(`no pid in ${file}`);
 }
 
-describe("runCommand", () => {
+const LAUNCHERS: CommandLauncher[] = ["perl", "node"];
+
+describe.each(LAUNCHERS)("runCommand, started by %s", (launcher) => {
+  const commandRun = (command: string, overrides: Partial<CommandRun> = {}) =>
+    baseRun(command, { launcher, ...overrides });
+
   it("runs a command that succeeds, with stdout and stderr in the log in order", async () => {
     const run = commandRun("echo out; echo err >&2; echo again");
     const result = await runCommand(run);
@@ -80,6 +91,13 @@ describe("runCommand", () => {
     });
     expect(result.pid).toBeGreaterThan(0);
     expect(readFileSync(run.logFile, "utf8")).toBe("out\nerr\nagain\n");
+  });
+
+  it("runs the shell as the leader of its own session and process group", async () => {
+    const result = await runCommand(commandRun("echo $$; cut -d' ' -f5,6 /proc/$$/stat"));
+    const [pid, groups] = result.tail.trim().split("\n");
+    expect(groups).toBe(`${pid} ${pid}`);
+    expect(Number(pid)).toBe(result.pid);
   });
 
   it("reports the exit code of a failing command", async () => {
@@ -115,6 +133,13 @@ describe("runCommand", () => {
     const result = await runCommand(commandRun("pwd; env", { env }));
     const lines = result.tail.split("\n");
     expect(lines[0]).toBe(dir);
+    // Nothing else: only what the shell itself sets (PWD, and SHLVL/_ where it does) is added.
+    const names = lines
+      .slice(1)
+      .filter(Boolean)
+      .map((line) => line.split("=", 1)[0] ?? "");
+    const added = names.filter((name) => !(name in env));
+    expect(added.filter((name) => !["PWD", "SHLVL", "_", "OLDPWD"].includes(name))).toEqual([]);
     expect(lines).toContain(`PATH=${process.env.PATH}`);
     expect(lines).toContain("HOME=/home/someone");
     expect(lines).toContain("KEEP_THIS_KEY=kept");
@@ -151,7 +176,7 @@ describe("runCommand", () => {
   });
 
   it("times out: the whole group gets SIGTERM, grandchildren included", async () => {
-    const pidFile = join(dir, "timeout-child.pid");
+    const pidFile = join(dir, `${launcher}-timeout-child.pid`);
     const started = Date.now();
     const result = await runCommand(
       commandRun(`sleep 30 & echo $! > ${pidFile}; sleep 30`, { timeoutMs: 300 }),
@@ -164,7 +189,7 @@ describe("runCommand", () => {
   });
 
   it("SIGKILLs a group that ignores SIGTERM after the grace period", async () => {
-    const pidFile = join(dir, "stubborn-child.pid");
+    const pidFile = join(dir, `${launcher}-stubborn-child.pid`);
     const command = `trap '' TERM; sh -c "trap '' TERM; sleep 30" & echo $! > ${pidFile}; sleep 30`;
     const started = Date.now();
     const result = await runCommand(commandRun(command, { timeoutMs: 200, killGraceMs: 400 }));
@@ -174,7 +199,7 @@ describe("runCommand", () => {
   });
 
   it("is cancelled by its abort signal, group and all", async () => {
-    const pidFile = join(dir, "abort-child.pid");
+    const pidFile = join(dir, `${launcher}-abort-child.pid`);
     const controller = new AbortController();
     const running = runCommand(
       commandRun(`sleep 30 & echo $! > ${pidFile}; sleep 30`, { signal: controller.signal }),
@@ -187,21 +212,23 @@ describe("runCommand", () => {
   });
 
   it("does not start when already aborted", async () => {
-    const run = commandRun(`touch ${join(dir, "never")}`, { signal: AbortSignal.abort() });
+    const run = commandRun(`touch ${join(dir, `${launcher}-never`)}`, {
+      signal: AbortSignal.abort(),
+    });
     const result = await runCommand(run);
     expect(result).toMatchObject({ cancelled: true, pid: null, exitCode: null, bytes: 0 });
-    expect(existsSync(join(dir, "never"))).toBe(false);
+    expect(existsSync(join(dir, `${launcher}-never`))).toBe(false);
   });
 
   it("stops processes a finished shell left behind", async () => {
-    const pidFile = join(dir, "leftover.pid");
+    const pidFile = join(dir, `${launcher}-leftover.pid`);
     const result = await runCommand(commandRun(`sleep 30 & echo $! > ${pidFile}`));
     expect(result).toMatchObject({ exitCode: 0, timedOut: false });
     expect(await waitUntilGone(await readPid(pidFile))).toBe(true);
   });
 
   it("killRunningCommands SIGKILLs every running group", async () => {
-    const pidFile = join(dir, "shutdown-child.pid");
+    const pidFile = join(dir, `${launcher}-shutdown-child.pid`);
     const running = runCommand(commandRun(`sleep 30 & echo $! > ${pidFile}; sleep 30`));
     const child = await readPid(pidFile);
     expect(killRunningCommands()).toBe(1);
@@ -230,7 +257,7 @@ describe("runCommand", () => {
 
 describe("readTail", () => {
   it("keeps whole characters when no line break is near the end", async () => {
-    const run = commandRun("printf 'ééééé'");
+    const run = baseRun("printf 'ééééé'");
     await runCommand(run);
     expect(await readTail(run.logFile, 5)).toEqual({ bytes: 10, tail: "éé" });
   });

@@ -1,10 +1,11 @@
-import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type Result } from "execa";
 import { errorMessage } from "../errors.js";
+import { launcherFor, type ShellExit } from "./launcher.js";
 
 export interface CommandRun {
   /** A shell command line, run by /bin/sh -c. */
@@ -21,7 +22,14 @@ export interface CommandRun {
   signal?: AbortSignal;
   /** How much of the end of the log comes back as `tail`; default 16 KB. */
   tailBytes?: number;
+  /**
+   * "perl" (default): started by a long-lived perl process, falling back to Node's spawn where
+   * perl cannot run; "node": always Node's spawn (execa). See launcher.ts for why.
+   */
+  launcher?: CommandLauncher;
 }
+
+export type CommandLauncher = "perl" | "node";
 
 export interface CommandResult {
   exitCode: number | null;
@@ -34,7 +42,13 @@ export interface CommandResult {
   /** The last `tailBytes` of the log, cut at a line start when possible. */
   tail: string;
   pid: number | null;
+  /** Why the command could not be run, or how we lost it; a whole sentence for the host. */
   spawnError: string | null;
+}
+
+interface StartedShell {
+  pid: number;
+  exit: Promise<ShellExit>;
 }
 
 const DEFAULT_TAIL_BYTES = 16 * 1024;
@@ -48,6 +62,8 @@ interface RunningGroup {
 }
 
 const running = new Set<RunningGroup>();
+/** Counts killRunningCommands() calls, so a command that starts during one is killed too. */
+let shutdowns = 0;
 
 /**
  * Runs a shell command in its own process group with its output going straight to `logFile`
@@ -68,27 +84,20 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
     }
   } catch (error) {
     return notStarted({
-      spawnError: `cannot create the log ${run.logFile}: ${errorMessage(error)}`,
+      spawnError: `could not start: cannot create the log ${run.logFile}: ${errorMessage(error)}`,
     });
   }
 
-  let subprocess: ReturnType<typeof spawnShell>;
-  try {
-    subprocess = spawnShell(run);
-  } catch (error) {
-    return notStarted({ spawnError: errorMessage(error) });
-  }
-  const pid = subprocess.pid;
-  if (pid === undefined) {
-    const failed = await subprocess;
-    return notStarted({ spawnError: spawnFailure(failed) });
-  }
-  return superviseGroup(run, pid, subprocess, started, tailBytes);
+  const shutdownsBefore = shutdowns;
+  const shell = await startShell(run);
+  if ("error" in shell) return notStarted({ spawnError: `could not start: ${shell.error}` });
+  return superviseGroup(run, shell, started, tailBytes, shutdownsBefore !== shutdowns);
 }
 
 /** SIGKILLs every process group still running, synchronously (server shutdown). */
 export function killRunningCommands(): number {
   let killed = 0;
+  shutdowns += 1;
   for (const group of running) {
     group.killedAtShutdown = true;
     signalGroup(group.pid, "SIGKILL");
@@ -96,6 +105,36 @@ export function killRunningCommands(): number {
     killed += 1;
   }
   return killed;
+}
+
+async function startShell(run: CommandRun): Promise<StartedShell | { error: string }> {
+  if ((run.launcher ?? "perl") === "perl") {
+    const launcher = await launcherFor(run.env);
+    if (launcher) {
+      const answer = await launcher.launch(run);
+      return "shell" in answer ? answer.shell : answer;
+    }
+  }
+  return startWithNode(run);
+}
+
+async function startWithNode(run: CommandRun): Promise<StartedShell | { error: string }> {
+  let subprocess: ReturnType<typeof spawnShell>;
+  try {
+    subprocess = spawnShell(run);
+  } catch (error) {
+    return { error: errorMessage(error) };
+  }
+  const pid = subprocess.pid;
+  if (pid === undefined) return { error: spawnFailure(await subprocess) };
+  const exit = subprocess.then(
+    (result): ShellExit => ({
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      lost: null,
+    }),
+  );
+  return { pid, exit };
 }
 
 function spawnShell(run: CommandRun) {
@@ -123,13 +162,20 @@ function spawnShell(run: CommandRun) {
 
 async function superviseGroup(
   run: CommandRun,
-  pid: number,
-  subprocess: ReturnType<typeof spawnShell>,
+  shell: StartedShell,
   started: number,
   tailBytes: number,
+  shutDownMeanwhile: boolean,
 ): Promise<CommandResult> {
+  const pid = shell.pid;
   const group: RunningGroup = { pid, killedAtShutdown: false };
   running.add(group);
+  if (shutDownMeanwhile) {
+    // killRunningCommands() ran while this shell was starting: it dies like the rest did.
+    group.killedAtShutdown = true;
+    signalGroup(pid, "SIGKILL");
+    running.delete(group);
+  }
   let timedOut = false;
   let cancelled = false;
   let stopping: Promise<void> | null = null;
@@ -145,13 +191,30 @@ async function superviseGroup(
     stop();
   };
   run.signal?.addEventListener("abort", onAbort, { once: true });
+  // Aborted while the shell was starting: the listener above will never fire.
+  if (run.signal?.aborted) onAbort();
 
-  let result: Result;
+  let exit: ShellExit;
   try {
-    result = await subprocess;
+    exit = await shell.exit;
   } finally {
     clearTimeout(timer);
     run.signal?.removeEventListener("abort", onAbort);
+  }
+  if (exit.lost !== null) {
+    // How the shell ended is unknown; make sure nothing of it runs on.
+    signalGroup(pid, "SIGKILL");
+    running.delete(group);
+    return finish(
+      run.logFile,
+      tailBytes,
+      {
+        ...emptyResult(),
+        pid,
+        spawnError: `lost the command: ${exit.lost}; its process group was killed`,
+      },
+      started,
+    );
   }
   if (stopping) await stopping;
   else if (running.has(group) && groupAlive(pid)) {
@@ -165,8 +228,8 @@ async function superviseGroup(
     tailBytes,
     {
       ...emptyResult(),
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
       timedOut,
       cancelled: cancelled || group.killedAtShutdown,
       pid,
@@ -257,8 +320,17 @@ async function finish(
   started: number,
 ): Promise<CommandResult> {
   const durationMs = Math.round(performance.now() - started);
-  const { bytes, tail } = await readTail(logFile, tailBytes);
+  const { bytes, tail } = tailBytes > 0 ? await readTail(logFile, tailBytes) : logSize(logFile);
   return { ...result, durationMs, bytes, tail };
+}
+
+/** Only the size: the caller reads the log itself. */
+function logSize(file: string): { bytes: number; tail: string } {
+  try {
+    return { bytes: statSync(file).size, tail: "" };
+  } catch {
+    return { bytes: 0, tail: "" };
+  }
 }
 
 /** The file's size and its last `tailBytes`, reading nothing before them. */

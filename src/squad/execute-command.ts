@@ -65,6 +65,7 @@ async function runAndDigest(ctx: AppContext, run: FolderCommand): Promise<TaskOu
     env: childEnvironment(ctx.env, ctx.config.commands.envAllow),
     timeoutMs: run.timeoutMs,
     killGraceMs: ctx.config.commands.killGraceMs,
+    launcher: ctx.config.commands.launcher,
     logFile: run.logFile,
     signal: run.signal,
     // The digest reads the log itself; a tail read here would be the same bytes twice.
@@ -105,7 +106,7 @@ function statusNote(
   result: CommandResult,
   timeoutMs: number,
 ): string | null {
-  if (status === "error") return `could not start: ${result.spawnError}`;
+  if (status === "error") return result.spawnError;
   if (status === "timeout") {
     return `timed out after ${formatSeconds(timeoutMs)}; process group killed (${result.signal ?? "SIGKILL"})`;
   }

@@ -1,0 +1,135 @@
+import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type CommandRun, killRunningCommands, runCommand } from "./command.js";
+import { closeLaunchers, findPerl, PerlLauncher } from "./launcher.js";
+
+let dir: string;
+let count = 0;
+
+beforeAll(() => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), "squad-launcher-")));
+});
+afterAll(() => {
+  closeLaunchers();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  killRunningCommands();
+});
+
+function perlRun(command: string, overrides: Partial<CommandRun> = {}): CommandRun {
+  count += 1;
+  return {
+    command,
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    timeoutMs: 20_000,
+    killGraceMs: 1_000,
+    logFile: join(dir, "runs", `task-${count}.log`),
+    launcher: "perl",
+    ...overrides,
+  };
+}
+
+function commandName(pid: number): string {
+  return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+async function firstLines(file: string, lines: number): Promise<string[]> {
+  for (let waited = 0; waited < 5_000; waited += 20) {
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      // not created yet
+    }
+    const whole = text.split("\n").slice(0, -1);
+    if (whole.length >= lines) return whole.slice(0, lines);
+    await sleep(20);
+  }
+  throw new Error(`${file} did not get ${lines} lines`);
+}
+
+describe("the perl launcher", () => {
+  it("is found on this machine", () => {
+    expect(findPerl()).not.toBeNull();
+  });
+
+  it("starts every command from one long-lived perl process, not from the server", async () => {
+    const first = await runCommand(perlRun("echo $PPID"));
+    const second = await runCommand(perlRun("echo $PPID"));
+    const parent = Number(first.tail.trim());
+    expect(Number(second.tail.trim())).toBe(parent);
+    expect(parent).not.toBe(process.pid);
+    expect(commandName(parent)).toBe("perl");
+  });
+
+  it("answers for every one of many short commands started side by side", async () => {
+    // Children exiting while perl is still recording an earlier one once lost their status.
+    const runs = Array.from({ length: 400 }, (_, i) => perlRun(`exit ${i % 7}`));
+    const results = await Promise.all(runs.map((run) => runCommand(run)));
+    expect(results.map((result) => result.exitCode)).toEqual(runs.map((_, i) => i % 7));
+  }, 30_000);
+
+  it("gives commands the environment perl itself never sees", async () => {
+    // PERL5OPT would make perl load a module that does not exist, were it passed to perl.
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", PERL5OPT: "-MNo::Such::Module" };
+    const result = await runCommand(perlRun('echo "$PERL5OPT"', { env }));
+    expect(result).toMatchObject({ exitCode: 0, spawnError: null, tail: "-MNo::Such::Module\n" });
+    expect(commandName(Number((await runCommand(perlRun("echo $PPID", { env }))).tail))).toBe(
+      "perl",
+    );
+  });
+
+  it("says which folder it could not run in, with the system's reason", async () => {
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    const notADir = await runCommand(perlRun("true", { cwd: file }));
+    expect(notADir.spawnError).toBe(
+      `could not start: cannot run in ${file}: ENOTDIR: not a directory`,
+    );
+    const log = await runCommand(perlRun("true", { logFile: join(file, "task.log") }));
+    expect(log.spawnError).toMatch(/^could not start: cannot create the log .*a-file\/task\.log/);
+  });
+
+  it("reports commands it was running when it died, kills their groups, and is replaced", async () => {
+    const pidFile = join(dir, "orphan.pid");
+    const run = perlRun(`echo $PPID; sleep 30 & echo $! > ${pidFile}; echo started; sleep 30`);
+    const running = runCommand(run);
+    const [perl] = await firstLines(run.logFile, 2);
+    const grandchild = Number((await firstLines(pidFile, 1))[0]);
+    expect(isRunning(grandchild)).toBe(true);
+    process.kill(Number(perl), "SIGKILL");
+    const result = await running;
+    expect(result.spawnError).toMatch(
+      /^lost the command: the command launcher \(perl\) exited \(SIGKILL\); its process group was killed$/,
+    );
+    for (let waited = 0; waited < 2_000 && isRunning(grandchild); waited += 20) await sleep(20);
+    expect(isRunning(grandchild)).toBe(false);
+    const next = await runCommand(perlRun("echo $PPID"));
+    expect(next.exitCode).toBe(0);
+    expect(Number(next.tail)).not.toBe(Number(perl));
+    expect(commandName(Number(next.tail))).toBe("perl");
+  });
+
+  it("is not used where perl cannot start, and the caller falls back", async () => {
+    expect(await PerlLauncher.start(join(dir, "no-such-perl"), {})).toBeNull();
+    const broken = join(dir, "broken-perl");
+    writeFileSync(broken, "#!/bin/sh\necho 'not perl' >&2\nexit 3\n");
+    chmodSync(broken, 0o755);
+    expect(await PerlLauncher.start(broken, {})).toBeNull();
+  });
+});
