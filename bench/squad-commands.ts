@@ -18,6 +18,8 @@ export interface CommandRace {
   xargsMs: number[];
   squad: Summary;
   xargs: Summary;
+  /** The same calls to a server with commands.launcher "node" (Node's spawn, no perl). */
+  squadNode: Summary;
   /** Median squad ÷ median xargs. */
   ratio: number;
   /** CPU time (user + system) the server used per task during the timed calls; null without /proc. */
@@ -47,6 +49,8 @@ export async function raceTrueCommands(
   const list = Array.from({ length: tasks }, () => ({ command: "true" }));
   const logDir = scratchDir("node-spawn");
   const server = await startSquadServer();
+  const nodeServer = await startSquadServer(undefined, { commands: { launcher: "node" } });
+  const squadNodeMs: number[] = [];
   const squadMs: number[] = [];
   const xargsMs: number[] = [];
   const nodeMs: number[] = [];
@@ -55,6 +59,7 @@ export async function raceTrueCommands(
   let cpuMs: number | null = 0;
   try {
     await timeSquad(server.client, list, concurrency);
+    await timeSquad(nodeServer.client, list, concurrency);
     await timeXargs(tasks, concurrency);
     await timeNodeSpawn(tasks, concurrency, logDir);
     const pid = server.pid();
@@ -68,17 +73,19 @@ export async function raceTrueCommands(
           : cpuMs + cpuAfter - cpuBefore;
       const xargs = await timeXargs(tasks, concurrency);
       const node = await timeNodeSpawn(tasks, concurrency, logDir);
+      const squadNode = await timeSquad(nodeServer.client, list, concurrency);
       squadMs.push(squad.wallMs);
+      squadNodeMs.push(squadNode.wallMs);
       xargsMs.push(xargs);
       nodeMs.push(node.wallMs);
       blocked += node.blockedMs;
       nodeRssMB = Math.max(nodeRssMB, node.rssMB);
       progress(
-        `${tasks} × true, ${rep}/${repetitions}: spawn_squad ${squad.wallMs.toFixed(0)} ms, xargs -P${concurrency} ${xargs.toFixed(0)} ms, bare child_process.spawn ${node.wallMs.toFixed(0)} ms`,
+        `${tasks} × true, ${rep}/${repetitions}: spawn_squad ${squad.wallMs.toFixed(0)} ms (launcher node: ${squadNode.wallMs.toFixed(0)} ms), xargs -P${concurrency} ${xargs.toFixed(0)} ms, bare child_process.spawn ${node.wallMs.toFixed(0)} ms`,
       );
     }
   } finally {
-    await server.close();
+    await Promise.all([server.close(), nodeServer.close()]);
   }
   const squad = summarize(squadMs);
   const xargs = summarize(xargsMs);
@@ -89,6 +96,7 @@ export async function raceTrueCommands(
     xargsMs: xargsMs.map((value) => round(value)),
     squad,
     xargs,
+    squadNode: summarize(squadNodeMs),
     ratio: round(squad.p50 / xargs.p50),
     serverCpuMsPerTask: cpuMs === null ? null : round(cpuMs / (tasks * repetitions)),
     nodeSpawn: {

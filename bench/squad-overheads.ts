@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { CommandLauncher } from "../src/runners/command.js";
 import { CLOSED_OLLAMA } from "../test/support/server.js";
 import { type BenchContext, type CommandModule, type DigestModule, loadDist } from "./dist.js";
 import { openContext } from "./route.js";
@@ -14,15 +15,17 @@ import { removeScratch, scratchDir } from "./workspace.js";
 export interface CommandOverheads {
   tasks: number;
   concurrency: number;
-  /** runCommand() `tasks` × `true`, `concurrency` at once: execa, log file, tail; no squad. */
+  /** runCommand() `tasks` × `true`, `concurrency` at once, started by perl; no squad. */
   runCommandMs: number;
+  /** The same with commands.launcher "node": execa's spawn from this process. */
+  runCommandNodeMs: number;
   /** runs.start() for a run of `tasks` tasks: one transaction. */
   runStartMs: number;
   /** Per task: the two run_tasks updates a squad makes (running, then the outcome). */
   sqliteWrites: Summary;
   /** Per task: creating its log (mkdir -p of the run folder, open for writing, close). */
   logFile: Summary;
-  /** Per task: reading the log back (readTail, then digestLogFile), empty log. */
+  /** Per task: reading the log back as the squad does (its size, then digestLogFile), empty log. */
   readBack: Summary;
 }
 
@@ -58,11 +61,13 @@ export async function measureCommandOverheads(
   concurrency: number,
   repetitions: number,
 ): Promise<CommandOverheads> {
-  const { runCommand, readTail } = await loadDist<CommandModule>("runners/command.js");
+  const { runCommand } = await loadDist<CommandModule>("runners/command.js");
   const { digestLogFile } = await loadDist<DigestModule>("squad/digest/index.js");
   const dir = scratchDir("overheads");
-  const runs: number[] = [];
-  for (let rep = 0; rep <= repetitions; rep++) {
+  const runs: Record<CommandLauncher, number[]> = { perl: [], node: [] };
+  for (let round = 0; round <= repetitions * 2 + 1; round++) {
+    // Alternating, so a burst of load on the machine hits both alike.
+    const launcher: CommandLauncher = round % 2 === 0 ? "perl" : "node";
     let next = 0;
     const slot = async (index: number) => {
       while (next < tasks) {
@@ -74,14 +79,16 @@ export async function measureCommandOverheads(
           timeoutMs: 60_000,
           killGraceMs: 2_000,
           logFile: join(dir, "runs", `slot-${index}.log`),
+          launcher,
+          tailBytes: 0,
         });
         if (result.exitCode !== 0) throw new Error(`runCommand(true): ${JSON.stringify(result)}`);
       }
     };
     const started = performance.now();
     await Promise.all(Array.from({ length: concurrency }, (_, index) => slot(index)));
-    // The first round only warms up execa and the file system.
-    if (rep > 0) runs.push(performance.now() - started);
+    // The first round of each only warms up perl, execa and the file system.
+    if (round > 1) runs[launcher].push(performance.now() - started);
   }
 
   const logs = join(dir, "logs");
@@ -92,7 +99,7 @@ export async function measureCommandOverheads(
   });
   const readBack = await timeEach(tasks, async (i) => {
     const file = join(logs, `t${i}.log`);
-    await readTail(file, 16 * 1024);
+    statSync(file);
     await digestLogFile(file, { command: "true", exitCode: 0 }, DIGEST_OPTIONS);
   });
 
@@ -102,7 +109,8 @@ export async function measureCommandOverheads(
     return {
       tasks,
       concurrency,
-      runCommandMs: summarize(runs).p50,
+      runCommandMs: summarize(runs.perl).p50,
+      runCommandNodeMs: summarize(runs.node).p50,
       runStartMs: round(runStartMs),
       sqliteWrites: summarize(writes),
       logFile: summarize(logFile),

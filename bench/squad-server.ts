@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CLOSED_OLLAMA, type RunningServer, startServer } from "../test/support/server.js";
 import { scratchDir } from "./workspace.js";
@@ -30,10 +32,18 @@ export interface TimedSquad {
   textBytes: number;
 }
 
-/** The built server over stdio in a fresh project folder, SQUAD_HOME and HOME. */
-export function startSquadServer(ollamaHost: string = CLOSED_OLLAMA): Promise<RunningServer> {
+/**
+ * The built server over stdio in a fresh project folder, SQUAD_HOME and HOME; `config` goes
+ * into the project's squad.config.json.
+ */
+export function startSquadServer(
+  ollamaHost: string = CLOSED_OLLAMA,
+  config?: Record<string, unknown>,
+): Promise<RunningServer> {
+  const project = scratchDir("squad-project");
+  if (config) writeFileSync(join(project, "squad.config.json"), JSON.stringify(config));
   return startServer({
-    cwd: scratchDir("squad-project"),
+    cwd: project,
     home: scratchDir("squad-home"),
     env: { HOME: scratchDir("squad-user"), OLLAMA_HOST: ollamaHost, SQUAD_LOG_LEVEL: "warn" },
   });

@@ -88,7 +88,11 @@ function commandRows({ commands, overheads }: SquadFigures): Row[] {
       result: verdict(commands.ratio, SQUAD_BUDGET.commandsVsXargs),
     },
     info(
-      "  … server CPU (user + system) during those calls",
+      '  … the same to a server configured with `commands.launcher: "node"` (execa spawns each command from the server)',
+      `${ms(commands.squadNode.p50)} (${versusXargs(commands.squadNode.p50)})`,
+    ),
+    info(
+      "  … server CPU (user + system) during the perl-launched calls",
       commands.serverCpuMsPerTask === null
         ? "n/a (no /proc)"
         : `${ms(commands.serverCpuMsPerTask)} per task`,
@@ -98,8 +102,8 @@ function commandRows({ commands, overheads }: SquadFigures): Row[] {
       `${ms(commands.nodeSpawn.wall.p50)} (${versusXargs(commands.nodeSpawn.wall.p50)}); each spawn() holds the event loop ${ms(commands.nodeSpawn.blockedMsPerSpawn)}`,
     ),
     info(
-      "  … part: `runCommand()` alone in a fresh Node process (execa spawn, log file, tail), same list",
-      `${ms(overheads.runCommandMs)} (${versusXargs(overheads.runCommandMs)})`,
+      "  … part: `runCommand()` alone in a fresh Node process (own process group, log file), same list: perl launcher; execa spawn",
+      `${ms(overheads.runCommandMs)} (${versusXargs(overheads.runCommandMs)}); ${ms(overheads.runCommandNodeMs)} (${versusXargs(overheads.runCommandNodeMs)})`,
     ),
     info(
       "  … part: the two `run_tasks` updates per task (SQLite)",
@@ -110,7 +114,7 @@ function commandRows({ commands, overheads }: SquadFigures): Row[] {
       perTask(overheads.logFile),
     ),
     info(
-      "  … part: reading the log back (readTail + digestLogFile, empty log)",
+      "  … part: reading the log back (its size, then digestLogFile; empty log)",
       perTask(overheads.readBack),
     ),
   ];

@@ -61,6 +61,17 @@ describe("doctorReport", () => {
     );
   });
 
+  it("says who starts commands: perl here, Node's spawn when the config asks for it", async () => {
+    const ctx = openContext(NOW);
+    expect(await doctorReport(ctx)).toMatch(
+      /^commands {2}started by one long-lived perl process \(\/\S+\/perl\)$/m,
+    );
+    ctx.config = { ...ctx.config, commands: { ...ctx.config.commands, launcher: "node" } };
+    expect(await doctorReport(ctx)).toMatch(
+      /^commands {2}started with Node's spawn, which forks the whole server for each command \(commands.launcher is "node"\)$/m,
+    );
+  });
+
   it("shows no request counts without a Gemini key", async () => {
     const ctx = openContext(NOW);
     ctx.store.quota.increment("flash", quotaDay(NOW));

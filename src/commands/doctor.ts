@@ -5,6 +5,8 @@ import { errorMessage } from "../errors.js";
 import type { DatabaseHealth } from "../memory/health.js";
 import { quotaDay } from "../memory/quota.js";
 import { shippedSkillsDir } from "../package-files.js";
+import { childEnvironment } from "../runners/command-policy.js";
+import { findPerl, launcherFor } from "../runners/launcher.js";
 import { describeMcpConfig, findMcpConfigs } from "./mcp-configs.js";
 import { describeSkillStatus, shippedSkillsStatus } from "./skill-status.js";
 
@@ -67,6 +69,8 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
       .map(([role, alias]) => `${role}=${alias}`)
       .join(", "),
   );
+
+  row("commands", await describeLauncher(ctx));
 
   const skills = ctx.skills();
   row(
@@ -148,4 +152,15 @@ function wrap(items: string[], prefix: string, width = 88): string[] {
   }
   lines.push(line);
   return lines.map((text, index) => `${index === 0 ? prefix : " ".repeat(prefix.length)}${text}`);
+}
+
+/** Who starts commands, trying perl the way the first command would. */
+async function describeLauncher(ctx: AppContext): Promise<string> {
+  const slow = "started with Node's spawn, which forks the whole server for each command";
+  if (ctx.config.commands.launcher === "node") return `${slow} (commands.launcher is "node")`;
+  const perl = findPerl();
+  if (perl === null) return `${slow}: no perl on PATH`;
+  const launcher = await launcherFor(childEnvironment(ctx.env, ctx.config.commands.envAllow));
+  if (launcher === null) return `${slow}: ${perl} did not start`;
+  return `started by one long-lived perl process (${perl})`;
 }
