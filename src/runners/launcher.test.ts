@@ -84,6 +84,25 @@ describe("the perl launcher", () => {
     expect(results.map((result) => result.exitCode)).toEqual(runs.map((_, i) => i % 7));
   }, 30_000);
 
+  it("reports the right exit status of each of many short commands run a few at a time", async () => {
+    // As a squad runs them: the next starts when one ends, so perl often waits in select and
+    // reaps there while its SIGCHLD handler reaps too; each once read the other's $? (-1).
+    const codes: (number | null)[] = [];
+    const signals: (string | null)[] = [];
+    let next = 0;
+    const slot = async () => {
+      while (next < 1_000) {
+        const index = next++;
+        const result = await runCommand(perlRun(`exit ${index % 5}`));
+        codes[index] = result.exitCode;
+        signals[index] = result.signal;
+      }
+    };
+    await Promise.all([slot(), slot(), slot(), slot()]);
+    expect(signals.filter((signal) => signal !== null)).toEqual([]);
+    expect(codes).toEqual(Array.from({ length: 1_000 }, (_, i) => i % 5));
+  }, 60_000);
+
   it("gives commands the environment perl itself never sees", async () => {
     // PERL5OPT would make perl load a module that does not exist, were it passed to perl.
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", PERL5OPT: "-MNo::Such::Module" };

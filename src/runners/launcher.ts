@@ -23,12 +23,16 @@ use strict; use warnings; use POSIX ();
 $SIG{PIPE} = 'DEFAULT';
 binmode STDIN; binmode STDOUT;
 my (%live, %early);
-# Perl runs this between statements, wherever the main loop is: a child may be reaped here
-# before the loop has recorded whose it is, so such statuses wait in %early.
+# Perl runs this between statements, wherever the main loop is, even inside a reap the loop
+# called: $? and $! are local so such a call cannot change them under its caller (the last
+# waitpid sets $? to -1). A child may be reaped before the loop has recorded whose it is, so
+# such statuses wait in %early.
 sub reap {
+  local ($?, $!);
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $status = $?;
     my $id = delete $live{$pid};
-    if (defined $id) { tell_server("E $id $?\n"); } else { $early{$pid} = $?; }
+    if (defined $id) { tell_server("E $id $status\n"); } else { $early{$pid} = $status; }
   }
 }
 # One whole line per write: a line under PIPE_BUF is written entirely or not at all, so a
@@ -287,6 +291,9 @@ const SIGNAL_NAMES = new Map<number, string>(
 
 /** A POSIX wait status as exit code or signal name. */
 function waitStatus(status: number): ShellExit {
+  if (!Number.isInteger(status) || status < 0) {
+    return { exitCode: null, signal: null, lost: `perl sent no exit status (${status})` };
+  }
   const signal = status & 0x7f;
   if (signal === 0) return { exitCode: (status >> 8) & 0xff, signal: null, lost: null };
   return { exitCode: null, signal: SIGNAL_NAMES.get(signal) ?? `signal ${signal}`, lost: null };
