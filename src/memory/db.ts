@@ -25,7 +25,22 @@ export function openDatabase(file: string): Db {
 
 /** Runs `work` in a BEGIN IMMEDIATE transaction: the write lock is taken up front. */
 export function writeTransaction<T>(db: Db, work: () => T): T {
-  return db.transaction(work).immediate();
+  return runner(db).immediate(work) as T;
+}
+
+/**
+ * One transaction function per database, handed the work to do: better-sqlite3 builds a new
+ * wrapper on every db.transaction() call, which cost as much as the write it wrapped.
+ */
+const runners = new WeakMap<Db, Database.Transaction<(work: () => unknown) => unknown>>();
+
+function runner(db: Db): Database.Transaction<(work: () => unknown) => unknown> {
+  let transaction = runners.get(db);
+  if (!transaction) {
+    transaction = db.transaction((work: () => unknown) => work());
+    runners.set(db, transaction);
+  }
+  return transaction;
 }
 
 export function schemaVersion(db: Db): number {

@@ -39,8 +39,20 @@ export function resolveCommandCwd(
 
 /** The rule that refuses this command, or null. Matching is on the command string as given. */
 export function deniedBy(command: string, deny: readonly DenyRule[]): DenyRule | null {
-  // The config schema only accepts patterns that compile, so no guard is needed here.
-  return deny.find((entry) => new RegExp(entry.pattern).test(command)) ?? null;
+  return deny.find((entry) => denyPattern(entry).test(command)) ?? null;
+}
+
+/** Compiled once per rule object: a squad checks every command against every rule. */
+const compiledRules = new WeakMap<DenyRule, RegExp>();
+
+function denyPattern(rule: DenyRule): RegExp {
+  let pattern = compiledRules.get(rule);
+  if (!pattern) {
+    // The config schema only accepts patterns that compile, so no guard is needed here.
+    pattern = new RegExp(rule.pattern);
+    compiledRules.set(rule, pattern);
+  }
+  return pattern;
 }
 
 /** The text the host sees when a command is refused. */
@@ -66,6 +78,24 @@ export function childEnvironment(
   env: NodeJS.ProcessEnv,
   allow: readonly string[],
 ): NodeJS.ProcessEnv {
+  // The same answer for the same two objects (the context's env and config), so every task
+  // of a squad shares one filtered copy instead of filtering the environment again.
+  let byAllow = filtered.get(env);
+  if (!byAllow) {
+    byAllow = new WeakMap();
+    filtered.set(env, byAllow);
+  }
+  let kept = byAllow.get(allow);
+  if (!kept) {
+    kept = Object.freeze(filterEnvironment(env, allow));
+    byAllow.set(allow, kept);
+  }
+  return kept;
+}
+
+const filtered = new WeakMap<NodeJS.ProcessEnv, WeakMap<readonly string[], NodeJS.ProcessEnv>>();
+
+function filterEnvironment(env: NodeJS.ProcessEnv, allow: readonly string[]): NodeJS.ProcessEnv {
   const kept: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;

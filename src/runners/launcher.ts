@@ -325,7 +325,7 @@ const launchers = new Map<string, LauncherSlot>();
 
 /** The launcher for commands with this environment; null: perl is not usable, spawn from Node. */
 export function launcherFor(env: NodeJS.ProcessEnv): Promise<PerlLauncher | null> {
-  const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const key = environmentKey(env);
   const known = launchers.get(key);
   if (known && (known.launcher === undefined || known.launcher === null || known.launcher.alive))
     return known.ready;
@@ -339,6 +339,18 @@ export function launcherFor(env: NodeJS.ProcessEnv): Promise<PerlLauncher | null
   });
   launchers.set(key, slot);
   return slot.ready;
+}
+
+/** Squads pass the same (frozen) environment object for every task: its key is kept. */
+const keys = new WeakMap<NodeJS.ProcessEnv, string>();
+
+function environmentKey(env: NodeJS.ProcessEnv): string {
+  let key = Object.isFrozen(env) ? keys.get(env) : undefined;
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (Object.isFrozen(env)) keys.set(env, key);
+  }
+  return key;
 }
 
 /** Ends every launcher (tests); commands they started keep running. */
