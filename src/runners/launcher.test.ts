@@ -113,6 +113,13 @@ describe("the perl launcher", () => {
     );
   });
 
+  it("refuses a command holding a NUL character and goes on serving the next one", async () => {
+    const refused = await runCommand(perlRun("echo a\u0000echo b"));
+    expect(refused.spawnError).toBe("could not start: the command contains a NUL character");
+    const next = await runCommand(perlRun("echo fine"));
+    expect(next).toMatchObject({ exitCode: 0, tail: "fine\n" });
+  });
+
   it("says which folder it could not run in, with the system's reason", async () => {
     const file = join(dir, "a-file");
     writeFileSync(file, "");

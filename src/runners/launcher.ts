@@ -158,6 +158,13 @@ export class PerlLauncher {
   /** Starts `/bin/sh -c command`; resolves once it runs (with its pid) or could not start. */
   launch(launch: ShellLaunch): Promise<LaunchAnswer> {
     if (this.dead !== null) return Promise.resolve({ error: this.dead });
+    // NUL ends a record: one inside a field would shift every record after it. No program
+    // can receive one in its arguments anyway (Node's spawn refuses them too).
+    for (const field of ["command", "cwd", "logFile"] as const) {
+      if (launch[field].includes("\0")) {
+        return Promise.resolve({ error: `the ${field} contains a NUL character` });
+      }
+    }
     const id = String(this.nextId++);
     if (this.pending.size === 0) this.busy();
     return new Promise<LaunchAnswer>((resolve) => {
