@@ -238,6 +238,16 @@ describe.each(LAUNCHERS)("runCommand, started by %s", (launcher) => {
     expect(killRunningCommands()).toBe(0);
   });
 
+  it("kills a command that was still starting when killRunningCommands ran", async () => {
+    const started = Date.now();
+    const running = runCommand(commandRun("sleep 30"));
+    // runCommand is now waiting for its shell to start: not yet in the running set.
+    killRunningCommands();
+    const result = await running;
+    expect(result).toMatchObject({ cancelled: true, signal: "SIGKILL", exitCode: null });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it("streams 200 MB to the log without holding it in memory", async () => {
     const before = process.memoryUsage().rss;
     let peak = before;
