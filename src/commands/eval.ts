@@ -1,6 +1,13 @@
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
-import { progressBar, progressLine, renderEvalReport, renderSuite } from "../eval/render.js";
+import {
+  progressBar,
+  progressLine,
+  renderEvalReport,
+  renderSuite,
+  waitingBar,
+  waitingLine,
+} from "../eval/render.js";
 import { runEval } from "../eval/run-eval.js";
 
 export const EVAL_USAGE =
@@ -69,6 +76,14 @@ export async function evalCommand(ctx: AppContext, args: string[], io: EvalIo): 
       workers: parsed.workers,
       categories: parsed.categories,
       signal: io.signal,
+      onWait: (wait) => {
+        if (tty) {
+          io.stderr.write(`\r\x1b[2K${waitingBar(wait)}`);
+          barShown = true;
+        } else {
+          io.stderr.write(`${waitingLine(wait)}\n`);
+        }
+      },
       onResult: (progress) => {
         if (tty) {
           io.stderr.write(`\r\x1b[2K${progressBar(progress)}`);

@@ -1,4 +1,4 @@
-import type { EvalProgress, EvalReport, EvalResult } from "./run-eval.js";
+import type { EvalProgress, EvalReport, EvalResult, EvalWait } from "./run-eval.js";
 import { EVAL_SUITE } from "./suite.js";
 
 const FAILURES_SHOWN = 20;
@@ -110,6 +110,22 @@ export function progressBar(progress: EvalProgress): string {
   const bar = `${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}`;
   const mark = progress.result.pass === null ? "?" : progress.result.pass ? "✓" : "✗";
   return `[${bar}] ${progress.done}/${progress.total} ${progress.result.worker} ${progress.result.task} ${mark}`;
+}
+
+/** The bar while a worker waits on purpose, so a still bar does not look like a hang. */
+export function waitingBar(wait: EvalWait): string {
+  const filled = Math.round((wait.done / Math.max(wait.total, 1)) * BAR_WIDTH);
+  const bar = `${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}`;
+  return `[${bar}] ${wait.done}/${wait.total} ${waitingText(wait)}`;
+}
+
+/** The same as a line where there is no terminal. */
+export function waitingLine(wait: EvalWait): string {
+  return `eval ${wait.done}/${wait.total} ${waitingText(wait)}`;
+}
+
+function waitingText(wait: EvalWait): string {
+  return `${wait.worker}: waiting ${(wait.ms / 1000).toFixed(1)} s for ${wait.reason}`;
 }
 
 /** One line per result where there is no terminal (logs, CI). */

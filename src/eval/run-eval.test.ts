@@ -98,6 +98,32 @@ describe("runEval", () => {
     expect(gemini.requests).toHaveLength(2);
   });
 
+  it("says when a worker waits before a retry, then measures the answer it gets", async () => {
+    const gemini = await startFakeGemini({ reply: (request) => reference(request.text) });
+    cleanups.push(() => gemini.close());
+    gemini.script("gemini-2.5-flash", [
+      { status: 503, error: { message: "The model is overloaded.", status: "UNAVAILABLE" } },
+    ]);
+    const ctx = context({ GEMINI_API_KEY: "test-key", GEMINI_BASE_URL: gemini.url });
+    ctx.config.gemini.retryBaseMs = 20;
+    const waits: unknown[] = [];
+    const report = await runEval(ctx, {
+      workers: ["flash"],
+      categories: ["review"],
+      onWait: (wait) => waits.push(wait),
+    });
+    expect(waits).toEqual([
+      {
+        done: 0,
+        total: 1,
+        worker: "flash",
+        ms: expect.any(Number),
+        reason: "a retry after 503",
+      },
+    ]);
+    expect(report.results.map((result) => result.pass)).toEqual([true]);
+  });
+
   it("records nothing for a worker whose daily quota runs out, and stops asking it", async () => {
     const gemini = await startFakeGemini({
       rpdLimit: 1,

@@ -14,6 +14,16 @@ export interface EvalOptions {
   categories?: string[] | undefined;
   signal?: AbortSignal | undefined;
   onResult?: (progress: EvalProgress) => void;
+  /** A worker is about to wait on purpose (Gemini's per-minute limit, a retry). */
+  onWait?: (wait: EvalWait) => void;
+}
+
+export interface EvalWait {
+  done: number;
+  total: number;
+  worker: string;
+  ms: number;
+  reason: string;
 }
 
 export interface EvalProgress {
@@ -160,6 +170,8 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
             schema: answerShape(task),
             timeoutMs: ctx.config.squad.modelTimeoutS * 1000,
             signal: options.signal,
+            onWait: (wait) =>
+              options.onWait?.({ done: report.results.length, total, worker: alias, ...wait }),
           },
           { runId: null, taskId: `eval:${task.id}` },
         );

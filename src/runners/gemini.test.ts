@@ -15,7 +15,7 @@ import { quotaDay } from "../memory/quota.js";
 import { openStore, type Store } from "../memory/store.js";
 import { BackendAvailability } from "./availability.js";
 import { GeminiRunner } from "./gemini.js";
-import { ModelCallError, type ModelRequest } from "./types.js";
+import { ModelCallError, type ModelRequest, type ModelWait } from "./types.js";
 
 const logger = createLogger("silent");
 /** Noon Pacific on 2026-11-21; the daily quota resets at the next midnight Pacific. */
@@ -213,10 +213,13 @@ describe("GeminiRunner against the fake Gemini API", () => {
     await runner.generate(ask());
     clock.now += 23_000;
     fake.script(MODEL, ["after the wait"]);
+    const waits: ModelWait[] = [];
 
-    const answer = await runner.generate(ask());
+    const answer = await runner.generate(ask({ onWait: (wait) => waits.push(wait) }));
 
     expect(answer.text).toBe("after the wait");
+    // The caller hears of the wait before it starts, so its progress can say why it is still.
+    expect(waits).toEqual([{ ms: 37_500, reason: "a retry after a per-minute 429" }]);
     // The fake's only slot frees 37 s later; the runner adds up to 1 s of jitter (0.5 here).
     expect(delays).toEqual([37_500]);
     expect(answer.notes).toEqual(["waited 37.5 s after a per-minute 429"]);
@@ -266,11 +269,14 @@ describe("GeminiRunner against the fake Gemini API", () => {
     const { fake, runner, delays } = await setup({ fake: { rpmLimit: 2 } });
     const limited = { ...flash, requestsPerMinute: 2 };
 
-    await runner.generate(ask({ worker: limited }));
-    await runner.generate(ask({ worker: limited }));
-    const third = await runner.generate(ask({ worker: limited }));
+    const waits: ModelWait[] = [];
+    const onWait = (wait: ModelWait) => waits.push(wait);
+    await runner.generate(ask({ worker: limited, onWait }));
+    await runner.generate(ask({ worker: limited, onWait }));
+    const third = await runner.generate(ask({ worker: limited, onWait }));
 
     expect(delays).toEqual([60_000]);
+    expect(waits).toEqual([{ ms: 60_000, reason: "a per-minute slot (2/min)" }]);
     expect(third.notes).toEqual(["waited 60.0 s for a per-minute slot (2/min)"]);
     expect(third.waitedMs).toBe(60_000);
     expect(fake.requests).toHaveLength(3);
@@ -374,10 +380,12 @@ describe("GeminiRunner against the fake Gemini API", () => {
       { status: 503, error: { message: OVERLOADED, status: "UNAVAILABLE" } },
       "recovered",
     ]);
+    const waits: ModelWait[] = [];
 
-    const answer = await runner.generate(ask());
+    const answer = await runner.generate(ask({ onWait: (wait) => waits.push(wait) }));
 
     expect(answer.text).toBe("recovered");
+    expect(waits).toEqual([{ ms: 150, reason: "a retry after 503" }]);
     expect(delays).toEqual([150]); // retryBaseMs 100 + half of it as jitter
     expect(answer.notes).toEqual(["retried after 503 (waited 0.1 s)"]);
   });

@@ -48,6 +48,8 @@ const iso = (at: number) => new Date(at).toISOString();
 interface RetryStep {
   waitMs: number;
   note: string;
+  /** What the wait is for, as the caller's progress shows it. */
+  reason: string;
 }
 
 /**
@@ -120,6 +122,7 @@ export class GeminiRunner implements ModelRunner {
         this.options.logger.info(`gemini ${request.alias}: ${step.note}`);
         notes.push(step.note);
         waited.ms += step.waitMs;
+        request.onWait?.({ ms: step.waitMs, reason: step.reason });
         await this.sleep(step.waitMs, signal);
         signal.throwIfAborted();
       }
@@ -146,7 +149,9 @@ export class GeminiRunner implements ModelRunner {
       const message = `${alias} has used its ${limit} requests for today (workers.${alias}.requestsPerDay); resets ${iso(until)}`;
       throw this.failure("quota_exhausted", message, undefined, until);
     }
-    const waited = await this.minuteWindow.acquire(alias, worker.requestsPerMinute, signal);
+    const waited = await this.minuteWindow.acquire(alias, worker.requestsPerMinute, signal, (ms) =>
+      request.onWait?.({ ms, reason: `a per-minute slot (${worker.requestsPerMinute}/min)` }),
+    );
     if (waited > 0) {
       notes.push(
         `waited ${seconds(waited)} for a per-minute slot (${worker.requestsPerMinute}/min)`,
@@ -174,7 +179,11 @@ export class GeminiRunner implements ModelRunner {
           throw this.failure("rate_limited", message, 429);
         }
         const waitMs = asked + this.options.random() * RETRY_JITTER_MS;
-        return { waitMs, note: `waited ${seconds(waitMs)} after a per-minute 429` };
+        return {
+          waitMs,
+          note: `waited ${seconds(waitMs)} after a per-minute 429`,
+          reason: "a retry after a per-minute 429",
+        };
       }
       case "server": {
         if (retry >= maxRetries) {
@@ -182,7 +191,11 @@ export class GeminiRunner implements ModelRunner {
           throw this.failure("server", message, failure.status);
         }
         const waitMs = retryBaseMs * 2 ** retry + this.options.random() * retryBaseMs;
-        return { waitMs, note: `retried after ${failure.status} (waited ${seconds(waitMs)})` };
+        return {
+          waitMs,
+          note: `retried after ${failure.status} (waited ${seconds(waitMs)})`,
+          reason: `a retry after ${failure.status}`,
+        };
       }
       case "rejected":
         throw this.failure("rejected", `${alias}: ${failure.message}`, failure.status);

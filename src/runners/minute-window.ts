@@ -19,7 +19,12 @@ export class MinuteWindow {
    * Waits until `key` has started fewer than `limit` requests in the last minute, then counts
    * one more. Returns how long it waited (ms). No limit: no wait.
    */
-  async acquire(key: string, limit: number | undefined, signal?: AbortSignal): Promise<number> {
+  async acquire(
+    key: string,
+    limit: number | undefined,
+    signal?: AbortSignal,
+    onWait?: (ms: number) => void,
+  ): Promise<number> {
     const began = this.now();
     if (limit === undefined) return 0;
     for (;;) {
@@ -33,6 +38,7 @@ export class MinuteWindow {
         recent.push(at);
         return at - began;
       }
+      onWait?.(oldest + WINDOW_MS - at);
       await this.sleep(oldest + WINDOW_MS - at, signal);
     }
   }

@@ -12,6 +12,14 @@ export interface ModelRequest {
   signal?: AbortSignal | undefined;
   /** Gives up after this long; the error's kind is `timeout`. */
   timeoutMs?: number | undefined;
+  /** Told before the call waits on purpose: for a per-minute slot, or before a retry. */
+  onWait?: ((wait: ModelWait) => void) | undefined;
+}
+
+export interface ModelWait {
+  ms: number;
+  /** e.g. "a per-minute slot (10/min)", or the retry's note. */
+  reason: string;
 }
 
 /** What a model answered and what it cost. */

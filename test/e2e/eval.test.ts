@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { execa } from "execa";
@@ -140,6 +141,22 @@ describe("squad-mcp eval", () => {
       "qwen-fast/docs/1",
       "qwen-fast/other/1",
     ]);
+  });
+
+  it("says on stderr when a worker waits before a retry, so a still bar is not taken for a hang", async () => {
+    const home = tempDir();
+    writeFileSync(join(home, "config.json"), JSON.stringify({ gemini: { retryBaseMs: 50 } }));
+    gemini.script("gemini-2.5-flash", [
+      { status: 503, error: { message: "The model is overloaded.", status: "UNAVAILABLE" } },
+    ]);
+    const result = await evalCli(
+      ["--workers", "flash", "--categories", "git"],
+      { GEMINI_API_KEY: "test-key", GEMINI_BASE_URL: gemini.url },
+      home,
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/^eval 0\/1 flash: waiting 0\.\d s for a retry after 503$/m);
+    expect(result.stderr).toMatch(/^eval 1\/1 flash git\.previous-subject: pass/m);
   });
 
   it("draws a progress bar on a terminal", async () => {
