@@ -71,27 +71,22 @@ export async function evalCommand(ctx: AppContext, args: string[], io: EvalIo): 
   }
   const tty = io.stderr.isTTY === true;
   let barShown = false;
+  /** The bar redrawn in place on a terminal; a line each time otherwise. */
+  const show = (bar: string, line: string) => {
+    if (tty) {
+      io.stderr.write(`\r\x1b[2K${bar}`);
+      barShown = true;
+    } else {
+      io.stderr.write(`${line}\n`);
+    }
+  };
   try {
     const report = await runEval(ctx, {
       workers: parsed.workers,
       categories: parsed.categories,
       signal: io.signal,
-      onWait: (wait) => {
-        if (tty) {
-          io.stderr.write(`\r\x1b[2K${waitingBar(wait)}`);
-          barShown = true;
-        } else {
-          io.stderr.write(`${waitingLine(wait)}\n`);
-        }
-      },
-      onResult: (progress) => {
-        if (tty) {
-          io.stderr.write(`\r\x1b[2K${progressBar(progress)}`);
-          barShown = true;
-        } else {
-          io.stderr.write(`${progressLine(progress)}\n`);
-        }
-      },
+      onWait: (wait) => show(waitingBar(wait), waitingLine(wait)),
+      onResult: (progress) => show(progressBar(progress), progressLine(progress)),
     });
     if (barShown) io.stderr.write("\r\x1b[2K");
     io.stdout.write(

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitUntilGone } from "../../test/support/processes.js";
 import {
   type CommandLauncher,
   type CommandRun,
@@ -35,30 +36,6 @@ function baseRun(command: string, overrides: Partial<CommandRun> = {}): CommandR
     logFile: join(dir, "runs", `run-${logCount}`, "task.log"),
     ...overrides,
   };
-}
-
-/** Running and not a zombie: orphans may stay unreaped in containers without a real init. */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pid: number, withinMs = 2_000): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    if (!isRunning(pid)) return true;
-    await sleep(20);
-  }
-  return !isRunning(pid);
 }
 
 async function readPid(file: string, withinMs = 5_000): Promise<number> {

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa, type Result } from "execa";
 import { errorMessage } from "../errors.js";
-import { launcherFor, type ShellExit } from "./launcher.js";
+import { killLaunchedCommands, launcherFor, type ShellExit } from "./launcher.js";
 
 export interface CommandRun {
   /** A shell command line, run by /bin/sh -c. */
@@ -64,6 +64,8 @@ interface RunningGroup {
 const running = new Set<RunningGroup>();
 /** Counts killRunningCommands() calls, so a command that starts during one is killed too. */
 let shutdowns = 0;
+/** Commands handed to a launcher whose start has not been confirmed yet. */
+let starting = 0;
 
 /**
  * Runs a shell command in its own process group with its output going straight to `logFile`
@@ -91,15 +93,27 @@ export async function runCommand(run: CommandRun): Promise<CommandResult> {
   }
 
   const shutdownsBefore = shutdowns;
-  const shell = await startShell(run);
+  starting += 1;
+  let shell: StartedShell | { error: string };
+  try {
+    shell = await startShell(run);
+  } finally {
+    starting -= 1;
+  }
   if ("error" in shell) return notStarted({ spawnError: `could not start: ${shell.error}` });
   return superviseGroup(run, shell, started, tailBytes, shutdownsBefore !== shutdowns);
 }
 
-/** SIGKILLs every process group still running, synchronously (server shutdown). */
+/**
+ * SIGKILLs every process group still running, synchronously (server shutdown), and every
+ * command still starting as soon as it has started. Returns how many commands that stops.
+ */
 export function killRunningCommands(): number {
-  let killed = 0;
+  // The shell of a command still starting may already run (perl forked it, its `S` line is
+  // on the way); it is killed the moment runCommand learns its pid.
+  let killed = starting;
   shutdowns += 1;
+  killLaunchedCommands();
   for (const group of running) {
     group.killedAtShutdown = true;
     signalGroup(group.pid, "SIGKILL");

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { isRunning, waitUntilGone } from "../../test/support/processes.js";
 import { type CommandRun, killRunningCommands, runCommand } from "./command.js";
 import { closeLaunchers, findPerl, PerlLauncher } from "./launcher.js";
 
@@ -36,16 +37,6 @@ function perlRun(command: string, overrides: Partial<CommandRun> = {}): CommandR
 
 function commandName(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 async function firstLines(file: string, lines: number): Promise<string[]> {
@@ -143,12 +134,33 @@ describe("the perl launcher", () => {
     expect(result.spawnError).toMatch(
       /^lost the command: the command launcher \(perl\) exited \(SIGKILL\); its process group was killed$/,
     );
-    for (let waited = 0; waited < 2_000 && isRunning(grandchild); waited += 20) await sleep(20);
-    expect(isRunning(grandchild)).toBe(false);
+    expect(await waitUntilGone(grandchild)).toBe(true);
     const next = await runCommand(perlRun("echo $PPID"));
     expect(next.exitCode).toBe(0);
     expect(Number(next.tail)).not.toBe(Number(perl));
     expect(commandName(Number(next.tail))).toBe("perl");
+  });
+
+  it("kills the group of every command it started when asked, before the server knows of them", async () => {
+    const perl = findPerl();
+    if (perl === null) throw new Error("no perl");
+    const launcher = await PerlLauncher.start(perl, { PATH: process.env.PATH ?? "/usr/bin:/bin" });
+    if (launcher === null) throw new Error("perl did not start");
+    try {
+      const pidFile = join(dir, "killall.pid");
+      const answer = await launcher.launch({
+        command: `sleep 30 & echo $! > ${pidFile}; sleep 30`,
+        cwd: dir,
+        logFile: join(dir, "killall.log"),
+      });
+      if (!("shell" in answer)) throw new Error(answer.error);
+      const grandchild = Number((await firstLines(pidFile, 1))[0]);
+      launcher.killAll();
+      expect(await answer.shell.exit).toEqual({ exitCode: null, signal: "SIGKILL", lost: null });
+      expect(await waitUntilGone(grandchild)).toBe(true);
+    } finally {
+      launcher.close();
+    }
   });
 
   it("is not used where perl cannot start, and the caller falls back", async () => {

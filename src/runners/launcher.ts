@@ -13,8 +13,9 @@ import { getSystemErrorMap } from "node:util";
  * stdin from /dev/null, stdout and stderr to its log file, exactly the given environment.
  *
  * Protocol (NUL-separated records on stdin): first the children's environment as a count and
- * NAME=VALUE records, then four records per command: id, cwd, log file, command. Answers are
- * lines on stdout: `R <pid>` once ready, `S <id> <pid>` when a command started,
+ * NAME=VALUE records, then four records per command: id, cwd, log file, command (id `K` with
+ * empty fields instead asks perl to SIGKILL every command's group). Answers are lines on
+ * stdout: `R <pid>` once ready, `S <id> <pid>` when a command started,
  * `F <id> <log|cwd|fork> <errno>` when it could not, `E <id> <wait status>` when it ended;
  * a command's `E` always follows its `S`.
  */
@@ -65,21 +66,34 @@ $SIG{CHLD} = \&reap;
 tell_server("R $$\n");
 while (1) {
   my ($id, $cwd, $log, $cmd) = (record(), record(), record(), record());
+  # K: the server is shutting down. Every command sent before this one has been forked by now.
+  if ($id eq 'K') { kill('KILL', -$_) for keys %live; next; }
   my $fh;
   unless (open($fh, '>', $log)) { tell_server("F $id log " . ($! + 0) . "\n"); next; }
   my $bad = !-e $cwd ? $! + 0 : !-d _ ? POSIX::ENOTDIR() : !-x _ ? POSIX::EACCES() : 0;
   if ($bad) { close $fh; tell_server("F $id cwd $bad\n"); next; }
+  # The child closes its end of this pipe once it leads its own session and group, so no kill
+  # of the group the server sends after S can miss a child that has not called setsid yet.
+  my ($ready, $started);
+  unless (pipe($ready, $started)) { my $e = $! + 0; close $fh; tell_server("F $id fork $e\n"); next; }
   my $pid = fork();
-  if (!defined $pid) { my $e = $! + 0; close $fh; tell_server("F $id fork $e\n"); next; }
+  if (!defined $pid) {
+    my $e = $! + 0; close $fh; close $ready; close $started; tell_server("F $id fork $e\n"); next;
+  }
   if ($pid == 0) {
     $SIG{CHLD} = 'DEFAULT';
+    close $ready;
     POSIX::setsid();
+    close $started;
     POSIX::dup2(fileno($null), 0); POSIX::dup2(fileno($fh), 1); POSIX::dup2(fileno($fh), 2);
     chdir($cwd) or do { print STDERR "squad-mcp: cannot enter $cwd: $!\n"; POSIX::_exit(126); };
     { exec { '/bin/sh' } '/bin/sh', '-c', $cmd; }
     print STDERR "squad-mcp: cannot run /bin/sh: $!\n"; POSIX::_exit(127);
   }
   close $fh;
+  close $started;
+  while (!defined sysread($ready, my $byte, 1)) { last unless $! == POSIX::EINTR(); }
+  close $ready;
   # S before the child is recorded, so its E (written by reap once recorded) always follows.
   tell_server("S $id $pid\n");
   $live{$pid} = $id;
@@ -171,6 +185,15 @@ export class PerlLauncher {
       this.pending.set(id, { launch, started: resolve, ended: null, endedEarly: null });
       this.child.stdin.write(`${id}\0${launch.cwd}\0${launch.logFile}\0${launch.command}\0`);
     });
+  }
+
+  /**
+   * SIGKILLs the group of every command perl has started, including those whose `S` the
+   * server has not read yet. The write reaches the pipe at once, so this holds even when the
+   * server exits right after (shutdown).
+   */
+  killAll(): void {
+    if (this.dead === null) this.child.stdin.write("K\0\0\0\0");
   }
 
   /** Ends perl; commands it started keep running in their own groups. */
@@ -361,6 +384,11 @@ function environmentKey(env: NodeJS.ProcessEnv): string {
 }
 
 /** Ends every launcher (tests); commands they started keep running. */
+/** Every live launcher kills what it started (server shutdown; see killAll). */
+export function killLaunchedCommands(): void {
+  for (const slot of launchers.values()) slot.launcher?.killAll();
+}
+
 export function closeLaunchers(): void {
   for (const slot of launchers.values()) slot.launcher?.close();
   launchers.clear();
