@@ -13,7 +13,8 @@ Usage:
   squad-mcp call TOOL 'JSON'    run one tool call in-process and print its structured result
                                 (exit 1 when the tool reports an error)
   squad-mcp doctor              config, database health, Ollama hosts, Gemini key, each worker
-                                usable or why not, skills installed where, MCP configs found
+                                usable or why not, who starts commands, skills installed where,
+                                MCP configs found
   squad-mcp stats [--since 7d] [--json]
                                 tasks, success, latency, tokens and cost per worker × category;
                                 host tokens saved and what they would have cost

@@ -132,9 +132,8 @@ export type LaunchAnswer = { shell: LaunchedShell } | { error: string };
 interface Pending {
   launch: ShellLaunch;
   started: (answer: LaunchAnswer) => void;
+  /** Set by `S`; the program writes a command's `E` only after its `S`. */
   ended: ((exit: ShellExit) => void) | null;
-  /** An `E` read before its `S` (the program never sends one; kept rather than lost). */
-  endedEarly: ShellExit | null;
 }
 
 export class PerlLauncher {
@@ -182,7 +181,7 @@ export class PerlLauncher {
     const id = String(this.nextId++);
     if (this.pending.size === 0) this.busy();
     return new Promise<LaunchAnswer>((resolve) => {
-      this.pending.set(id, { launch, started: resolve, ended: null, endedEarly: null });
+      this.pending.set(id, { launch, started: resolve, ended: null });
       this.child.stdin.write(`${id}\0${launch.cwd}\0${launch.logFile}\0${launch.command}\0`);
     });
   }
@@ -252,25 +251,16 @@ export class PerlLauncher {
     const pending = this.pending.get(id);
     if (!pending) return;
     if (kind === "S") {
-      const early = pending.endedEarly;
       const exit = new Promise<ShellExit>((resolve) => {
         pending.ended = resolve;
       });
       pending.started({ shell: { pid: Number(first), exit } });
-      if (early) {
-        this.forget(id);
-        pending.ended?.(early);
-      }
     } else if (kind === "F") {
       this.forget(id);
       pending.started({ error: startFailure(pending.launch, first, Number(second)) });
     } else if (kind === "E") {
-      if (!pending.ended) {
-        pending.endedEarly = waitStatus(Number(first));
-        return;
-      }
       this.forget(id);
-      pending.ended(waitStatus(Number(first)));
+      pending.ended?.(waitStatus(Number(first)));
     }
   }
 
