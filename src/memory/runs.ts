@@ -106,7 +106,12 @@ export function newRunId(): string {
   return `r-${randomBytes(6).toString("hex")}`;
 }
 
-export function createRunStore(db: Db) {
+/**
+ * Task updates are queued and written together, in one transaction per turn of the event loop:
+ * a squad of short commands makes two updates per task, and a transaction each cost more than
+ * the task's own bookkeeping. Every read through this store writes the queue first.
+ */
+export function createRunStore(db: Db, onWriteError: (error: unknown) => void = reportWriteError) {
   const insertRun = db.prepare(`
     INSERT INTO runs (id, created_at, status, pid, project)
     VALUES (@id, @createdAt, 'running', @pid, @project)`);
@@ -129,6 +134,29 @@ export function createRunStore(db: Db) {
     "SELECT * FROM runs ORDER BY created_at DESC LIMIT ?",
   );
   const updates = new Map<string, ReturnType<Db["prepare"]>>();
+  const queued: { statement: ReturnType<Db["prepare"]>; values: Record<string, unknown> }[] = [];
+  let flushTimer: NodeJS.Immediate | null = null;
+
+  const flush = (): void => {
+    if (flushTimer !== null) {
+      clearImmediate(flushTimer);
+      flushTimer = null;
+    }
+    if (queued.length === 0) return;
+    const batch = queued.splice(0);
+    if (!db.open) return;
+    writeTransaction(db, () => {
+      for (const { statement, values } of batch) statement.run(values);
+    });
+  };
+  const flushSoon = (): void => {
+    flushTimer = null;
+    try {
+      flush();
+    } catch (error) {
+      onWriteError(error);
+    }
+  };
 
   const updateStatement = (keys: (keyof TaskUpdate)[]) => {
     const signature = keys.join(",");
@@ -166,11 +194,16 @@ export function createRunStore(db: Db) {
         const value = update[key];
         values[key] = key === "detail" ? JSON.stringify(value) : value;
       }
-      writeTransaction(db, () => updateStatement(keys).run(values));
+      queued.push({ statement: updateStatement(keys), values });
+      flushTimer ??= setImmediate(flushSoon);
     },
+
+    /** Writes queued task updates now (before a read, or before the database closes). */
+    flush,
 
     finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
       if (!db.open) return;
+      flush();
       writeTransaction(db, () => {
         finishRun.run(status, at, runId);
         abandonTasks.run(runId);
@@ -178,20 +211,24 @@ export function createRunStore(db: Db) {
     },
 
     get(runId: string): RunRecord | null {
+      flush();
       const row = oneRun.get(runId);
       return row ? toRun(row) : null;
     },
 
     tasks(runId: string): TaskRecord[] {
+      flush();
       return runTasks.all(runId).map(toTask);
     },
 
     recent(limit: number): RunRecord[] {
+      flush();
       return recentRuns.all(limit).map(toRun);
     },
 
     /** Marks runs whose server process is gone as interrupted; returns their ids. */
     markInterrupted(isAlive: (pid: number) => boolean, at: number): string[] {
+      flush();
       const orphans = runningRuns.all().filter((run) => !isAlive(run.pid));
       for (const run of orphans) {
         writeTransaction(db, () => {
@@ -205,6 +242,12 @@ export function createRunStore(db: Db) {
 }
 
 export type RunStore = ReturnType<typeof createRunStore>;
+
+/** A queued write that failed with no caller left to throw to (the database is locked or full). */
+function reportWriteError(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`squad-mcp error: could not save task results: ${message}\n`);
+}
 
 function toRun(row: RunRow): RunRecord {
   return {

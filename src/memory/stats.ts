@@ -67,7 +67,8 @@ interface RowRecord {
 }
 
 /** Read-only aggregates over outcomes, model calls and runs since a point in time. */
-export function createStatsStore(db: Db) {
+/** `beforeRead` writes what other stores hold queued (task updates), so the sums include it. */
+export function createStatsStore(db: Db, beforeRead: () => void = () => {}) {
   const rows = db.prepare<[number], RowRecord>(`
     SELECT worker, category, count(*) AS tasks, coalesce(sum(source = 'eval'), 0) AS evals,
       coalesce(sum(success), 0) AS successes,
@@ -99,6 +100,7 @@ export function createStatsStore(db: Db) {
   return {
     /** Everything `squad-mcp stats` shows, for rows created at or after `sinceMs` (epoch ms). */
     summary(sinceMs: number): StatsSummary {
+      beforeRead();
       const read = db.transaction(() => {
         const outcomeRows = rows.all(sinceMs).map((row) => ({
           worker: row.worker,

@@ -34,6 +34,7 @@ export interface Store {
 
 export function openStore(file: string): Store {
   const db = openDatabase(file);
+  const runs = createRunStore(db);
   return {
     file,
     db,
@@ -41,15 +42,20 @@ export function openStore(file: string): Store {
     outcomes: createOutcomeStore(db),
     similar: createSimilarTasks(db),
     quota: createQuotaStore(db),
-    runs: createRunStore(db),
+    runs,
     modelCalls: createModelCallStore(db),
     validations: createValidationStore(db),
     specs: createSpecStore(db),
-    stats: createStatsStore(db),
+    stats: createStatsStore(db, runs.flush),
     schemaVersion: () => schemaVersion(db),
     health: () => databaseHealth(db, file),
     close: () => {
-      if (db.open) db.close();
+      if (!db.open) return;
+      try {
+        runs.flush();
+      } finally {
+        db.close();
+      }
     },
   };
 }

@@ -70,6 +70,11 @@ describe.each(LAUNCHERS)("runCommand, started by %s", (launcher) => {
     expect(readFileSync(run.logFile, "utf8")).toBe("out\nerr\nagain\n");
   });
 
+  it("with tailBytes 0, gives the size of the log and none of its text", async () => {
+    const result = await runCommand(commandRun("printf 'seventeen bytes..'", { tailBytes: 0 }));
+    expect(result).toMatchObject({ exitCode: 0, bytes: 17, tail: "" });
+  });
+
   it("runs the shell as the leader of its own session and process group", async () => {
     const result = await runCommand(commandRun("echo $$; cut -d' ' -f5,6 /proc/$$/stat"));
     const [pid, groups] = result.tail.trim().split("\n");

@@ -233,7 +233,7 @@ async function superviseGroup(
     );
   }
   if (stopping) await stopping;
-  else if (running.has(group) && groupAlive(pid)) {
+  else if (running.has(group) && !exit.groupGone && groupAlive(pid)) {
     // The shell is done but left processes behind (`cmd &`, a stray test worker): they would
     // outlive the task and keep writing to its log. Stop them without holding up the result.
     void terminateGroup(group, run.killGraceMs);
@@ -251,6 +251,8 @@ async function superviseGroup(
       pid,
     },
     started,
+    // What perl measured holds only while nothing else can still write to the log.
+    exit.groupGone && !stopping ? exit.logBytes : undefined,
   );
 }
 
@@ -334,9 +336,15 @@ async function finish(
   tailBytes: number,
   result: CommandResult,
   started: number,
+  knownBytes?: number,
 ): Promise<CommandResult> {
   const durationMs = Math.round(performance.now() - started);
-  const { bytes, tail } = tailBytes > 0 ? await readTail(logFile, tailBytes) : logSize(logFile);
+  const { bytes, tail } =
+    tailBytes > 0
+      ? await readTail(logFile, tailBytes)
+      : knownBytes !== undefined && Number.isSafeInteger(knownBytes)
+        ? { bytes: knownBytes, tail: "" }
+        : logSize(logFile);
   return { ...result, durationMs, bytes, tail };
 }
 

@@ -156,9 +156,47 @@ describe("the perl launcher", () => {
       if (!("shell" in answer)) throw new Error(answer.error);
       const grandchild = Number((await firstLines(pidFile, 1))[0]);
       launcher.killAll();
-      expect(await answer.shell.exit).toEqual({ exitCode: null, signal: "SIGKILL", lost: null });
+      expect(await answer.shell.exit).toMatchObject({
+        exitCode: null,
+        signal: "SIGKILL",
+        lost: null,
+      });
       expect(await waitUntilGone(grandchild)).toBe(true);
     } finally {
+      launcher.close();
+    }
+  });
+
+  it("says as a command ends whether anything of its group is left, and how much it wrote", async () => {
+    const perl = findPerl();
+    if (perl === null) throw new Error("no perl");
+    const launcher = await PerlLauncher.start(perl, { PATH: process.env.PATH ?? "/usr/bin:/bin" });
+    if (launcher === null) throw new Error("perl did not start");
+    const pidFile = join(dir, "left.pid");
+    try {
+      const alone = await launcher.launch({
+        command: "printf 'twelve bytes' && exit 3",
+        cwd: dir,
+        logFile: join(dir, "alone.log"),
+      });
+      if (!("shell" in alone)) throw new Error(alone.error);
+      expect(await alone.shell.exit).toEqual({
+        exitCode: 3,
+        signal: null,
+        lost: null,
+        groupGone: true,
+        logBytes: 12,
+      });
+      const leaving = await launcher.launch({
+        command: `sleep 30 & echo $! > ${pidFile}`,
+        cwd: dir,
+        logFile: join(dir, "leaving.log"),
+      });
+      if (!("shell" in leaving)) throw new Error(leaving.error);
+      expect(await leaving.shell.exit).toMatchObject({ exitCode: 0, groupGone: false });
+    } finally {
+      const left = Number(readFileSync(pidFile, "utf8"));
+      if (left > 0) process.kill(left, "SIGKILL");
       launcher.close();
     }
   });

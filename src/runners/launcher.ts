@@ -16,7 +16,8 @@ import { getSystemErrorMap } from "node:util";
  * NAME=VALUE records, then four records per command: id, cwd, log file, command (id `K` with
  * empty fields instead asks perl to SIGKILL every command's group). Answers are lines on
  * stdout: `R <pid>` once ready, `S <id> <pid>` when a command started,
- * `F <id> <log|cwd|fork> <errno>` when it could not, `E <id> <wait status>` when it ended;
+ * `F <id> <log|cwd|fork> <errno>` when it could not, `E <id> <wait status> <left> <log bytes>`
+ * when it ended (left: 1 while anything else of its process group still exists, 0 once none does);
  * a command's `E` always follows its `S`.
  */
 const PROGRAM = String.raw`
@@ -28,14 +29,18 @@ my (%live, %early);
 # called: $? and $! are local so such a call cannot change them under its caller (the last
 # waitpid sets $? to -1). A child may be reaped before the loop has recorded whose it is, so
 # such statuses wait in %early.
+# An end is told as its wait status, whether its group is empty now (an empty group stays
+# empty: nothing is left in it to fork) and the size of its log.
 sub reap {
   local ($?, $!);
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
     my $status = $?;
-    my $id = delete $live{$pid};
-    if (defined $id) { tell_server("E $id $status\n"); } else { $early{$pid} = $status; }
+    my $left = kill(0, -$pid) ? 1 : 0;
+    my $child = delete $live{$pid};
+    if (defined $child) { ended($child, "$status $left"); } else { $early{$pid} = "$status $left"; }
   }
 }
+sub ended { my ($child, $how) = @_; tell_server("E $child->[0] $how " . ((-s $child->[1]) || 0) . "\n"); }
 # One whole line per write: a line under PIPE_BUF is written entirely or not at all, so a
 # write retried after a signal cannot interleave with another.
 sub tell_server { my $line = shift; while (!defined syswrite(STDOUT, $line)) { exit 1 unless $! == POSIX::EINTR(); } }
@@ -70,7 +75,9 @@ while (1) {
   if ($id eq 'K') { kill('KILL', -$_) for keys %live; next; }
   my $fh;
   unless (open($fh, '>', $log)) { tell_server("F $id log " . ($! + 0) . "\n"); next; }
-  my $bad = !-e $cwd ? $! + 0 : !-d _ ? POSIX::ENOTDIR() : !-x _ ? POSIX::EACCES() : 0;
+  # Each test stats anew: reap (which may run between any two statements) stats logs, and
+  # that would change what the cached "_" holds.
+  my $bad = !-e $cwd ? $! + 0 : !-d $cwd ? POSIX::ENOTDIR() : !-x $cwd ? POSIX::EACCES() : 0;
   if ($bad) { close $fh; tell_server("F $id cwd $bad\n"); next; }
   # The child closes its end of this pipe once it leads its own session and group, so no kill
   # of the group the server sends after S can miss a child that has not called setsid yet.
@@ -96,12 +103,8 @@ while (1) {
   close $ready;
   # S before the child is recorded, so its E (written by reap once recorded) always follows.
   tell_server("S $id $pid\n");
-  $live{$pid} = $id;
-  if (exists $early{$pid}) {
-    my $status = delete $early{$pid};
-    delete $live{$pid};
-    tell_server("E $id $status\n");
-  }
+  $live{$pid} = [$id, $log];
+  if (exists $early{$pid}) { ended(delete $live{$pid}, delete $early{$pid}); }
 }
 `;
 
@@ -114,6 +117,10 @@ export interface ShellExit {
   signal: string | null;
   /** Set when the launcher died first, so how the command ended is unknown. */
   lost: string | null;
+  /** True when nothing of the command's process group was left as the shell ended. */
+  groupGone?: boolean;
+  /** The size of the log as the shell ended, when the launcher measured it. */
+  logBytes?: number;
 }
 
 export interface LaunchedShell {
@@ -247,7 +254,7 @@ export class PerlLauncher {
   }
 
   private answer(line: string): void {
-    const [kind, id = "", first = "", second = ""] = line.split(" ");
+    const [kind, id = "", first = "", second = "", third = ""] = line.split(" ");
     const pending = this.pending.get(id);
     if (!pending) return;
     if (kind === "S") {
@@ -260,7 +267,10 @@ export class PerlLauncher {
       pending.started({ error: startFailure(pending.launch, first, Number(second)) });
     } else if (kind === "E") {
       this.forget(id);
-      pending.ended?.(waitStatus(Number(first)));
+      const exit = waitStatus(Number(first));
+      pending.ended?.(
+        exit.lost === null ? { ...exit, groupGone: second === "0", logBytes: Number(third) } : exit,
+      );
     }
   }
 

@@ -14,25 +14,48 @@ import { digestLogFile } from "./digest/index.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
 import type { PlannedCommand } from "./plan.js";
 
+/** Where a task's `cwd` leads, or the outcome of a task that may not run there. */
+type CommandFolder = { cwd: string } | { refused: TaskOutcome };
+
+/** Resolves each distinct `cwd` of a squad once: most of its tasks share one or two. */
+export function commandFolders(ctx: AppContext): (cwd: string | undefined) => CommandFolder {
+  const known = new Map<string | undefined, CommandFolder>();
+  return (cwd) => {
+    let folder = known.get(cwd);
+    if (folder === undefined) {
+      folder = commandFolder(ctx, cwd);
+      known.set(cwd, folder);
+    }
+    return folder;
+  };
+}
+
+function commandFolder(ctx: AppContext, cwd: string | undefined): CommandFolder {
+  try {
+    return {
+      cwd: resolveCommandCwd(cwd, ctx.projectRoot, ctx.config.commands.roots, ctx.userHome),
+    };
+  } catch (error) {
+    const missing = cwd !== undefined && !existsSync(resolve(ctx.projectRoot, cwd));
+    return { refused: outcomeWithout(missing ? "error" : "denied", errorMessage(error)) };
+  }
+}
+
 /** Runs one command task under the command policy and digests what it printed. */
 export async function executeCommand(
   ctx: AppContext,
   task: PlannedCommand,
   logFile: string,
   signal: AbortSignal,
+  folderOf: (cwd: string | undefined) => CommandFolder = (cwd) => commandFolder(ctx, cwd),
 ): Promise<TaskOutcome> {
   const rule = deniedBy(task.command, ctx.config.commands.deny);
   if (rule) return outcomeWithout("denied", denialMessage(rule.rule));
-  let cwd: string;
-  try {
-    cwd = resolveCommandCwd(task.cwd, ctx.projectRoot, ctx.config.commands.roots, ctx.userHome);
-  } catch (error) {
-    const missing = task.cwd !== undefined && !existsSync(resolve(ctx.projectRoot, task.cwd));
-    return outcomeWithout(missing ? "error" : "denied", errorMessage(error));
-  }
+  const folder = folderOf(task.cwd);
+  if ("refused" in folder) return folder.refused;
   return runAndDigest(ctx, {
     command: task.command,
-    cwd,
+    cwd: folder.cwd,
     timeoutMs: task.timeoutMs,
     logFile,
     signal,
@@ -76,6 +99,7 @@ async function runAndDigest(ctx: AppContext, run: FolderCommand): Promise<TaskOu
     run.logFile,
     { command: run.command, exitCode: result.exitCode },
     { maxChars: ctx.config.squad.digestChars, maxFailures: ctx.config.squad.maxFailures },
+    result.bytes,
   );
   const why = statusNote(status, result, run.timeoutMs);
   const text = why ? `${why}\n${digest.text}` : digest.text;

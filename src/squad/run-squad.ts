@@ -6,7 +6,7 @@ import { routeTask } from "../routing/route-task.js";
 import { killRunningCommands } from "../runners/command.js";
 import type { ModelBackends } from "../runners/models.js";
 import { type ActiveRun, activeRuns, type ProgressUpdate } from "./active-runs.js";
-import { executeCommand } from "./execute-command.js";
+import { commandFolders, executeCommand } from "./execute-command.js";
 import { executePrompt } from "./execute-prompt.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
 import { type PlannedPrompt, planSquad, type TaskInput } from "./plan.js";
@@ -56,6 +56,7 @@ export async function startSquad(
     })),
   );
   const controller = new AbortController();
+  const folderOf = commandFolders(ctx);
   const listeners = new Set<(update: ProgressUpdate) => void>(onProgress ? [onProgress] : []);
   let events = 0;
   const total = scheduled.length * 2;
@@ -70,7 +71,7 @@ export async function startSquad(
     scheduled,
     {
       runCommand: (task, signal) =>
-        executeCommand(ctx, task, taskLogFile(ctx, runId, task.id), signal),
+        executeCommand(ctx, task, taskLogFile(ctx, runId, task.id), signal, folderOf),
       runPrompt: (task, host, signal) => {
         const route = task.route;
         if ("error" in route) return Promise.resolve(outcomeWithout("error", route.error));

@@ -112,6 +112,29 @@ describe("SquadScheduler", () => {
     expect(h.reasons.get("deploy")).toContain("test ended failed");
   });
 
+  it("skips the whole chain behind a failure, naming the task each one waited on", async () => {
+    const h = harness([
+      { id: "a", command: "a" },
+      { id: "b", command: "b", after: ["a"] },
+      { id: "c", command: "c", after: ["b"] },
+      { id: "d", command: "d", after: ["c"] },
+      { id: "e", command: "e" },
+    ]);
+    await h.finish("a", "failed");
+    await h.finish("e");
+    await h.done;
+    expect(h.started).toEqual(["a", "e"]);
+    expect(Object.fromEntries(h.outcomes)).toEqual({
+      a: "failed",
+      b: "skipped",
+      c: "skipped",
+      d: "skipped",
+      e: "ok",
+    });
+    expect(h.reasons.get("b")).toContain("a ended failed");
+    expect(h.reasons.get("d")).toContain("c ended skipped");
+  });
+
   it("never runs more commands at once than the concurrency", async () => {
     const h = harness(
       Array.from({ length: 7 }, (_, i) => ({ id: `c${i}`, command: "true" })),

@@ -57,6 +57,11 @@ export interface SchedulerOptions {
  */
 export class SquadScheduler<Result extends Finished> {
   private readonly status = new Map<string, TaskStatus>();
+  /** Tasks still pending, in squad order: each event looks at these only. */
+  private readonly pending = new Set<ScheduledTask>();
+  private running = 0;
+  /** Set when a task ended other than ok, so its dependents may need skipping. */
+  private mayBlock = false;
   private readonly byId: Map<string, ScheduledTask>;
   private readonly hosts = new Map<string, HostSlots>();
   private readonly stop = new AbortController();
@@ -66,12 +71,25 @@ export class SquadScheduler<Result extends Finished> {
   private done!: () => void;
 
   constructor(
-    private readonly tasks: readonly ScheduledTask[],
+    tasks: readonly ScheduledTask[],
     private readonly hooks: SchedulerHooks<Result>,
     private readonly options: SchedulerOptions,
   ) {
     this.byId = new Map(tasks.map((task) => [task.id, task]));
-    for (const task of tasks) this.status.set(task.id, "pending");
+    for (const task of tasks) {
+      this.status.set(task.id, "pending");
+      this.pending.add(task);
+    }
+  }
+
+  /** Every status change goes through here, which keeps `pending` and `running` true. */
+  private setStatus(task: ScheduledTask, status: TaskStatus): void {
+    const before = this.status.get(task.id);
+    if (before === "running") this.running--;
+    if (status === "running") this.running++;
+    if (status !== "pending") this.pending.delete(task);
+    if (isFinalStatus(status) && status !== "ok") this.mayBlock = true;
+    this.status.set(task.id, status);
   }
 
   run(): Promise<void> {
@@ -96,16 +114,14 @@ export class SquadScheduler<Result extends Finished> {
   private halt(reason: string, pendingStatus: FinalTaskStatus): void {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
-    for (const task of this.tasks) {
-      if (this.status.get(task.id) === "pending") this.settle(task, pendingStatus, reason);
-    }
+    for (const task of [...this.pending]) this.settle(task, pendingStatus, reason);
     this.stop.abort(reason);
     this.checkDone();
   }
 
   private pump(): void {
     this.skipBlocked();
-    const ready = this.tasks.filter((task) => this.isReady(task));
+    const ready = [...this.pending].filter((task) => this.isReady(task));
     for (const task of ready) {
       if (task.kind === "command") {
         if (this.runningCommands >= this.options.commandConcurrency) continue;
@@ -198,7 +214,7 @@ export class SquadScheduler<Result extends Finished> {
     work: () => Promise<Result>,
     release: (result: Result | null) => void,
   ): void {
-    this.status.set(task.id, "running");
+    this.setStatus(task, "running");
     this.hooks.onStart(task);
     work()
       .catch((error: unknown) =>
@@ -211,7 +227,7 @@ export class SquadScheduler<Result extends Finished> {
   }
 
   private finish(task: ScheduledTask, result: Result): void {
-    this.status.set(task.id, result.status);
+    this.setStatus(task, result.status);
     this.hooks.onFinish(task, result);
     if (this.options.failFast && result.status !== "ok" && this.stopReason === null) {
       this.halt(`fail_fast: ${task.label} ended ${result.status}`, "skipped");
@@ -220,15 +236,14 @@ export class SquadScheduler<Result extends Finished> {
   }
 
   private settle(task: ScheduledTask, status: FinalTaskStatus, why: string): void {
-    this.status.set(task.id, status);
+    this.setStatus(task, status);
     this.hooks.onFinish(task, this.hooks.settle(task, status, why));
   }
 
   private skipBlocked(): void {
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const task of this.tasks) {
-        if (this.status.get(task.id) !== "pending") continue;
+    while (this.mayBlock) {
+      this.mayBlock = false;
+      for (const task of [...this.pending]) {
         const failed = task.after.find((id) => {
           const status = this.status.get(id);
           return status !== undefined && status !== "ok" && isFinalStatus(status);
@@ -236,7 +251,6 @@ export class SquadScheduler<Result extends Finished> {
         if (failed !== undefined) {
           const label = this.byId.get(failed)?.label ?? failed;
           this.settle(task, "skipped", `skipped: ${label} ended ${this.status.get(failed)}`);
-          changed = true;
         }
       }
     }
@@ -251,19 +265,14 @@ export class SquadScheduler<Result extends Finished> {
   }
 
   private checkDone(): void {
-    const open = [...this.status.values()].some((status) => !isFinalStatus(status));
-    if (!open) {
+    if (this.pending.size === 0 && this.running === 0) {
       this.done?.();
       return;
     }
-    const running = [...this.status.values()].some((status) => status === "running");
-    if (running || this.stopReason !== null) return;
+    if (this.running > 0 || this.stopReason !== null) return;
     // Nothing runs, so every ready task would have started; pending work left here can never
     // start. Never wait forever on it.
-    for (const task of this.tasks) {
-      if (this.status.get(task.id) === "pending")
-        this.settle(task, "error", "could not be scheduled");
-    }
+    for (const task of [...this.pending]) this.settle(task, "error", "could not be scheduled");
     this.done?.();
   }
 }

@@ -58,4 +58,16 @@ describe("digestLogFile", () => {
       "jest: 2 failed, 3 passed, 1 skipped, 1 failed suite (exit 1)",
     );
   });
+
+  it("does not open a log the caller measured as empty, and digests it as no output", async () => {
+    const options = { maxChars: 2000, maxFailures: 30 };
+    const input = { command: "true", exitCode: 0 };
+    const missing = join(dir, "never-written.log");
+    const empty = join(dir, "empty.log");
+    closeSync(openSync(empty, "w"));
+    await expect(digestLogFile(missing, input, options)).rejects.toThrow(/ENOENT/);
+    expect(await digestLogFile(missing, input, options, 0)).toEqual(
+      await digestLogFile(empty, input, options),
+    );
+  });
 });

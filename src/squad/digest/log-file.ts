@@ -53,13 +53,17 @@ export async function sampleLog(path: string): Promise<LogSample> {
   }
 }
 
-/** Digests a log of any size (200 MB included) with bounded memory: its head and tail only. */
+/**
+ * Digests a log of any size (200 MB included) with bounded memory: its head and tail only.
+ * `knownBytes` 0 (the caller measured an empty log) spares reading it.
+ */
 export async function digestLogFile(
   path: string,
   input: Omit<DigestInput, "output">,
   options: DigestOptions,
+  knownBytes?: number,
 ): Promise<Digest> {
-  const sample = await sampleLog(path);
+  const sample = knownBytes === 0 ? { text: "", skippedBytes: 0 } : await sampleLog(path);
   const omittedBytes = (input.omittedBytes ?? 0) + sample.skippedBytes;
   return digestOutput({ ...input, output: sample.text, omittedBytes }, options);
 }

@@ -1,0 +1,85 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { openDatabase } from "./db.js";
+import { createRunStore } from "./runs.js";
+import { openStore, type Store } from "./store.js";
+
+const dbFile = () => join(mkdtempSync(join(tmpdir(), "runs-")), "squad.db");
+const TASKS = ["a", "b", "c"].map((taskId, position) => ({
+  taskId,
+  position,
+  kind: "command" as const,
+  label: taskId,
+  worker: null,
+}));
+const RUN = { id: "r-1", createdAt: 1_000, pid: 1, project: "/p" };
+
+/** What another process sees: its own connection to the file. */
+function statusesSeenElsewhere(file: string): Record<string, string> {
+  const other = new Database(file, { readonly: true });
+  try {
+    const rows = other.prepare("SELECT task_id, status FROM run_tasks ORDER BY position").all();
+    return Object.fromEntries(
+      (rows as { task_id: string; status: string }[]).map((row) => [row.task_id, row.status]),
+    );
+  } finally {
+    other.close();
+  }
+}
+
+describe("run store task updates", () => {
+  let store: Store | null = null;
+  afterEach(() => {
+    store?.close();
+    store = null;
+  });
+
+  it("are read back at once through the store and reach the file within the same turn", async () => {
+    const file = dbFile();
+    store = openStore(file);
+    store.runs.start(RUN, TASKS);
+    store.runs.updateTask("r-1", "a", { status: "running", startedAt: 1_001 });
+    store.runs.updateTask("r-1", "a", { status: "ok", exitCode: 0 });
+    store.runs.updateTask("r-1", "b", { status: "failed", exitCode: 1 });
+    expect(
+      store.runs.tasks("r-1").map((task) => [task.taskId, task.status, task.exitCode]),
+    ).toEqual([
+      ["a", "ok", 0],
+      ["b", "failed", 1],
+      ["c", "pending", null],
+    ]);
+    store.runs.updateTask("r-1", "c", { status: "running" });
+    await nextTurn();
+    expect(statusesSeenElsewhere(file)).toEqual({ a: "ok", b: "failed", c: "running" });
+  });
+
+  it("are written when the store closes, even with no turn in between", () => {
+    const file = dbFile();
+    store = openStore(file);
+    store.runs.start(RUN, TASKS);
+    store.runs.updateTask("r-1", "a", { status: "timeout", signal: "SIGKILL" });
+    store.close();
+    store = null;
+    expect(statusesSeenElsewhere(file).a).toBe("timeout");
+  });
+
+  it("that fail to be written later are reported, not thrown into the event loop", async () => {
+    const db = openDatabase(dbFile());
+    const errors: string[] = [];
+    const runs = createRunStore(db, (error) => errors.push(String(error)));
+    runs.start(RUN, TASKS);
+    db.exec(`CREATE TRIGGER full BEFORE UPDATE ON run_tasks
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    runs.updateTask("r-1", "a", { status: "ok" });
+    await nextTurn();
+    expect(errors).toEqual([expect.stringContaining("database or disk is full")]);
+    db.exec("DROP TRIGGER full");
+    runs.updateTask("r-1", "b", { status: "ok" });
+    expect(runs.tasks("r-1").map((task) => task.status)).toEqual(["pending", "ok", "pending"]);
+    db.close();
+  });
+});
