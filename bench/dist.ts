@@ -35,6 +35,7 @@ export interface BenchStore {
   readonly runs: {
     start: (run: BenchRunStart, tasks: BenchRunTask[]) => void;
     updateTask: (runId: string, taskId: string, update: BenchTaskUpdate) => void;
+    flush: () => void;
   };
   close(): void;
 }

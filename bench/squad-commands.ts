@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { timePerlFloor } from "./perl-floor.js";
 import type { SpawnFloorRound } from "./spawn-floor.js";
 import { startSquadServer, timeSquad } from "./squad-server.js";
 import { cpuTimeMs } from "./startup.js";
@@ -26,6 +27,10 @@ export interface CommandRace {
   serverCpuMsPerTask: number | null;
   /** The same list from a small Node process with bare child_process.spawn: what Node costs. */
   nodeSpawn: NodeSpawnFigures;
+  /** perl alone, no server: each command started as the launcher starts one (perl-floor.ts). */
+  perlFloor: Summary;
+  /** perl alone, fork and exec only. */
+  perlBareFloor: Summary;
 }
 
 export interface NodeSpawnFigures {
@@ -54,6 +59,8 @@ export async function raceTrueCommands(
   const squadMs: number[] = [];
   const xargsMs: number[] = [];
   const nodeMs: number[] = [];
+  const perlMs: number[] = [];
+  const perlBareMs: number[] = [];
   let blocked = 0;
   let nodeRssMB = 0;
   let cpuMs: number | null = 0;
@@ -62,6 +69,7 @@ export async function raceTrueCommands(
     await timeSquad(nodeServer.client, list, concurrency);
     await timeXargs(tasks, concurrency);
     await timeNodeSpawn(tasks, concurrency, logDir);
+    await timePerlFloor(tasks, concurrency, logDir, "launcher");
     const pid = server.pid();
     for (let rep = 1; rep <= repetitions; rep++) {
       const cpuBefore = pid === null ? null : cpuTimeMs(pid);
@@ -74,6 +82,8 @@ export async function raceTrueCommands(
       const xargs = await timeXargs(tasks, concurrency);
       const node = await timeNodeSpawn(tasks, concurrency, logDir);
       const squadNode = await timeSquad(nodeServer.client, list, concurrency);
+      perlMs.push(await timePerlFloor(tasks, concurrency, logDir, "launcher"));
+      perlBareMs.push(await timePerlFloor(tasks, concurrency, logDir, "bare"));
       squadMs.push(squad.wallMs);
       squadNodeMs.push(squadNode.wallMs);
       xargsMs.push(xargs);
@@ -81,7 +91,7 @@ export async function raceTrueCommands(
       blocked += node.blockedMs;
       nodeRssMB = Math.max(nodeRssMB, node.rssMB);
       progress(
-        `${tasks} × true, ${rep}/${repetitions}: spawn_squad ${squad.wallMs.toFixed(0)} ms (launcher node: ${squadNode.wallMs.toFixed(0)} ms), xargs -P${concurrency} ${xargs.toFixed(0)} ms, bare child_process.spawn ${node.wallMs.toFixed(0)} ms`,
+        `${tasks} × true, ${rep}/${repetitions}: spawn_squad ${squad.wallMs.toFixed(0)} ms (launcher node: ${squadNode.wallMs.toFixed(0)} ms), xargs -P${concurrency} ${xargs.toFixed(0)} ms, bare child_process.spawn ${node.wallMs.toFixed(0)} ms, perl alone ${perlMs.at(-1)?.toFixed(0)} ms`,
       );
     }
   } finally {
@@ -104,6 +114,8 @@ export async function raceTrueCommands(
       blockedMsPerSpawn: round(blocked / (tasks * repetitions)),
       rssMB: round(nodeRssMB, 1),
     },
+    perlFloor: summarize(perlMs),
+    perlBareFloor: summarize(perlBareMs),
   };
 }
 

@@ -21,7 +21,7 @@ export interface CommandOverheads {
   runCommandNodeMs: number;
   /** runs.start() for a run of `tasks` tasks: one transaction. */
   runStartMs: number;
-  /** Per task: the two run_tasks updates a squad makes (running, then the outcome). */
+  /** Per task: the two run_tasks updates a squad makes (running, then the outcome), written. */
   sqliteWrites: Summary;
   /** Per task: creating its log (mkdir -p of the run folder, open for writing, close). */
   logFile: Summary;
@@ -167,6 +167,9 @@ function timeRunWrites(
         notes: [],
       },
     });
+    // The squad writes what a turn of the event loop queued in one transaction; a turn of a
+    // busy squad holds about one task's start and another's end.
+    ctx.store.runs.flush();
     return performance.now() - began;
   });
   return { runStartMs, writes };

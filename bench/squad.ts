@@ -102,6 +102,10 @@ function commandRows({ commands, overheads }: SquadFigures): Row[] {
       `${ms(commands.nodeSpawn.wall.p50)} (${versusXargs(commands.nodeSpawn.wall.p50)}); each spawn() holds the event loop ${ms(commands.nodeSpawn.blockedMsPerSpawn)}`,
     ),
     info(
+      "  … floor: perl alone, no server, starting each command as the launcher does (log file, own session, setsid handshake); the same with bare fork + exec",
+      `${ms(commands.perlFloor.p50)} (${versusXargs(commands.perlFloor.p50)}); ${ms(commands.perlBareFloor.p50)} (${versusXargs(commands.perlBareFloor.p50)})`,
+    ),
+    info(
       "  … part: `runCommand()` alone in a fresh Node process (own process group, log file), same list: perl launcher; execa spawn",
       `${ms(overheads.runCommandMs)} (${versusXargs(overheads.runCommandMs)}); ${ms(overheads.runCommandNodeMs)} (${versusXargs(overheads.runCommandNodeMs)})`,
     ),
