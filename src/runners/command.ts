@@ -342,7 +342,7 @@ async function finish(
   const { bytes, tail } =
     tailBytes > 0
       ? await readTail(logFile, tailBytes)
-      : knownBytes !== undefined && Number.isSafeInteger(knownBytes)
+      : knownBytes !== undefined
         ? { bytes: knownBytes, tail: "" }
         : logSize(logFile);
   return { ...result, durationMs, bytes, tail };

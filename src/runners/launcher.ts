@@ -268,8 +268,15 @@ export class PerlLauncher {
     } else if (kind === "E") {
       this.forget(id);
       const exit = waitStatus(Number(first));
+      const logBytes = Number(third);
       pending.ended?.(
-        exit.lost === null ? { ...exit, groupGone: second === "0", logBytes: Number(third) } : exit,
+        exit.lost === null
+          ? {
+              ...exit,
+              groupGone: second === "0",
+              ...(Number.isSafeInteger(logBytes) && logBytes >= 0 ? { logBytes } : {}),
+            }
+          : exit,
       );
     }
   }
