@@ -7,10 +7,10 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type Database from "better-sqlite3";
 import type { DecisionRecord } from "../src/memory/decisions.js";
 import type { OutcomeInput } from "../src/memory/outcomes.js";
 import type { RunRecord, TaskRecord, TaskUpdate } from "../src/memory/runs.js";
+import type { Db } from "../src/memory/sqlite.js";
 import type { CommandResult, CommandRun } from "../src/runners/command.js";
 import type { Digest, DigestInput, DigestOptions } from "../src/squad/digest/index.js";
 import { PACKAGE_ROOT } from "../test/support/server.js";
@@ -24,7 +24,7 @@ export type BenchTaskUpdate = TaskUpdate;
 // Arguments the bench passes in are typed as function properties, so the drift check compares
 // them strictly (contravariantly) with what src/ accepts.
 export interface BenchStore {
-  readonly db: Database.Database;
+  readonly db: Db;
   readonly decisions: { save: (decision: BenchDecision) => void };
   readonly outcomes: {
     log: (input: BenchOutcome) => { outcomeId: number };

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import { openSqlite } from "../src/memory/sqlite.js";
 import { callOk, type RunningServer, startServer } from "../test/support/server.js";
 import { progress } from "./stats.js";
 import { pick, type Random, seededRandom } from "./tasks.js";
@@ -67,7 +67,7 @@ async function logMany(server: RunningServer, count: number, random: Random, ind
 }
 
 function countRows(home: string): number {
-  const db = new Database(join(home, "squad.db"), { readonly: true, fileMustExist: true });
+  const db = openSqlite(join(home, "squad.db"), { readOnly: true });
   try {
     const row = db.prepare("SELECT count(*) AS n FROM outcomes").get() as { n: number } | undefined;
     return row?.n ?? 0;

@@ -66,7 +66,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * Fills `<home>/squad.db` through the compiled store, the same code path log_outcome uses, in
- * one transaction (each store call nests inside it as a savepoint) so 100k rows take seconds.
+ * one transaction (each store call joins it) so 100k rows take seconds.
  */
 export async function seedMemory(home: string, options: SeedOptions): Promise<SeedResult> {
   const { openStore } = await loadDist<StoreModule>("memory/store.js");
@@ -79,7 +79,7 @@ export async function seedMemory(home: string, options: SeedOptions): Promise<Se
     const tasks = texts.distinctSentences(options.distinctTasks);
     const fitness = categoryFitness(random);
     let decisions = 0;
-    const insertAll = store.db.transaction(() => {
+    store.db.transaction("BEGIN IMMEDIATE", () => {
       const start = Date.now() - 90 * DAY_MS;
       const step = (90 * DAY_MS) / options.outcomes;
       for (let i = 0; i < options.outcomes; i++) {
@@ -111,7 +111,6 @@ export async function seedMemory(home: string, options: SeedOptions): Promise<Se
         });
       }
     });
-    insertAll();
     return {
       file,
       outcomes: store.outcomes.count(),

@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import Database from "better-sqlite3";
+import { openSqlite } from "../src/memory/sqlite.js";
 import {
   CLI,
   PACKAGE_ROOT,
@@ -302,7 +302,7 @@ function statsTable(home: string): string {
 /** What the server wrote, read back from its database once it has shut down. */
 function storedCounts(file: string): string {
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    const db = openSqlite(file, { readOnly: true });
     try {
       const count = (table: string) =>
         (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

@@ -24,6 +24,21 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The database (or the SQLite driver) cannot be used: start-up stops with exit code 2 and one
+ * line naming the file, the problem and what to do.
+ */
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${file}: ${problem}; ${fix}`);
+  }
+}
+
 /** A model backend (Ollama host, Gemini API) failed; carries the backend's own message. */
 export class BackendError extends Error {
   override readonly name = "BackendError";

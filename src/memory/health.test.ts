@@ -1,11 +1,11 @@
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { databaseHealth, schemaTables } from "./health.js";
 import { SCHEMA_VERSION } from "./migrations.js";
 import type { OutcomeInput } from "./outcomes.js";
+import { openSqlite } from "./sqlite.js";
 import { openStore, type Store } from "./store.js";
 
 const dbFile = () => join(mkdtempSync(join(tmpdir(), "squad-health-")), "squad.db");
@@ -89,7 +89,7 @@ describe("databaseHealth", () => {
   it("changes nothing, and sees the WAL emptied by a checkpoint", () => {
     const store = open(dbFile());
     store.outcomes.log(outcome());
-    store.db.pragma("wal_checkpoint(TRUNCATE)");
+    store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const changes = () => store.db.prepare("SELECT total_changes() AS n").get() as { n: number };
     const before = changes().n;
     const health = store.health();
@@ -101,10 +101,10 @@ describe("databaseHealth", () => {
 
   it("reads an older schema as it is, without migrating it", () => {
     const file = dbFile();
-    const db = new Database(file);
+    const db = openSqlite(file);
     db.exec("CREATE TABLE decisions (id TEXT PRIMARY KEY)");
     db.exec("INSERT INTO decisions VALUES ('d1'), ('d2')");
-    db.pragma("user_version = 1");
+    db.exec("PRAGMA user_version = 1");
     const health = databaseHealth(db, file);
     db.close();
     expect(health.schemaVersion).toBe(1);
@@ -115,7 +115,7 @@ describe("databaseHealth", () => {
   });
 
   it("gives no size for an in-memory database", () => {
-    const db = new Database(":memory:");
+    const db = openSqlite(":memory:");
     const health = databaseHealth(db, ":memory:");
     db.close();
     expect(health.sizeBytes).toBeNull();
@@ -126,7 +126,7 @@ describe("databaseHealth", () => {
 
 describe("schemaTables", () => {
   it("leaves out SQLite's own tables and virtual tables' shadow tables, keeps look-alikes", () => {
-    const db = new Database(":memory:");
+    const db = openSqlite(":memory:");
     db.exec(`
       CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT);
       INSERT INTO notes (body) VALUES ('x');

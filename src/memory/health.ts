@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { type Db, schemaVersion } from "./db.js";
+import { type Db, pragmaValue, schemaVersion } from "./db.js";
 import { SCHEMA_VERSION } from "./migrations.js";
 
 /** What `squad-mcp doctor` shows about the database; gathered without writing anything. */
@@ -25,7 +25,7 @@ export function databaseHealth(db: Db, file: string): DatabaseHealth {
     walBytes: file === ":memory:" ? 0 : (fileSize(`${file}-wal`) ?? 0),
     schemaVersion: schemaVersion(db),
     expectedSchemaVersion: SCHEMA_VERSION,
-    journalMode: String(db.pragma("journal_mode", { simple: true })),
+    journalMode: String(pragmaValue(db, "journal_mode")),
     rowCounts: schemaTables(db).map((table) => ({
       table,
       rows: (
@@ -34,7 +34,7 @@ export function databaseHealth(db: Db, file: string): DatabaseHealth {
         }
       ).n,
     })),
-    quickCheck: String(db.pragma("quick_check(1)", { simple: true }) ?? "no answer"),
+    quickCheck: String(pragmaValue(db, "quick_check(1)") ?? "no answer"),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import type { Db } from "./sqlite.js";
 
 /** Index i holds the step from user_version i to i + 1. Never edit a step once released. */
 const MIGRATIONS: readonly string[] = [
@@ -187,17 +187,21 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * several processes start together each step still runs exactly once.
  */
 export function migrate(db: Db): void {
-  const readVersion = () => db.pragma("user_version", { simple: true }) as number;
+  const readVersion = () => Number(readUserVersion(db));
   if (readVersion() > SCHEMA_VERSION) {
     throw new Error(
       `database schema v${readVersion()} is newer than this squad-mcp understands (v${SCHEMA_VERSION}); upgrade squad-mcp`,
     );
   }
   if (readVersion() === SCHEMA_VERSION) return;
-  db.transaction(() => {
+  db.transaction("BEGIN IMMEDIATE", () => {
     for (let version = readVersion(); version < SCHEMA_VERSION; version++) {
       db.exec(MIGRATIONS[version] ?? "");
-      db.pragma(`user_version = ${version + 1}`);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
     }
-  }).immediate();
+  });
+}
+
+function readUserVersion(db: Db): unknown {
+  return db.prepare<[], { user_version: number }>("PRAGMA user_version").get()?.user_version;
 }

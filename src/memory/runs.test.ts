@@ -2,10 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "./db.js";
 import { createRunStore } from "./runs.js";
+import { openSqlite } from "./sqlite.js";
 import { openStore, type Store } from "./store.js";
 
 const dbFile = () => join(mkdtempSync(join(tmpdir(), "runs-")), "squad.db");
@@ -20,7 +20,7 @@ const RUN = { id: "r-1", createdAt: 1_000, pid: 1, project: "/p" };
 
 /** What another process sees: its own connection to the file. */
 function statusesSeenElsewhere(file: string): Record<string, string> {
-  const other = new Database(file, { readonly: true });
+  const other = openSqlite(file, { readOnly: true });
   try {
     const rows = other.prepare("SELECT task_id, status FROM run_tasks ORDER BY position").all();
     return Object.fromEntries(

@@ -1,16 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import Database from "better-sqlite3";
+import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 import { describe, expect, it } from "vitest";
 import type { CodeReport } from "../handoff/report.js";
 import type { CodeSpec } from "../handoff/spec.js";
 import { SCHEMA_VERSION } from "./migrations.js";
 import { formatSpecId } from "./specs.js";
+import { openSqlite } from "./sqlite.js";
 import { openStore } from "./store.js";
 
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -174,7 +173,7 @@ describe("spec store", () => {
     });
     store.close();
     // What steps 1–3 alone leave behind: no spec tables, user_version 3.
-    const raw = new Database(file);
+    const raw = openSqlite(file);
     raw.exec("DROP TABLE spec_reports; DROP TABLE specs; PRAGMA user_version = 3;");
     raw.close();
 
@@ -186,6 +185,8 @@ describe("spec store", () => {
     upgraded.close();
   });
 });
+
+const NODE_MODULES = fileURLToPath(new URL("../../node_modules", import.meta.url));
 
 const CHILD_SOURCE = `
 import { openStore } from "./store.mjs";
@@ -207,7 +208,6 @@ process.stdin.once("data", () => {
  */
 async function bundleAllocatingChild(): Promise<string> {
   const dir = tempDir("specs-child-");
-  const sqlite = createRequire(import.meta.url).resolve("better-sqlite3");
   await build({
     input: fileURLToPath(new URL("./store.ts", import.meta.url)),
     platform: "node",
@@ -217,7 +217,6 @@ async function bundleAllocatingChild(): Promise<string> {
     output: {
       file: join(dir, "store.mjs"),
       format: "esm",
-      paths: { "better-sqlite3": pathToFileURL(sqlite).href },
     },
   });
   const entry = join(dir, "child.mjs");
@@ -234,6 +233,8 @@ interface AllocatingChild {
 function spawnChild(entry: string, file: string, rounds: number): AllocatingChild {
   const child = spawn(process.execPath, [entry, file, String(rounds)], {
     stdio: ["pipe", "pipe", "pipe"],
+    // Where Node has no SQLite built in, the bundled store loads better-sqlite3 from here.
+    env: { ...process.env, NODE_PATH: NODE_MODULES },
   });
   let stdout = "";
   let stderr = "";

@@ -1,4 +1,4 @@
-import type { Db } from "./db.js";
+import { type Db, readTransaction } from "./db.js";
 
 /** How one worker did on one category inside the window, from the `outcomes` table. */
 export interface StatsRow {
@@ -101,7 +101,7 @@ export function createStatsStore(db: Db, beforeRead: () => void = () => {}) {
     /** Everything `squad-mcp stats` shows, for rows created at or after `sinceMs` (epoch ms). */
     summary(sinceMs: number): StatsSummary {
       beforeRead();
-      const read = db.transaction(() => {
+      return readTransaction(db, () => {
         const outcomeRows = rows.all(sinceMs).map((row) => ({
           worker: row.worker,
           category: row.category,
@@ -127,8 +127,6 @@ export function createStatsStore(db: Db, beforeRead: () => void = () => {}) {
           },
         };
       });
-      // One read transaction: a consistent snapshot across the four queries.
-      return read.deferred();
     },
   };
 }

@@ -1,10 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { pragmaValue } from "./db.js";
 import { SCHEMA_VERSION } from "./migrations.js";
 import type { OutcomeInput } from "./outcomes.js";
+import { openSqlite } from "./sqlite.js";
 import { openStore } from "./store.js";
 
 const dbFile = () => join(mkdtempSync(join(tmpdir(), "store-")), "squad.db");
@@ -27,8 +28,8 @@ const outcome = (over: Partial<OutcomeInput> = {}): OutcomeInput => ({
 describe("store", () => {
   it("opens in WAL mode with a busy timeout at the current schema version", () => {
     const store = openStore(dbFile());
-    expect(store.db.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(store.db.pragma("busy_timeout", { simple: true })).toBeGreaterThanOrEqual(5000);
+    expect(pragmaValue(store.db, "journal_mode")).toBe("wal");
+    expect(pragmaValue(store.db, "busy_timeout")).toBeGreaterThanOrEqual(5000);
     expect(store.schemaVersion()).toBe(SCHEMA_VERSION);
     store.close();
   });
@@ -46,8 +47,8 @@ describe("store", () => {
   it("refuses a database from a newer squad-mcp", () => {
     const file = dbFile();
     openStore(file).close();
-    const raw = new Database(file);
-    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    const raw = openSqlite(file);
+    raw.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     expect(() => openStore(file)).toThrow(/newer than this squad-mcp/);
   });

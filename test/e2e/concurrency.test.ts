@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { pragmaValue } from "../../src/memory/db.js";
 import { SCHEMA_VERSION } from "../../src/memory/migrations.js";
+import { openSqlite } from "../../src/memory/sqlite.js";
 import { callOk, startServer, tempDir } from "../support/server.js";
 
 describe("several server processes on one database", () => {
@@ -27,14 +28,14 @@ describe("several server processes on one database", () => {
       await Promise.all(servers.map((server) => server.close()));
     }
     for (const server of servers) expect(server.stderr()).not.toMatch(/SQLITE_BUSY|failed inside/);
-    const db = new Database(join(home, "squad.db"), { readonly: true });
+    const db = openSqlite(join(home, "squad.db"), { readOnly: true });
     try {
       const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       expect(count("SELECT count(*) AS n FROM outcomes")).toBe(1000);
       expect(count("SELECT sum(n) AS n FROM profiles")).toBe(1000);
       expect(count("SELECT sum(successes) AS n FROM profiles")).toBe(800);
       expect(count("SELECT count(*) AS n FROM memory_fts")).toBe(1000);
-      expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      expect(pragmaValue(db, "user_version")).toBe(SCHEMA_VERSION);
     } finally {
       db.close();
     }

@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EvalReport } from "../../src/eval/run-eval.js";
 import { answerShape, EVAL_SUITE, type EvalTask } from "../../src/eval/suite.js";
+import { openSqlite } from "../../src/memory/sqlite.js";
 import { type FakeGemini, startFakeGemini } from "../fakes/gemini.js";
 import { type FakeOllama, startFakeOllama } from "../fakes/ollama.js";
 import { runCli } from "../support/cli.js";
@@ -98,7 +98,7 @@ describe("squad-mcp eval", () => {
       answerShape(EVAL_SUITE.find((task) => task.id === "codegen.roman") as EvalTask),
     );
 
-    const db = new Database(join(home, "squad.db"), { readonly: true });
+    const db = openSqlite(join(home, "squad.db"), { readOnly: true });
     try {
       const rows = db
         .prepare(
@@ -188,7 +188,7 @@ describe("squad-mcp eval", () => {
     expect(result.stdout).toMatch(/^No usable worker to evaluate; nothing was recorded\./);
     expect(result.stdout).toMatch(/^\s+flash: .*GEMINI_API_KEY/m);
     expect(result.stdout).toMatch(/^\s+qwen-fast: /m);
-    const db = new Database(join(home, "squad.db"), { readonly: true });
+    const db = openSqlite(join(home, "squad.db"), { readOnly: true });
     try {
       expect(db.prepare("SELECT count(*) AS n FROM outcomes").get()).toEqual({ n: 0 });
     } finally {

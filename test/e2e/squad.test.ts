@@ -5,8 +5,8 @@ import {
   CallToolResultSchema,
   ProgressNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSqlite } from "../../src/memory/sqlite.js";
 import { startFakeGemini } from "../fakes/gemini.js";
 import { startFakeOllama } from "../fakes/ollama.js";
 import { callOk, type RunningServer, startServer, tempDir } from "../support/server.js";
@@ -371,7 +371,7 @@ describe("cancelling and long runs", () => {
     expect(Date.now() - signalled).toBeLessThan(2_000);
     expect(alive(shell)).toBe(false);
     await server.close().catch(() => {});
-    const db = new Database(join(home, "squad.db"), { readonly: true });
+    const db = openSqlite(join(home, "squad.db"), { readOnly: true });
     try {
       const run = db.prepare("SELECT status FROM runs WHERE id = ?").get(started.run_id);
       expect(run).toEqual({ status: "interrupted" });
@@ -591,7 +591,7 @@ describe("Ollama pool through spawn_squad", () => {
       expect(byId(run).doc?.decision_id).toMatch(/^d-/);
       expect(byId(run).arch?.status).toBe("error");
       expect(byId(run).arch?.digest).toMatch(/keeps this with the host/);
-      const db = new Database(join(home, "squad.db"), { readonly: true });
+      const db = openSqlite(join(home, "squad.db"), { readOnly: true });
       try {
         const calls = db
           .prepare("SELECT worker, model, ok, tokens_in, run_id, task_id FROM model_calls")

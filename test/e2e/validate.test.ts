@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openSqlite } from "../../src/memory/sqlite.js";
 import { type FakeGemini, startFakeGemini } from "../fakes/gemini.js";
 import { type FakeOllama, startFakeOllama } from "../fakes/ollama.js";
 import { callError, callOk, type RunningServer, startServer, tempDir } from "../support/server.js";
@@ -204,7 +204,7 @@ describe("validate_output closes the learning loop", () => {
         checks: { must_match: ["src/.*:\\d+:"] },
       });
       expect(verdict.pass).toBe(false);
-      const db = new Database(join(home, "squad.db"), { readonly: true });
+      const db = openSqlite(join(home, "squad.db"), { readOnly: true });
       try {
         const outcome = db
           .prepare("SELECT worker, category, success, score, source FROM outcomes")
