@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { AppContext } from "./context.js";
-import { ConfigError, errorMessage } from "./errors.js";
+import { ConfigError, errorMessage, StoreError } from "./errors.js";
 import { TOOL_NAMES } from "./tools/names.js";
 import { VERSION } from "./version.js";
 
@@ -69,11 +69,15 @@ async function main(argv: string[]): Promise<number> {
       return runCall(rest);
     case "doctor":
       expectArgs(rest, 0, "doctor takes no arguments");
-      return withContext(async (ctx) => {
-        const { doctorReport } = await import("./commands/doctor.js");
-        process.stdout.write(`squad-mcp ${VERSION}\n${await doctorReport(ctx)}\n`);
-        return 0;
-      });
+      // doctor exists for a broken store too: it reports it and goes on with the rest.
+      return withContext(
+        async (ctx) => {
+          const { doctorReport } = await import("./commands/doctor.js");
+          process.stdout.write(`squad-mcp ${VERSION}\n${await doctorReport(ctx)}\n`);
+          return ctx.storeProblem ? 1 : 0;
+        },
+        { tolerateBadStore: true },
+      );
     case "stats":
       return withContext(async (ctx) => {
         const { statsCommand } = await import("./commands/stats.js");
@@ -167,13 +171,16 @@ function expectArgs(args: string[], count: number, message: string): void {
   if (args.length !== count) throw new UsageError(message);
 }
 
-async function openContext(): Promise<AppContext> {
+async function openContext(options: { tolerateBadStore?: boolean } = {}): Promise<AppContext> {
   const { createContext } = await import("./context.js");
-  return createContext({ cwd: process.cwd(), env: process.env });
+  return createContext({ cwd: process.cwd(), env: process.env, ...options });
 }
 
-async function withContext(run: (ctx: AppContext) => Promise<number>): Promise<number> {
-  const ctx = await openContext();
+async function withContext(
+  run: (ctx: AppContext) => Promise<number>,
+  options: { tolerateBadStore?: boolean } = {},
+): Promise<number> {
+  const ctx = await openContext(options);
   try {
     return await run(ctx);
   } finally {
@@ -191,6 +198,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`squad-mcp: ${error.message}\nRun 'squad-mcp --help' for usage.\n`);
     } else if (error instanceof ConfigError) {
       process.stderr.write(`squad-mcp: invalid configuration: ${error.message}\n`);
+    } else if (error instanceof StoreError) {
+      process.stderr.write(`squad-mcp: cannot use the database: ${error.message}\n`);
     } else {
       process.stderr.write(
         `squad-mcp: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { geminiApiKey, loadConfig, type SquadConfig, squadHome } from "./config.js";
+import { StoreError } from "./errors.js";
 import { createLogger, type Logger, parseLogLevel } from "./logger.js";
 import { openStore, type Store } from "./memory/store.js";
 import { seededRandom } from "./routing/posterior.js";
@@ -21,6 +22,11 @@ export interface AppContext {
   userHome: string;
   env: NodeJS.ProcessEnv;
   store: Store;
+  /**
+   * Why the database in SQUAD_HOME could not be used, when the context was built with
+   * `tolerateBadStore` (doctor): `store` is then an empty in-memory one.
+   */
+  storeProblem: StoreError | null;
   availability: BackendAvailability;
   /**
    * Ollama and Gemini behind one call; one per process, so limits are shared. Built on first
@@ -39,16 +45,23 @@ export interface ContextOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** Build the context even when the database cannot be opened (doctor reports it). */
+  tolerateBadStore?: boolean;
 }
 
 const SKILL_CACHE_MS = 5_000;
 
-export function createContext({ cwd, env, logger }: ContextOptions): AppContext {
+export function createContext({
+  cwd,
+  env,
+  logger,
+  tolerateBadStore = false,
+}: ContextOptions): AppContext {
   const log = logger ?? createLogger(parseLogLevel(env.SQUAD_LOG_LEVEL));
   const { config, source } = loadConfig({ cwd, env });
   const home = squadHome(env);
   const userHome = env.HOME || homedir();
-  const store = openStore(join(home, "squad.db"));
+  const { store, problem } = openStoreOrReport(join(home, "squad.db"), tolerateBadStore);
   const now = () => Date.now();
   const availability = new BackendAvailability(
     config,
@@ -88,6 +101,7 @@ export function createContext({ cwd, env, logger }: ContextOptions): AppContext 
     userHome,
     env,
     store,
+    storeProblem: problem,
     availability,
     models: () => {
       models ??= buildModels();
@@ -106,4 +120,16 @@ export function createContext({ cwd, env, logger }: ContextOptions): AppContext 
       store.close();
     },
   };
+}
+
+function openStoreOrReport(
+  file: string,
+  tolerate: boolean,
+): { store: Store; problem: StoreError | null } {
+  try {
+    return { store: openStore(file), problem: null };
+  } catch (error) {
+    if (!tolerate || !(error instanceof StoreError)) throw error;
+    return { store: openStore(":memory:"), problem: error };
+  }
 }

@@ -22,18 +22,8 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
     "config",
     ctx.configSource ?? "embedded defaults (no squad.config.json, no $SQUAD_HOME/config.json)",
   );
-  const health = ctx.store.health();
-  row(
-    "database",
-    `${health.file} (schema v${health.schemaVersion} of ${health.expectedSchemaVersion}, ${ctx.store.outcomes.count()} outcomes)`,
-  );
-  more(databaseState(health));
-  for (const line of wrap(
-    health.rowCounts.map(({ table, rows }) => `${table} ${rows}`),
-    "rows: ",
-  )) {
-    more(line);
-  }
+  if (ctx.storeProblem) row("database", `NOT USABLE: ${ctx.storeProblem.message}`);
+  else describeDatabase(ctx, row, more);
 
   const snapshot = await ctx.availability.snapshot();
   snapshot.ollama.forEach((host, index) => {
@@ -117,6 +107,25 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
     more(`squad-mcp is registered in none of them; ${REGISTER_HINT}`);
   }
   return lines.join("\n");
+}
+
+function describeDatabase(
+  ctx: AppContext,
+  row: (label: string, value: string) => void,
+  more: (value: string) => void,
+): void {
+  const health = ctx.store.health();
+  row(
+    "database",
+    `${health.file} (schema v${health.schemaVersion} of ${health.expectedSchemaVersion}, ${ctx.store.outcomes.count()} outcomes) via ${ctx.store.db.driver}`,
+  );
+  more(databaseState(health));
+  for (const line of wrap(
+    health.rowCounts.map(({ table, rows }) => `${table} ${rows}`),
+    "rows: ",
+  )) {
+    more(line);
+  }
 }
 
 /** e.g. `3 requests today of 1500`; today is Gemini's quota day (Pacific time). */
