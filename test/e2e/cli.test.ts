@@ -20,7 +20,11 @@ describe("the squad-mcp command", () => {
   it("calls a tool in-process and prints the structured result", async () => {
     const result = await cli(["call", "route_task", '{"task": "pytest backend/tests"}']);
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ category: "tests", route: "host" });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      kind: "command",
+      category: "tests",
+      route: "squad",
+    });
   });
 
   it("exits 1 on a tool error, with the error on stderr", async () => {
