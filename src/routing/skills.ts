@@ -30,7 +30,7 @@ export interface SkillMatchOptions {
   threshold: number;
   /**
    * True for mechanical work (a command, a search, a test run): mentioning a domain term does
-   * not make it skill-bound; only naming the skill does (seed 000: the grep for ACGMEValidator
+   * not make it skill-bound; only naming the skill does (the grep for ACGMEValidator
    * goes to the squad, the synthesis stays with the host).
    */
   mechanical: boolean;
