@@ -70,7 +70,7 @@ describe("decideRoute", () => {
       category: "tests",
       evidence: null,
     });
-    expect(decision.rationale).toMatch(/pass it as given to spawn_squad as a command task/);
+    expect(decision.rationale).toMatch(/^a shell command for spawn_squad, as given; no model/);
   });
 
   it("proposes the project's command for a command in words", () => {
@@ -83,7 +83,7 @@ describe("decideRoute", () => {
     const decision = decideRoute(ask("run the backend tests", { kind }), state());
     expect(decision).toMatchObject({ kind: "command", worker: null, commands: kind.commands });
     expect(decision.rationale).toMatch(
-      /runs the project's tests with `cd backend && npm test` \(from backend\/package.json scripts.test\)/,
+      /the project's tests command for spawn_squad: `cd backend && npm test` \(from backend\/package.json scripts.test\)/,
     );
   });
 

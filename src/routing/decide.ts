@@ -149,8 +149,8 @@ function commandDecision(
   kind: Extract<TaskKind, { kind: "command" }>,
 ): Decision {
   const what = kind.commands.length
-    ? `runs the project's ${kind.category} with \`${kind.commands.join(" && ")}\` (from ${kind.source}): pass that command`
-    : "a shell command: pass it as given";
+    ? `the project's ${kind.category} command for spawn_squad: \`${kind.commands.join(" && ")}\` (from ${kind.source})`
+    : "a shell command for spawn_squad, as given";
   return {
     ...base,
     kind: "command",
@@ -160,7 +160,7 @@ function commandDecision(
     model: null,
     commands: kind.commands,
     confidence: 1,
-    rationale: `${what} to spawn_squad as a command task; no model is involved, so no worker is chosen and its outcome moves no worker's record`,
+    rationale: `${what}; no model is involved, so no worker is chosen and its outcome moves no worker's record`,
     fallbacks: [],
     evidence: null,
     loaded: true,
