@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig, normaliseOllamaHost } from "./config.js";
+import { apiTarget, loadConfig, normaliseOllamaHost, type WorkerConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
 
 function dirs() {
@@ -13,6 +13,14 @@ function dirs() {
   mkdirSync(home);
   return { cwd, home };
 }
+
+const LOCAL_OPENAI = {
+  provider: "openai",
+  model: "qwen2.5-coder-7b-instruct",
+  maxComplexity: 3,
+  contextWindow: 32768,
+  price: { input: 0, output: 0 },
+};
 
 describe("loadConfig", () => {
   it("starts with embedded defaults when no file exists", () => {
@@ -26,7 +34,11 @@ describe("loadConfig", () => {
       "flash-lite",
       "flash",
       "pro",
+      "haiku",
+      "sonnet",
     ]);
+    expect(config.workers.haiku).toMatchObject({ provider: "anthropic", maxComplexity: 5 });
+    expect(config.workers.sonnet).toMatchObject({ provider: "anthropic", maxComplexity: 7 });
     expect(config.workers["qwen-coder"]).toMatchObject({
       provider: "ollama",
       model: "qwen2.5-coder:32b",
@@ -79,7 +91,17 @@ describe("loadConfig", () => {
 
   it.each([
     [{ routing: { qualityBar: 2 } }, "routing.qualityBar", /<=1|too big/i],
-    [{ workers: { flash: { provider: "openai" } } }, "workers.flash.provider", /ollama|gemini/],
+    [{ workers: { flash: { provider: "mistral" } } }, "workers.flash.provider", /ollama|gemini/],
+    [
+      { workers: { lmstudio: { ...LOCAL_OPENAI, apiKeyEnv: "sk-live-1234" } } },
+      "workers.lmstudio.apiKeyEnv",
+      /name of an environment variable/,
+    ],
+    [
+      { workers: { lmstudio: { ...LOCAL_OPENAI, baseUrl: "localhost:1234" } } },
+      "workers.lmstudio.baseUrl",
+      /URL/i,
+    ],
     [{ rooting: {} }, "", /rooting/],
     [{ roles: { coder: "nobody" } }, "roles.coder", /not a worker alias/],
     [
@@ -156,5 +178,37 @@ describe("normaliseOllamaHost", () => {
     expect(normaliseOllamaHost("0.0.0.0")).toBe("http://0.0.0.0:11434");
     expect(normaliseOllamaHost("https://ollama.example.com")).toBe("https://ollama.example.com");
     expect(normaliseOllamaHost("http://[::1]:11500")).toBe("http://[::1]:11500");
+  });
+
+  it("reads an openai alias's key and base URL from the environment, never from the file", () => {
+    const { cwd, home } = dirs();
+    writeFileSync(
+      join(cwd, "squad.config.json"),
+      JSON.stringify({
+        workers: {
+          lmstudio: { ...LOCAL_OPENAI, baseUrl: "http://127.0.0.1:1234/v1" },
+          router: { ...LOCAL_OPENAI, apiKeyEnv: "LITELLM_KEY" },
+        },
+      }),
+    );
+    const env = {
+      SQUAD_HOME: home,
+      OPENAI_BASE_URL: "http://10.0.0.5:4000/v1",
+      OPENAI_API_KEY: "sk-default",
+      LITELLM_KEY: "sk-litellm",
+    };
+    const { config } = loadConfig({ cwd, env });
+    const target = (alias: string) =>
+      apiTarget(config.workers[alias] as WorkerConfig & { provider: "openai" }, env);
+    expect(target("lmstudio")).toEqual({
+      baseUrl: "http://127.0.0.1:1234/v1",
+      keyEnv: "OPENAI_API_KEY",
+      key: "sk-default",
+    });
+    expect(target("router")).toEqual({
+      baseUrl: "http://10.0.0.5:4000/v1",
+      keyEnv: "LITELLM_KEY",
+      key: "sk-litellm",
+    });
   });
 });

@@ -40,8 +40,18 @@ const betaPrior = z.strictObject({
   failures: z.number().min(0).max(1000),
 });
 
+/** Requests in flight at once per `openai`/`anthropic` alias without its own `maxConcurrent`. */
+export const DEFAULT_MAX_CONCURRENT = 4;
+
+export const PROVIDERS = ["ollama", "gemini", "openai", "anthropic"] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "the name of an environment variable, not its value");
+
 const workerSchema = z.strictObject({
-  provider: z.enum(["ollama", "gemini"]),
+  provider: z.enum(PROVIDERS),
   model: z.string().min(1),
   maxComplexity: z.number().min(0).max(10),
   contextWindow: z.number().int().positive(),
@@ -53,8 +63,22 @@ const workerSchema = z.strictObject({
   requestsPerMinute: z.number().int().positive().optional(),
   /** Gemini: requests per day; when spent, routing passes over the alias until the reset. */
   requestsPerDay: z.number().int().positive().optional(),
+  /** openai/anthropic: the API's base URL (default OPENAI_BASE_URL or ANTHROPIC_BASE_URL). */
+  baseUrl: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }).optional(),
+  /** openai/anthropic: the environment variable holding the key (never the key itself). */
+  apiKeyEnv: envName.optional(),
+  /** openai/anthropic: requests this alias has in flight at once. */
+  maxConcurrent: z.number().int().min(1).max(64).optional(),
 });
 export type WorkerConfig = z.infer<typeof workerSchema>;
+
+const retryPolicy = z.strictObject({
+  maxRetries: z.number().int().min(0).max(10),
+  /** First backoff after a 5xx or a 429 without a delay; doubles each retry, with jitter. */
+  retryBaseMs: z.number().int().min(0),
+  /** A Retry-After longer than this is not waited out: the request fails instead. */
+  maxRetryDelayMs: z.number().int().min(0),
+});
 
 const configSchema = z.strictObject({
   workers: z.record(aliasName, workerSchema),
@@ -111,6 +135,10 @@ const configSchema = z.strictObject({
     /** A RetryInfo delay longer than this is not waited out: the request fails instead. */
     maxRetryDelayMs: z.number().int().min(0),
   }),
+  /** Retries of one request to an `openai` alias (429, 5xx, connection errors). */
+  openai: retryPolicy,
+  /** Retries of one request to an `anthropic` alias (429, 529 overloaded, 5xx). */
+  anthropic: retryPolicy,
   commands: z.strictObject({
     /** Folders besides the project root where commands may run. */
     roots: z.array(z.string().min(1)),
@@ -170,6 +198,21 @@ const gemini = (
   price,
   tokensPerSecond: tps,
   requestsPerMinute,
+});
+
+const anthropic = (
+  model: string,
+  maxComplexity: number,
+  price: { input: number; output: number },
+  tps: number,
+) => ({
+  provider: "anthropic" as const,
+  model,
+  maxComplexity,
+  contextWindow: 200_000,
+  price,
+  tokensPerSecond: tps,
+  maxConcurrent: 4,
 });
 
 function isRegex(pattern: string): boolean {
@@ -233,6 +276,8 @@ export const DEFAULT_CONFIG: SquadConfig = {
     "flash-lite": gemini("gemini-2.5-flash-lite", 4, { input: 0.1, output: 0.4 }, 300, 15),
     flash: gemini("gemini-2.5-flash", 6, { input: 0.3, output: 2.5 }, 200, 10),
     pro: gemini("gemini-2.5-pro", 9, { input: 1.25, output: 10 }, 80, 5),
+    haiku: anthropic("claude-haiku-4-5", 5, { input: 1, output: 5 }, 150),
+    sonnet: anthropic("claude-sonnet-4-5", 7, { input: 3, output: 15 }, 70),
   },
   roles: { coder: "qwen-coder", validator: "flash", summarizer: "qwen-fast" },
   host: { model: "claude-opus-4-5", price: { input: 5, output: 25 }, expectedSuccess: 0.95 },
@@ -256,6 +301,8 @@ export const DEFAULT_CONFIG: SquadConfig = {
     cooldownMs: 30_000,
   },
   gemini: { concurrency: 4, maxRetries: 3, retryBaseMs: 1_000, maxRetryDelayMs: 60_000 },
+  openai: { maxRetries: 3, retryBaseMs: 1_000, maxRetryDelayMs: 60_000 },
+  anthropic: { maxRetries: 3, retryBaseMs: 1_000, maxRetryDelayMs: 60_000 },
   commands: {
     roots: [],
     timeoutS: 600,
@@ -387,6 +434,32 @@ function checkRoles(config: SquadConfig, file: string): void {
       throw new ConfigError(file, `roles.${role}`, `'${alias}' is not a worker alias (${known})`);
     }
   }
+}
+
+/** Where an `openai` or `anthropic` alias sends its requests, and with which key. */
+export interface ApiTarget {
+  baseUrl: string | null;
+  /** The environment variable the key is read from. */
+  keyEnv: string;
+  key: string | undefined;
+}
+
+const API_DEFAULTS = {
+  openai: { baseUrlEnv: "OPENAI_BASE_URL", keyEnv: "OPENAI_API_KEY" },
+  anthropic: { baseUrlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY" },
+} as const;
+
+export function apiTarget(
+  worker: WorkerConfig & { provider: "openai" | "anthropic" },
+  env: NodeJS.ProcessEnv,
+): ApiTarget {
+  const defaults = API_DEFAULTS[worker.provider];
+  const keyEnv = worker.apiKeyEnv ?? defaults.keyEnv;
+  return {
+    baseUrl: worker.baseUrl ?? (env[defaults.baseUrlEnv] || null),
+    keyEnv,
+    key: env[keyEnv] || undefined,
+  };
 }
 
 export function geminiApiKey(env: NodeJS.ProcessEnv): string | undefined {

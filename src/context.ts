@@ -7,6 +7,7 @@ import { openStore, type Store } from "./memory/store.js";
 import { seededRandom } from "./routing/posterior.js";
 import { readSkills, skillDirectories } from "./routing/skill-catalog.js";
 import type { Skill } from "./routing/skills.js";
+import { KeyRejections } from "./runners/api-retry.js";
 import { BackendAvailability } from "./runners/availability.js";
 import type { ModelBackends } from "./runners/models.js";
 import { processAlive } from "./squad/process-alive.js";
@@ -29,7 +30,7 @@ export interface AppContext {
   storeProblem: StoreError | null;
   availability: BackendAvailability;
   /**
-   * Ollama and Gemini behind one call; one per process, so limits are shared. Built on first
+   * Every model backend behind one call; one per process, so limits are shared. Built on first
    * use: answering `initialize` does not need the model clients.
    */
   models(): Promise<ModelBackends>;
@@ -63,12 +64,14 @@ export function createContext({
   const userHome = env.HOME || homedir();
   const { store, problem } = openStoreOrReport(join(home, "squad.db"), tolerateBadStore);
   const now = () => Date.now();
+  const keys = new KeyRejections();
   const availability = new BackendAvailability(
     config,
     Boolean(geminiApiKey(env)),
     store.quota,
     now,
     log,
+    { env, keys },
   );
   const random =
     config.routing.seed === undefined ? Math.random : seededRandom(config.routing.seed);
@@ -84,7 +87,14 @@ export function createContext({
       ? new GeminiRunner({ apiKey, config, quota: store.quota, now, random, logger: log })
       : null;
     const ollama = new OllamaPool({ config, availability, now, logger: log });
-    return createModelBackends(ollama, gemini, store.modelCalls, now);
+    const apiOptions = { config, env, keys, now, random, logger: log };
+    const apis = {
+      openai: once(async () => new (await import("./runners/openai.js")).OpenAIRunner(apiOptions)),
+      anthropic: once(
+        async () => new (await import("./runners/anthropic.js")).AnthropicRunner(apiOptions),
+      ),
+    };
+    return createModelBackends(ollama, gemini, apis, store.modelCalls, now);
   };
   const interrupted = store.runs.markInterrupted(processAlive, now());
   if (interrupted.length > 0) {
@@ -119,6 +129,14 @@ export function createContext({
     close() {
       store.close();
     },
+  };
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => {
+    made ??= make();
+    return made;
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Category, SquadConfig } from "../config.js";
+import type { Category, Provider, SquadConfig } from "../config.js";
 import type { WorkerAvailability } from "../runners/availability.js";
 import { MECHANICAL } from "./category.js";
 import { type ComplexityScore, scoreComplexity, type TaskContext } from "./complexity.js";
@@ -36,7 +36,7 @@ export interface Decision {
   kind: "command" | "model" | "host";
   route: "host" | "squad";
   worker: string | null;
-  provider: "ollama" | "gemini" | "host" | "shell";
+  provider: Provider | "host" | "shell";
   /** The command(s) to give spawn_squad when they were inferred from the project. */
   commands: string[];
   model: string | null;

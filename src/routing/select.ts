@@ -133,8 +133,9 @@ function applyPreference(
   prefer: Preference | undefined,
 ): { pool: readonly Candidate[]; preferenceNote: string | null } {
   if (prefer !== "local" && prefer !== "cloud") return { pool: candidates, preferenceNote: null };
-  const provider = prefer === "local" ? "ollama" : "gemini";
-  const preferred = candidates.filter((candidate) => candidate.worker.provider === provider);
+  const preferred = candidates.filter(
+    (candidate) => isLocal(candidate.worker) === (prefer === "local"),
+  );
   if (preferred.length > 0) return { pool: preferred, preferenceNote: null };
   return {
     pool: candidates,
@@ -159,4 +160,10 @@ function byTimeThenCost(a: Scored, b: Scored): number {
     b.judged - a.judged ||
     a.alias.localeCompare(b.alias)
   );
+}
+
+/** Ollama, or an OpenAI-compatible server that costs nothing per token (LM Studio, llama-server). */
+function isLocal(worker: WorkerConfig): boolean {
+  if (worker.provider === "ollama") return true;
+  return worker.provider === "openai" && worker.price.input === 0 && worker.price.output === 0;
 }

@@ -2,7 +2,7 @@ import { errorMessage } from "../errors.js";
 import type { ModelCallStore } from "../memory/model-calls.js";
 import type { GeminiRunner } from "./gemini.js";
 import type { OllamaHostView, OllamaPool } from "./ollama.js";
-import { type ModelAnswer, ModelCallError, type ModelRequest } from "./types.js";
+import { type ModelAnswer, ModelCallError, type ModelRequest, type ModelRunner } from "./types.js";
 
 export interface CallTag {
   runId: string | null;
@@ -20,9 +20,16 @@ export interface ModelBackends {
   refresh(): Promise<void>;
 }
 
+/** Runners whose client library is loaded on first use only. */
+export interface ApiRunners {
+  openai: () => Promise<ModelRunner>;
+  anthropic: () => Promise<ModelRunner>;
+}
+
 export function createModelBackends(
   ollama: OllamaPool,
   gemini: GeminiRunner | null,
+  apis: ApiRunners,
   calls: ModelCallStore,
   now: () => number,
 ): ModelBackends {
@@ -58,8 +65,13 @@ export function createModelBackends(
     refresh: () => ollama.refresh(),
   };
 
-  function dispatch(request: BackendRequest): Promise<ModelAnswer> {
-    if (request.worker.provider === "ollama") {
+  async function dispatch(request: BackendRequest): Promise<ModelAnswer> {
+    const { provider } = request.worker;
+    if (provider === "openai" || provider === "anthropic") {
+      const { preferHost: _, ...rest } = request;
+      return (await apis[provider]()).generate(rest);
+    }
+    if (provider === "ollama") {
       const { preferHost, ...rest } = request;
       return ollama.generate(preferHost ? { ...rest, preferHost } : rest);
     }

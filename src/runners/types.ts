@@ -1,4 +1,4 @@
-import type { WorkerConfig } from "../config.js";
+import type { Provider, WorkerConfig } from "../config.js";
 import { BackendError } from "../errors.js";
 
 /** One request to a model worker, whichever backend serves it. */
@@ -25,9 +25,9 @@ export interface ModelWait {
 /** What a model answered and what it cost. */
 export interface ModelAnswer {
   alias: string;
-  provider: "ollama" | "gemini";
+  provider: Provider;
   model: string;
-  /** The Ollama host that answered; null for Gemini. */
+  /** The Ollama host that answered; null for the other providers. */
   host: string | null;
   text: string;
   tokensIn: number;

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_MAX_CONCURRENT } from "../config.js";
 import type { AppContext } from "../context.js";
 import { newRunId, type RunStatus } from "../memory/runs.js";
 import { routeTask } from "../routing/route-task.js";
@@ -98,6 +99,8 @@ export async function startSquad(
       commandConcurrency:
         request.concurrency ?? ctx.config.squad.concurrency ?? availableParallelism(),
       geminiConcurrency: ctx.config.gemini.concurrency,
+      aliasConcurrency: (alias) =>
+        ctx.config.workers[alias]?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       ollama: {
         maxLoaded: ctx.config.ollama.maxLoadedModels,
         numParallel: ctx.config.ollama.numParallel,

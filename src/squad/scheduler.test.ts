@@ -64,6 +64,7 @@ function harness(
     {
       commandConcurrency: options.concurrency ?? 4,
       geminiConcurrency: 2,
+      aliasConcurrency: () => 2,
       ollama: { maxLoaded: 1, numParallel: 1 },
       failFast: options.failFast ?? false,
       signal: controller.signal,

@@ -1,3 +1,4 @@
+import type { Provider } from "../config.js";
 import type { FinalTaskStatus, TaskStatus } from "../memory/runs.js";
 import {
   canonicalModel,
@@ -11,7 +12,7 @@ import type { PlannedCommand, PlannedPrompt } from "./plan.js";
 /** Who serves a prompt task, decided before scheduling (or why nobody can). */
 export interface ModelRoute {
   alias: string;
-  provider: "ollama" | "gemini";
+  provider: Provider;
   model: string;
   decisionId: string | null;
 }
@@ -45,6 +46,8 @@ export interface SchedulerHooks<Result extends Finished> {
 export interface SchedulerOptions {
   commandConcurrency: number;
   geminiConcurrency: number;
+  /** Requests one `openai` or `anthropic` alias may have in flight at once. */
+  aliasConcurrency: (alias: string) => number;
   ollama: PlacementLimits;
   failFast: boolean;
   signal: AbortSignal;
@@ -53,7 +56,7 @@ export interface SchedulerOptions {
 /**
  * Runs a squad: a task starts once every task in its `after` is ok; a failed dependency
  * skips its dependents. Commands share `commandConcurrency` slots, Gemini requests
- * `geminiConcurrency`, and Ollama work is placed by model (see placement.ts).
+ * `geminiConcurrency`, each openai/anthropic alias its own `aliasConcurrency`, and Ollama work is placed by model (see placement.ts).
  */
 export class SquadScheduler<Result extends Finished> {
   private readonly status = new Map<string, TaskStatus>();
@@ -67,6 +70,7 @@ export class SquadScheduler<Result extends Finished> {
   private readonly stop = new AbortController();
   private runningCommands = 0;
   private runningGemini = 0;
+  private readonly runningPerAlias = new Map<string, number>();
   private stopReason: string | null = null;
   private done!: () => void;
 
@@ -143,6 +147,18 @@ export class SquadScheduler<Result extends Finished> {
           () => this.hooks.runPrompt(task, null, this.stop.signal),
           () => {
             this.runningGemini--;
+          },
+        );
+      } else if (task.route.provider !== "ollama") {
+        const { alias } = task.route;
+        const running = this.runningPerAlias.get(alias) ?? 0;
+        if (running >= this.options.aliasConcurrency(alias)) continue;
+        this.runningPerAlias.set(alias, running + 1);
+        this.launch(
+          task,
+          () => this.hooks.runPrompt(task, null, this.stop.signal),
+          () => {
+            this.runningPerAlias.set(alias, (this.runningPerAlias.get(alias) ?? 1) - 1);
           },
         );
       }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CATEGORIES } from "../config.js";
+import { CATEGORIES, PROVIDERS } from "../config.js";
 import type { RoutedTask } from "../routing/route-task.js";
 import { routeTask } from "../routing/route-task.js";
 import { clip, defineTool } from "./define-tool.js";
@@ -44,7 +44,7 @@ const output = z.object({
   kind: z.enum(["command", "model", "host"]),
   route: z.enum(["host", "squad"]),
   worker: z.string().nullable(),
-  provider: z.enum(["ollama", "gemini", "host", "shell"]),
+  provider: z.enum([...PROVIDERS, "host", "shell"]),
   commands: z.array(z.string()).optional(),
   model: z.string().nullable(),
   category: z.enum(CATEGORIES),
