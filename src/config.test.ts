@@ -198,8 +198,7 @@ describe("normaliseOllamaHost", () => {
       LITELLM_KEY: "sk-litellm",
     };
     const { config } = loadConfig({ cwd, env });
-    const target = (alias: string) =>
-      apiTarget(config.workers[alias] as WorkerConfig & { provider: "openai" }, env);
+    const target = (alias: string) => apiTarget(config.workers[alias] as WorkerConfig, env);
     expect(target("lmstudio")).toEqual({
       baseUrl: "http://127.0.0.1:1234/v1",
       keyEnv: "OPENAI_API_KEY",

@@ -449,11 +449,9 @@ const API_DEFAULTS = {
   anthropic: { baseUrlEnv: "ANTHROPIC_BASE_URL", keyEnv: "ANTHROPIC_API_KEY" },
 } as const;
 
-export function apiTarget(
-  worker: WorkerConfig & { provider: "openai" | "anthropic" },
-  env: NodeJS.ProcessEnv,
-): ApiTarget {
-  const defaults = API_DEFAULTS[worker.provider];
+/** For an `openai` or `anthropic` alias (any other provider reads as `openai`). */
+export function apiTarget(worker: WorkerConfig, env: NodeJS.ProcessEnv): ApiTarget {
+  const defaults = API_DEFAULTS[worker.provider === "anthropic" ? "anthropic" : "openai"];
   const keyEnv = worker.apiKeyEnv ?? defaults.keyEnv;
   return {
     baseUrl: worker.baseUrl ?? (env[defaults.baseUrlEnv] || null),

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { startFakeOpenAI } from "../../test/fakes/openai.js";
 import { tempContexts } from "../../test/support/temp-context.js";
 import type { AppContext } from "../context.js";
 import { createLogger } from "../logger.js";
 import { quotaDay } from "../memory/quota.js";
+import { KeyRejections } from "../runners/api-retry.js";
 import { BackendAvailability } from "../runners/availability.js";
 import { doctorReport } from "./doctor.js";
 
@@ -91,5 +93,60 @@ describe("doctorReport", () => {
       /^mcp {7}no MCP client config found; run squad-mcp init, or: claude mcp add squad -- squad-mcp$/m,
     );
     expect(report).toMatch(/^shipped {3}3 skills; user ~\/\.claude\/skills$/m);
+  });
+
+  it("shows openai and anthropic aliases usable or why not, naming key variables but never keys", async () => {
+    const fake = await startFakeOpenAI({ apiKey: "sk-router-secret-1" });
+    try {
+      const ctx = openContext(NOW);
+      ctx.env = {
+        ...ctx.env,
+        ANTHROPIC_API_KEY: "sk-ant-secret-2",
+        ROUTER_KEY: "sk-router-secret-1",
+      };
+      const local = {
+        provider: "openai" as const,
+        model: "qwen2.5-coder-7b-instruct",
+        maxComplexity: 3,
+        contextWindow: 32_768,
+        price: { input: 0, output: 0 },
+        tokensPerSecond: 60,
+        baseUrl: fake.url,
+      };
+      ctx.config = {
+        ...ctx.config,
+        workers: {
+          ...ctx.config.workers,
+          router: { ...local, apiKeyEnv: "ROUTER_KEY" },
+          nokey: { ...local, apiKeyEnv: "NOT_SET_KEY" },
+          wrong: { ...local, model: "not-served" },
+        },
+      };
+      ctx.availability = new BackendAvailability(
+        ctx.config,
+        false,
+        ctx.store.quota,
+        () => NOW,
+        createLogger("silent"),
+        { env: ctx.env, keys: new KeyRejections() },
+      );
+      const report = await doctorReport(ctx);
+      expect(report).toMatch(/^openai {4}no OPENAI_BASE_URL; no OPENAI_API_KEY$/m);
+      expect(report).toMatch(/^anthropic no ANTHROPIC_BASE_URL; ANTHROPIC_API_KEY is set$/m);
+      expect(report).toMatch(/^ +haiku +anthropic claude-haiku-4-5, max complexity 5: usable$/m);
+      expect(report).toMatch(
+        new RegExp(
+          `^ +router +openai qwen2\\.5-coder-7b-instruct at ${fake.url} \\(key in ROUTER_KEY\\), max complexity 3: usable$`,
+          "m",
+        ),
+      );
+      expect(report).toMatch(/^ +nokey +openai .*: not usable: NOT_SET_KEY not set$/m);
+      expect(report).toMatch(
+        /^ +wrong +openai .*: not usable: key rejected for wrong \(env OPENAI_API_KEY\)/m,
+      );
+      expect(report).not.toMatch(/sk-router-secret-1|sk-ant-secret-2/);
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { sep } from "node:path";
-import { geminiApiKey, type WorkerConfig } from "../config.js";
+import { apiTarget, geminiApiKey, type WorkerConfig } from "../config.js";
 import type { AppContext } from "../context.js";
 import { errorMessage } from "../errors.js";
 import type { DatabaseHealth } from "../memory/health.js";
@@ -39,6 +39,8 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
       ? `${keyVar} is set; base URL ${ctx.config.gemini.baseUrl ?? "Google's default"}`
       : "no GEMINI_API_KEY or GOOGLE_API_KEY: Gemini workers unusable",
   );
+  row("openai", describeApiDefaults(ctx.env, "OPENAI_BASE_URL", "OPENAI_API_KEY"));
+  row("anthropic", describeApiDefaults(ctx.env, "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY"));
 
   let first = true;
   for (const [alias, worker] of Object.entries(ctx.config.workers)) {
@@ -48,7 +50,9 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
     const state = availability?.usable
       ? `usable${availability.loaded && worker.provider === "ollama" ? " (loaded)" : ""}${quota ? `, ${quota}` : ""}`
       : `not usable: ${availability?.reason ?? "unknown"}${quota ? `; ${quota}` : ""}`;
-    const line = `${alias.padEnd(11)} ${worker.provider} ${worker.model}, max complexity ${worker.maxComplexity}: ${state}`;
+    const at =
+      worker.provider === "openai" || worker.provider === "anthropic" ? apiWhere(ctx, worker) : "";
+    const line = `${alias.padEnd(11)} ${worker.provider} ${worker.model}${at}, max complexity ${worker.maxComplexity}: ${state}`;
     if (first) row("workers", line);
     else more(line);
     first = false;
@@ -107,6 +111,22 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
     more(`squad-mcp is registered in none of them; ${REGISTER_HINT}`);
   }
   return lines.join("\n");
+}
+
+/** The defaults `openai`/`anthropic` aliases fall back on; whether a key is set, never the key. */
+function describeApiDefaults(env: NodeJS.ProcessEnv, baseUrlEnv: string, keyEnv: string): string {
+  const base = env[baseUrlEnv] ? `${baseUrlEnv}=${env[baseUrlEnv]}` : `no ${baseUrlEnv}`;
+  return `${base}; ${env[keyEnv] ? `${keyEnv} is set` : `no ${keyEnv}`}`;
+}
+
+/** " at <url> (key in NAME)" for an alias with its own base URL or key variable. */
+function apiWhere(ctx: AppContext, worker: WorkerConfig): string {
+  const target = apiTarget(worker, ctx.env);
+  const parts = [
+    worker.baseUrl ? ` at ${target.baseUrl}` : "",
+    worker.apiKeyEnv ? ` (key in ${target.keyEnv})` : "",
+  ];
+  return parts.join("");
 }
 
 function describeDatabase(

@@ -3,7 +3,7 @@ import type {
   Message,
   MessageCreateParamsNonStreaming,
 } from "@anthropic-ai/sdk/resources/messages";
-import { type ApiTarget, apiTarget, type SquadConfig, type WorkerConfig } from "../config.js";
+import { type ApiTarget, apiTarget, type SquadConfig } from "../config.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import {
@@ -37,8 +37,6 @@ const MAX_TOKENS = 16_000;
 /** The tool a structured answer is forced through; its input is the answer. */
 const ANSWER_TOOL = "answer";
 
-type AnthropicWorker = WorkerConfig & { provider: "anthropic" };
-
 /** Claude models through the Messages API; structured output is a forced tool call. */
 export class AnthropicRunner implements ModelRunner {
   private readonly caller: ApiCaller;
@@ -57,7 +55,7 @@ export class AnthropicRunner implements ModelRunner {
 
   async generate(request: ModelRequest): Promise<ModelAnswer> {
     const started = this.options.now();
-    const target = apiTarget(request.worker as AnthropicWorker, this.options.env);
+    const target = apiTarget(request.worker, this.options.env);
     const deadline = callDeadline(request.signal, request.timeoutMs);
     const notes: string[] = [];
     const waited = { ms: 0 };

@@ -102,7 +102,7 @@ export class BackendAvailability {
     servers: Map<string, OpenAIServerStatus>,
   ): WorkerAvailability {
     if (worker.provider === "openai" || worker.provider === "anthropic") {
-      const reason = this.apiProblem(alias, { ...worker, provider: worker.provider }, servers);
+      const reason = this.apiProblem(alias, worker, servers);
       return { alias, usable: reason === null, reason, loaded: reason === null, hosts: [] };
     }
     if (worker.provider === "gemini") {
@@ -141,7 +141,7 @@ export class BackendAvailability {
   /** Why an `openai` or `anthropic` alias cannot be used, or null when it can. */
   private apiProblem(
     alias: string,
-    worker: WorkerConfig & { provider: "openai" | "anthropic" },
+    worker: WorkerConfig,
     servers: Map<string, OpenAIServerStatus>,
   ): string | null {
     if (!this.api) return `${worker.provider} workers are not set up in this process`;
@@ -172,7 +172,7 @@ export class BackendAvailability {
     const targets = new Map<string, ApiTarget>();
     for (const worker of Object.values(this.config.workers)) {
       if (worker.provider !== "openai" || !this.api) continue;
-      const target = apiTarget({ ...worker, provider: "openai" }, this.api.env);
+      const target = apiTarget(worker, this.api.env);
       if (target.baseUrl || target.key) targets.set(targetId(target), target);
     }
     const entries = await Promise.all(
@@ -220,11 +220,7 @@ export class BackendAvailability {
 }
 
 /** A setting an `openai` or `anthropic` alias cannot do without, named so the user can set it. */
-function missingSetting(
-  alias: string,
-  worker: WorkerConfig & { provider: "openai" | "anthropic" },
-  target: ApiTarget,
-): string | null {
+function missingSetting(alias: string, worker: WorkerConfig, target: ApiTarget): string | null {
   if (worker.apiKeyEnv && !target.key) return `${worker.apiKeyEnv} not set`;
   if (worker.provider === "anthropic") return target.key ? null : `${target.keyEnv} not set`;
   if (!target.baseUrl && !target.key) {

@@ -46,8 +46,6 @@ const WEAKER: Record<OutputMode, OutputMode | null> = {
   prompt: null,
 };
 
-type OpenAIWorker = WorkerConfig & { provider: "openai" };
-
 /** Any server speaking OpenAI Chat Completions, through the official client. */
 export class OpenAIRunner implements ModelRunner {
   private readonly caller: ApiCaller;
@@ -68,7 +66,7 @@ export class OpenAIRunner implements ModelRunner {
 
   async generate(request: ModelRequest): Promise<ModelAnswer> {
     const started = this.options.now();
-    const worker = request.worker as OpenAIWorker;
+    const { worker } = request;
     const target = apiTarget(worker, this.options.env);
     const deadline = callDeadline(request.signal, request.timeoutMs);
     const notes: string[] = [];
@@ -112,7 +110,7 @@ export class OpenAIRunner implements ModelRunner {
     }
   }
 
-  private clientFor(alias: string, worker: OpenAIWorker, target: ApiTarget): OpenAI {
+  private clientFor(alias: string, worker: WorkerConfig, target: ApiTarget): OpenAI {
     if (worker.apiKeyEnv && !target.key) {
       throw this.caller.error("unavailable", `${alias}: ${worker.apiKeyEnv} is not set`);
     }
