@@ -1,0 +1,209 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { openSqlite } from "../../src/memory/sqlite.js";
+import { startFakeAnthropic } from "../fakes/anthropic.js";
+import { startFakeOpenAI } from "../fakes/openai.js";
+import { callOk, startServer, tempDir } from "../support/server.js";
+
+interface TaskView {
+  id: string;
+  status: string;
+  worker: string | null;
+  digest: string | null;
+}
+interface RunView {
+  tasks: TaskView[];
+}
+
+const LOCAL_MODEL = "qwen2.5-coder-7b-instruct";
+const HAIKU = "claude-haiku-4-5";
+const SONNET = "claude-sonnet-4-5";
+const OPENAI_KEY = "sk-lm-e2e-0001";
+const ANTHROPIC_KEY = "sk-ant-e2e-0002";
+const ADD = "export const add = (a: number, b: number) => a + b;\n";
+
+/** Only the new providers: the default Ollama and Gemini aliases are removed. */
+const lmConfig = (over: Record<string, unknown> = {}) => ({
+  workers: {
+    "qwen-fast": null,
+    "qwen-coder": null,
+    "qwen-moe": null,
+    "flash-lite": null,
+    flash: null,
+    pro: null,
+    lm: {
+      provider: "openai",
+      model: LOCAL_MODEL,
+      maxComplexity: 4,
+      contextWindow: 32_768,
+      price: { input: 0, output: 0 },
+      maxConcurrent: 2,
+    },
+  },
+  roles: { coder: "lm", validator: "sonnet", summarizer: "lm" },
+  routing: { exploration: 0 },
+  openai: { maxRetries: 2, retryBaseMs: 50, maxRetryDelayMs: 10_000 },
+  ...over,
+});
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function project(config: unknown): string {
+  const root = tempDir("squad-project-");
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, "src"));
+  writeFileSync(join(root, "src", "math.ts"), ADD);
+  writeFileSync(join(root, "squad.config.json"), JSON.stringify(config));
+  return root;
+}
+
+async function setup(config: unknown, fakeOptions: Parameters<typeof startFakeOpenAI>[0] = {}) {
+  const openai = await startFakeOpenAI({ apiKey: OPENAI_KEY, ...fakeOptions });
+  cleanups.push(() => openai.close());
+  const anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
+  cleanups.push(() => anthropic.close());
+  const home = tempDir("squad-home-");
+  cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  const server = await startServer({
+    home,
+    cwd: project(config),
+    env: {
+      OPENAI_BASE_URL: openai.url,
+      OPENAI_API_KEY: OPENAI_KEY,
+      ANTHROPIC_BASE_URL: anthropic.url,
+      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    },
+  });
+  cleanups.push(() => server.close());
+  return { openai, anthropic, server, home };
+}
+
+async function squad(client: Client, args: Record<string, unknown>): Promise<RunView> {
+  return (await callOk(client, "spawn_squad", args)) as unknown as RunView;
+}
+
+const byId = (run: RunView) => Object.fromEntries(run.tasks.map((task) => [task.id, task]));
+
+describe("openai and anthropic workers through the built server", () => {
+  it("runs prompt tasks with files on an openai alias and on haiku, recording each call", async () => {
+    const { openai, anthropic, server, home } = await setup(lmConfig());
+    openai.script(LOCAL_MODEL, ["/** Adds two numbers. */"]);
+    anthropic.script(HAIKU, ["The module exports add."]);
+    const run = await squad(server.client, {
+      tasks: [
+        { id: "doc", prompt: "Write a docstring for add", worker: "lm", files: ["src/math.ts"] },
+        { id: "sum", prompt: "Summarise this module", worker: "haiku", files: ["src/math.ts"] },
+      ],
+    });
+    const tasks = byId(run);
+    expect(tasks.doc).toMatchObject({ status: "ok", worker: "lm" });
+    expect(tasks.sum).toMatchObject({ status: "ok", worker: "haiku" });
+    expect(tasks.doc?.digest).toContain("Adds two numbers.");
+    expect(tasks.sum?.digest).toContain("exports add");
+    expect(openai.requests[0]?.text).toContain("export const add");
+    expect(anthropic.requests[0]?.text).toContain("export const add");
+
+    await server.close();
+    const db = openSqlite(join(home, "squad.db"));
+    try {
+      const rows = db
+        .prepare("SELECT worker, provider, model, ok, tokens_in FROM model_calls ORDER BY worker")
+        .all() as {
+        worker: string;
+        provider: string;
+        model: string;
+        ok: number;
+        tokens_in: number;
+      }[];
+      expect(
+        rows.map(({ worker, provider, model, ok }) => ({ worker, provider, model, ok })),
+      ).toEqual([
+        { worker: "haiku", provider: "anthropic", model: HAIKU, ok: 1 },
+        { worker: "lm", provider: "openai", model: LOCAL_MODEL, ok: 1 },
+      ]);
+      expect(rows.every((row) => row.tokens_in > 0)).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("validates with sonnet as the validator, through a forced tool call", async () => {
+    const { anthropic, server } = await setup(lmConfig());
+    anthropic.script(SONNET, [
+      { json: { pass: true, issues: [], confidence: 0.9, escalate: false } },
+    ]);
+    const verdict = await callOk(server.client, "validate_output", {
+      task: "Write add(a, b) in src/math.ts",
+      files: ["src/math.ts"],
+      checks: { must_match: ["export const add"] },
+    });
+    expect(verdict).toMatchObject({ pass: true, confidence: 0.9, escalate: false });
+    expect(verdict.validator).toMatchObject({ worker: "sonnet", model: SONNET });
+    expect(anthropic.requests[0]?.forcedTool).toBe("answer");
+    expect(anthropic.requests[0]?.text).toContain("export const add");
+  });
+
+  it("still gets a schema-valid verdict from a server that refuses json_schema", async () => {
+    const { openai, server } = await setup(
+      lmConfig({ roles: { coder: "lm", validator: "lm", summarizer: "lm" } }),
+      { refuseJsonSchema: [LOCAL_MODEL] },
+    );
+    openai.script(LOCAL_MODEL, [
+      '{"pass": false, "issues": ["add is not exported"], "confidence": 0.8, "escalate": false}',
+    ]);
+    const verdict = await callOk(server.client, "validate_output", {
+      task: "Write add(a, b) in src/math.ts",
+      output: "const add = 1",
+    });
+    expect(verdict).toMatchObject({
+      pass: false,
+      confidence: 0.8,
+      issues: ["add is not exported"],
+    });
+    expect(verdict.validator).toMatchObject({ worker: "lm" });
+    expect(openai.requests.map((request) => request.format)).toEqual([
+      "json_schema",
+      "json_object",
+    ]);
+  });
+
+  it("waits out a 429 and then answers", async () => {
+    const { openai, server } = await setup(lmConfig());
+    openai.script(LOCAL_MODEL, [
+      {
+        status: 429,
+        message: "Rate limit reached",
+        code: "rate_limit_exceeded",
+        headers: { "retry-after": "1" },
+      },
+      "second time lucky",
+    ]);
+    const run = await squad(server.client, {
+      tasks: [{ id: "ask", prompt: "Say something", worker: "lm" }],
+    });
+    expect(byId(run).ask).toMatchObject({ status: "ok" });
+    expect(byId(run).ask?.digest).toContain("second time lucky");
+    expect(openai.requests).toHaveLength(2);
+  });
+
+  it("passes over an openai alias whose key the server refuses, saying why in route_task", async () => {
+    const onlyLm = lmConfig();
+    const config = {
+      ...onlyLm,
+      workers: { ...onlyLm.workers, haiku: null, sonnet: null },
+      roles: { coder: "lm", validator: "lm", summarizer: "lm" },
+    };
+    const { server } = await setup(config, { apiKey: "sk-some-other-key" });
+    const routed = await callOk(server.client, "route_task", {
+      task: "Add docstrings to the helpers in src/math.ts",
+    });
+    expect(routed).toMatchObject({ route: "host", worker: null });
+    expect(String(routed.rationale)).toMatch(/key rejected for lm \(env OPENAI_API_KEY\)/);
+    expect(String(routed.rationale)).not.toContain(OPENAI_KEY);
+  });
+});
