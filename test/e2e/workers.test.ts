@@ -2,9 +2,12 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { EVAL_SUITE, type EvalTask } from "../../src/eval/suite.js";
 import { openSqlite } from "../../src/memory/sqlite.js";
 import { startFakeAnthropic } from "../fakes/anthropic.js";
 import { startFakeOpenAI } from "../fakes/openai.js";
+import { runCli } from "../support/cli.js";
+import { initRepo } from "../support/git-repo.js";
 import { callOk, startServer, tempDir } from "../support/server.js";
 
 interface TaskView {
@@ -205,5 +208,106 @@ describe("openai and anthropic workers through the built server", () => {
     expect(routed).toMatchObject({ route: "host", worker: null });
     expect(String(routed.rationale)).toMatch(/key rejected for lm \(env OPENAI_API_KEY\)/);
     expect(String(routed.rationale)).not.toContain(OPENAI_KEY);
+  });
+
+  it("lets an openai alias and haiku compete on a spec and keeps the change that verifies", async () => {
+    const openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
+    cleanups.push(() => openai.close());
+    const anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
+    cleanups.push(() => anthropic.close());
+    const base = tempDir("squad-implement-");
+    cleanups.push(() => rmSync(base, { recursive: true, force: true }));
+    const repo = await initRepo(join(base, "repo"), {
+      "src/add.js": "export function add(a, b) {\n  return a - b;\n}\n",
+    });
+    const configFile = join(base, "config.json");
+    writeFileSync(configFile, JSON.stringify(lmConfig()));
+    const server = await startServer({
+      home: join(base, "home"),
+      cwd: repo,
+      env: {
+        SQUAD_CONFIG: configFile,
+        OPENAI_BASE_URL: openai.url,
+        OPENAI_API_KEY: OPENAI_KEY,
+        ANTHROPIC_BASE_URL: anthropic.url,
+        ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+      },
+    });
+    cleanups.push(() => server.close());
+    const change = (body: string) => ({
+      files: [
+        {
+          path: "src/add.js",
+          action: "MODIFY",
+          content: `export function add(a, b) {\n  return ${body};\n}\n`,
+        },
+      ],
+      blockers: [],
+      deviations: [],
+    });
+    openai.script(LOCAL_MODEL, [JSON.stringify(change("a * b"))]);
+    anthropic.script(HAIKU, [{ json: change("a + b") }]);
+    await callOk(server.client, "write_code_spec", {
+      title: "Fix add",
+      objective: "add must return the sum of its arguments.",
+      files: [{ path: "src/add.js", action: "MODIFY", function: "add", change: "Return a + b." }],
+      verification: 'grep -q "return a + b" src/add.js',
+    });
+    const result = await callOk(server.client, "implement_spec", {
+      spec_id: "CS-001",
+      coders: ["lm", "haiku"],
+      max_attempts: 1,
+    });
+    expect(result).toMatchObject({ verdict: "pass", worker: "haiku", attempts: 1 });
+    const candidates = result.candidates as { worker: string; verdict: string }[];
+    expect(candidates.map(({ worker, verdict }) => ({ worker, verdict }))).toEqual([
+      { worker: "haiku", verdict: "pass" },
+      { worker: "lm", verdict: "fail" },
+    ]);
+    expect(openai.requests[0]?.format).toBe("json_schema");
+    expect(anthropic.requests[0]?.forcedTool).toBe("answer");
+  });
+
+  it("evaluates the new aliases with squad-mcp eval", async () => {
+    const taskIn = (text: string): EvalTask => {
+      const task = EVAL_SUITE.find((candidate) => text.includes(candidate.prompt));
+      if (!task) throw new Error(`no suite task in prompt: ${text.slice(0, 80)}`);
+      return task;
+    };
+    const openai = await startFakeOpenAI({
+      apiKey: OPENAI_KEY,
+      reply: (request) => JSON.stringify(taskIn(request.text).wrong),
+    });
+    cleanups.push(() => openai.close());
+    const anthropic = await startFakeAnthropic({
+      apiKey: ANTHROPIC_KEY,
+      reply: (request) => ({ json: taskIn(request.text).reference }),
+    });
+    cleanups.push(() => anthropic.close());
+    const base = tempDir("squad-eval-");
+    cleanups.push(() => rmSync(base, { recursive: true, force: true }));
+    const configFile = join(base, "config.json");
+    writeFileSync(configFile, JSON.stringify(lmConfig()));
+    const categories = "codegen,review,git";
+    const count = EVAL_SUITE.filter((task) => categories.split(",").includes(task.category)).length;
+    const result = await runCli(["eval", "--workers", "lm,haiku", "--categories", categories], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        SQUAD_HOME: join(base, "home"),
+        SQUAD_LOG_LEVEL: "silent",
+        SQUAD_CONFIG: configFile,
+        OPENAI_BASE_URL: openai.url,
+        OPENAI_API_KEY: OPENAI_KEY,
+        ANTHROPIC_BASE_URL: anthropic.url,
+        ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+      },
+      timeout: 120_000,
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Evaluated 2 workers on ${count} tasks`));
+    const row = (worker: string) =>
+      result.stdout.split("\n").find((line) => line.startsWith(`${worker} `));
+    expect(row("haiku")).toMatch(new RegExp(`\\s${count}/${count}\\s`));
+    expect(row("lm")).toMatch(new RegExp(`\\s0/${count}\\s`));
   });
 });
