@@ -5,11 +5,11 @@
  * skill work to the host), and routing learning from the outcomes the host logs on model work; then a real squad run over this repository (type-check, the tests of a
  * small fixture project, a grep, git status) in parallel, followed by its progress notifications;
  * then a Code Spec implemented by a coder model in a worktree, verified and applied.
- * Needs nothing installed: without a live Ollama or a Gemini key it runs against the simulated
- * Ollama from test/fakes.
+ * Needs nothing installed: without a live Ollama, Gemini key, OpenAI-compatible server
+ * (OPENAI_BASE_URL) or Anthropic key it runs against the simulated Ollama from test/fakes.
  */
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { openSqlite } from "../src/memory/sqlite.js";
@@ -72,10 +72,9 @@ async function main(cleanup: Cleanup): Promise<void> {
   const home = tempDir("squad-demo-home-");
   const userHome = tempDir("squad-demo-user-");
   cleanup.dirs.push(project, home, userHome);
-  createProject(project);
-
   cleanup.backends = await chooseBackends(process.env);
   const backends = cleanup.backends;
+  createProject(project, backends.workers);
   console.log(`${label("Backends")}${backends.describe.join(`\n${" ".repeat(LABEL_WIDTH)}`)}`);
   console.log(
     `${label("Project")}temp folder with .claude/skills/${SKILL_NAME}; squad.config.json turns exploration off`,
@@ -267,10 +266,16 @@ async function specStep(
   console.log(
     `  A git project whose slugify fails its tests; coder ${backends.coder.alias}${simulated}`,
   );
+  // The spec project is a git repository; the demo's extra aliases stay outside it.
+  const config: Record<string, string> = {};
+  if (Object.keys(backends.workers).length > 0) {
+    config.SQUAD_CONFIG = join(home, "demo-workers.json");
+    writeFileSync(config.SQUAD_CONFIG, JSON.stringify({ workers: backends.workers }));
+  }
   cleanup.spec = startServer({
     home,
     cwd: project,
-    env: { ...backends.env, HOME: userHome, SQUAD_LOG_LEVEL: "error" },
+    env: { ...backends.env, ...config, HOME: userHome, SQUAD_LOG_LEVEL: "error" },
   });
   const server = await cleanup.spec;
   const outcome = await runSpec(server.client, project, backends.coder.alias, backends);

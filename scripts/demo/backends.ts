@@ -7,8 +7,10 @@ const DEFAULT_OLLAMA = "http://127.0.0.1:11434";
 const PROBE_TIMEOUT_MS = 800;
 
 export interface Backends {
-  /** Environment for the server: where Ollama is, and Gemini's key when there is one. */
+  /** Environment for the server: where Ollama is, and the API keys there are. */
   env: Record<string, string>;
+  /** Worker aliases the demo's config adds (one for a live OpenAI-compatible server). */
+  workers: Record<string, unknown>;
   /** True when real backends are used (the routing then depends on what they offer). */
   live: boolean;
   /** One line per backend, for the reader. */
@@ -20,7 +22,13 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-/** Live Ollama or Gemini when the user has them, else a simulated Ollama with the three models. */
+/** The alias the demo gives a live OpenAI-compatible server (OPENAI_BASE_URL). */
+export const OPENAI_ALIAS = "openai-compat";
+
+/**
+ * Live Ollama, Gemini, an OpenAI-compatible server or Anthropic when the user has them, else a
+ * simulated Ollama with the three models.
+ */
 export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> {
   const tried = (env.OLLAMA_HOST || DEFAULT_OLLAMA)
     .split(",")
@@ -36,7 +44,14 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
   if (geminiKey) gemini.GEMINI_API_KEY = geminiKey;
   if (env.GEMINI_BASE_URL) gemini.GEMINI_BASE_URL = env.GEMINI_BASE_URL;
 
-  if (liveOllama.length > 0 || geminiKey) {
+  const openai = await probeOpenAI(env);
+  const anthropic: Record<string, string> = {};
+  if (env.ANTHROPIC_API_KEY) anthropic.ANTHROPIC_API_KEY = env.ANTHROPIC_API_KEY;
+  if (env.ANTHROPIC_API_KEY && env.ANTHROPIC_BASE_URL) {
+    anthropic.ANTHROPIC_BASE_URL = env.ANTHROPIC_BASE_URL;
+  }
+
+  if (liveOllama.length > 0 || geminiKey || openai.model || env.ANTHROPIC_API_KEY) {
     const describe = [
       liveOllama.length > 0
         ? `live Ollama at ${liveOllama.map((probe) => `${probe.host} (v${probe.version})`).join(", ")}`
@@ -44,6 +59,10 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
       geminiKey
         ? "live Gemini (key set; routing sends no requests, so no tokens are spent)"
         : "Gemini off (GEMINI_API_KEY not set)",
+      openai.describe,
+      env.ANTHROPIC_API_KEY
+        ? "live Anthropic: haiku and sonnet (ANTHROPIC_API_KEY set)"
+        : "Anthropic off (ANTHROPIC_API_KEY not set)",
     ];
     const models = new Set(
       (await Promise.all(liveOllama.map((probe) => listModels(probe.host)))).flat(),
@@ -54,10 +73,17 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
           ",",
         ),
         ...gemini,
+        ...openai.env,
+        ...anthropic,
       },
+      workers: openai.model ? { [OPENAI_ALIAS]: openAIWorker(openai.model) } : {},
       live: true,
       describe,
-      coder: chooseCoder(models, Boolean(geminiKey)),
+      coder: chooseCoder(models, {
+        openai: Boolean(openai.model),
+        anthropic: Boolean(env.ANTHROPIC_API_KEY),
+        gemini: Boolean(geminiKey),
+      }),
       close: async () => {},
     };
   }
@@ -65,6 +91,7 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
   const fake: FakeOllama = await startFakeOllama({ models: DEMO_MODELS.map((name) => ({ name })) });
   return {
     env: { OLLAMA_HOST: fake.url },
+    workers: {},
     live: false,
     describe: [
       `simulated Ollama: no live Ollama answered at ${tried.join(", ")} ${env.OLLAMA_HOST ? "(OLLAMA_HOST)" : "(set OLLAMA_HOST for yours)"}`,
@@ -80,14 +107,79 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
 const CODER_MODEL = "qwen2.5-coder:32b";
 const SMALL_CODER_MODEL = "qwen2.5-coder:7b";
 
-/** The default coder when its model is pulled, else the small local one, else Gemini Flash. */
-function chooseCoder(models: ReadonlySet<string>, gemini: boolean): Backends["coder"] {
+/**
+ * The default coder when its model is pulled, else the small local one, else the live
+ * OpenAI-compatible server, else haiku, else Gemini Flash.
+ */
+function chooseCoder(
+  models: ReadonlySet<string>,
+  apis: { openai: boolean; anthropic: boolean; gemini: boolean },
+): Backends["coder"] {
   if (models.has(CODER_MODEL)) return { alias: "qwen-coder" };
   if (models.has(SMALL_CODER_MODEL)) return { alias: "qwen-fast" };
-  if (gemini) return { alias: "flash" };
+  if (apis.openai) return { alias: OPENAI_ALIAS };
+  if (apis.anthropic) return { alias: "haiku" };
+  if (apis.gemini) return { alias: "flash" };
   return {
-    none: `no coder available: pull ${CODER_MODEL} (or ${SMALL_CODER_MODEL}) into Ollama, or set GEMINI_API_KEY`,
+    none: `no coder available: pull ${CODER_MODEL} (or ${SMALL_CODER_MODEL}) into Ollama, or set OPENAI_BASE_URL, ANTHROPIC_API_KEY or GEMINI_API_KEY`,
   };
+}
+
+function openAIWorker(model: string) {
+  return {
+    provider: "openai",
+    model,
+    maxComplexity: 6,
+    contextWindow: 32_768,
+    price: { input: 0, output: 0 },
+  };
+}
+
+/**
+ * The server at OPENAI_BASE_URL, when it answers `GET /models`: its first model becomes the
+ * demo's `openai-compat` alias.
+ */
+async function probeOpenAI(
+  env: NodeJS.ProcessEnv,
+): Promise<{ model: string | null; env: Record<string, string>; describe: string }> {
+  const baseUrl = env.OPENAI_BASE_URL;
+  if (!baseUrl) {
+    return {
+      model: null,
+      env: {},
+      describe: "OpenAI-compatible server off (OPENAI_BASE_URL not set)",
+    };
+  }
+  const key = env.OPENAI_API_KEY;
+  const serverEnv: Record<string, string> = { OPENAI_BASE_URL: baseUrl };
+  if (key) serverEnv.OPENAI_API_KEY = key;
+  try {
+    const response = await fetch(`${baseUrl.replace(/\/+$/, "")}/models`, {
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    const body = (await response.json()) as { data?: { id?: unknown }[] };
+    const model = (body.data ?? []).map((entry) => entry.id).find((id) => typeof id === "string");
+    if (!response.ok || typeof model !== "string") {
+      return {
+        model: null,
+        env: {},
+        describe: `OpenAI-compatible server at ${baseUrl} lists no model (HTTP ${response.status}): off`,
+      };
+    }
+    return {
+      model,
+      env: serverEnv,
+      describe: `live OpenAI-compatible server at ${baseUrl}: ${OPENAI_ALIAS} → ${model}`,
+    };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return {
+      model: null,
+      env: {},
+      describe: `no OpenAI-compatible server at ${baseUrl} (${why}): off`,
+    };
+  }
 }
 
 /** The model names a live Ollama host has pulled; none when it does not say. */

@@ -34,13 +34,13 @@ Check a schedule before it is published and after every swap.
 `;
 
 /** Creates the project a host would be working in: its skill and a repeatable squad config. */
-export function createProject(root: string): void {
+export function createProject(root: string, workers: Record<string, unknown> = {}): void {
   const skillDir = join(root, ".claude", "skills", SKILL_NAME);
   mkdirSync(skillDir, { recursive: true });
   writeFileSync(join(skillDir, "SKILL.md"), SKILL_MD);
   // Exploration (normally 10% of decisions) is turned off so every run of the demo reads the same.
   writeFileSync(
     join(root, "squad.config.json"),
-    `${JSON.stringify({ routing: { exploration: 0 } }, null, 2)}\n`,
+    `${JSON.stringify({ routing: { exploration: 0 }, ...(Object.keys(workers).length > 0 && { workers }) }, null, 2)}\n`,
   );
 }
