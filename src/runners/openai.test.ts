@@ -59,14 +59,17 @@ async function setup(
   const env = over.env ?? { OPENAI_API_KEY: KEY };
   const keys = new KeyRejections();
   const delays: number[] = [];
+  // The runner's clock: waits move it on instead of taking time.
+  const clock = { now: Date.now() };
   const runner = new OpenAIRunner({
     config,
     env,
     keys,
-    now: Date.now,
+    now: () => clock.now,
     random: () => 0.5,
     sleep: async (ms) => {
       delays.push(ms);
+      clock.now += ms;
     },
     logger,
   });
@@ -204,6 +207,19 @@ describe("OpenAIRunner against a fake OpenAI-compatible server", () => {
     expect(s.delays[0]).toBeLessThanOrEqual(10_250);
     expect(s.delays[1]).toBeGreaterThanOrEqual(20_500);
     expect(s.delays[1]).toBeLessThan(20_750);
+  });
+
+  it("paces an alias to its requestsPerMinute, telling the caller what it waits for", async () => {
+    const s = await setup();
+    const paced = { ...s.worker, requestsPerMinute: 2 };
+    const waits: ModelWait[] = [];
+    for (let i = 0; i < 3; i++) {
+      await s.runner.generate(ask(s, { worker: paced, onWait: (wait) => waits.push(wait) }));
+    }
+    expect(s.fake.requests).toHaveLength(3);
+    expect(s.delays).toHaveLength(1);
+    expect(s.delays[0]).toBeGreaterThan(59_000);
+    expect(waits).toEqual([{ ms: s.delays[0], reason: "a per-minute slot (2/min)" }]);
   });
 
   it("backs off on 5xx and gives up after the configured retries", async () => {

@@ -11,7 +11,13 @@ interface Result extends Finished {
 /** Drives a scheduler whose "work" resolves when the test says, recording what happened. */
 function harness(
   inputs: TaskInput[],
-  options: { concurrency?: number; failFast?: boolean; models?: Record<string, string> } = {},
+  options: {
+    concurrency?: number;
+    failFast?: boolean;
+    models?: Record<string, string>;
+    /** Per alias, a provider other than ollama and how many requests it may have in flight. */
+    apis?: Record<string, { provider: "openai" | "anthropic"; maxConcurrent: number }>;
+  } = {},
 ) {
   const planned = planSquad(inputs, DEFAULT_CONFIG);
   const tasks: ScheduledTask[] = planned.map((task: PlannedTask) =>
@@ -21,7 +27,7 @@ function harness(
           ...task,
           route: {
             alias: task.worker ?? "qwen-fast",
-            provider: "ollama" as const,
+            provider: options.apis?.[task.worker ?? ""]?.provider ?? ("ollama" as const),
             model: options.models?.[task.id] ?? "m:latest",
             decisionId: null,
           },
@@ -64,7 +70,7 @@ function harness(
     {
       commandConcurrency: options.concurrency ?? 4,
       geminiConcurrency: 2,
-      aliasConcurrency: () => 2,
+      aliasConcurrency: (alias) => options.apis?.[alias]?.maxConcurrent ?? 2,
       ollama: { maxLoaded: 1, numParallel: 1 },
       failFast: options.failFast ?? false,
       signal: controller.signal,
@@ -91,6 +97,33 @@ function harness(
 }
 
 describe("SquadScheduler", () => {
+  it("keeps each openai or anthropic alias within its own maxConcurrent", async () => {
+    const h = harness(
+      [
+        { id: "p1", prompt: "a", worker: "sonnet" },
+        { id: "p2", prompt: "b", worker: "sonnet" },
+        { id: "p3", prompt: "c", worker: "sonnet" },
+        { id: "h1", prompt: "d", worker: "haiku" },
+        { id: "h2", prompt: "e", worker: "haiku" },
+      ],
+      {
+        apis: {
+          sonnet: { provider: "anthropic", maxConcurrent: 2 },
+          haiku: { provider: "anthropic", maxConcurrent: 1 },
+        },
+      },
+    );
+    expect(h.started).toEqual(["p1", "p2", "h1"]);
+    expect(h.hostsAsked).toEqual([null, null, null]);
+    await h.finish("p1");
+    expect(h.started).toEqual(["p1", "p2", "h1", "p3"]);
+    await h.finish("h1");
+    expect(h.started).toEqual(["p1", "p2", "h1", "p3", "h2"]);
+    for (const id of ["p2", "p3", "h2"]) await h.finish(id);
+    await h.done;
+    expect(h.peak()).toBe(3);
+  });
+
   it("starts a task only when everything in its after succeeded, and skips dependents of a failure", async () => {
     const h = harness([
       { id: "build", command: "make" },
