@@ -130,14 +130,24 @@ describe("OpenAIRunner against a fake OpenAI-compatible server", () => {
     expect(answer.notes).toContain("answer cut at the output token limit (finish_reason length)");
   });
 
-  it("asks for structured output with response_format json_schema, strict", async () => {
+  it("asks for structured output with response_format json_schema, strict when the schema allows", async () => {
     const s = await setup();
-    s.fake.script(MODEL, ['{"pass":true,"confidence":0.9}']);
+    s.fake.script(MODEL, ['{"pass":true,"confidence":0.9}', '{"pass":true}']);
     const answer = await s.runner.generate(ask(s, { schema: VERDICT }));
     expect(JSON.parse(answer.text)).toEqual({ pass: true, confidence: 0.9 });
     expect(s.fake.requests[0]?.body.response_format).toEqual({
       type: "json_schema",
-      json_schema: { name: "answer", schema: VERDICT, strict: true },
+      json_schema: {
+        name: "answer",
+        schema: { ...VERDICT, additionalProperties: false },
+        strict: true,
+      },
+    });
+    const optional = { ...VERDICT, required: ["pass"] };
+    await s.runner.generate(ask(s, { schema: optional }));
+    expect(s.fake.requests[1]?.body.response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "answer", schema: optional, strict: false },
     });
   });
 

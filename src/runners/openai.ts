@@ -19,7 +19,12 @@ import {
 } from "./api-retry.js";
 import { callDeadline } from "./call-deadline.js";
 import type { Sleep } from "./minute-window.js";
-import { checkAgainstSchema, schemaInstruction, stripCodeFence } from "./schema-answer.js";
+import {
+  checkAgainstSchema,
+  forStrictMode,
+  schemaInstruction,
+  stripCodeFence,
+} from "./schema-answer.js";
 import { type ModelAnswer, ModelCallError, type ModelRequest, type ModelRunner } from "./types.js";
 
 export interface OpenAIRunnerOptions {
@@ -272,7 +277,7 @@ function messagesBody(
   if (schema && mode === "json_schema") {
     body.response_format = {
       type: "json_schema",
-      json_schema: { name: "answer", schema, strict: true },
+      json_schema: { name: "answer", ...forStrictMode(schema) },
     };
   } else if (schema && mode === "json_object") {
     body.response_format = { type: "json_object" };

@@ -42,3 +42,43 @@ function validatorFor(schema: Record<string, unknown>): ValidateFunction | null 
   compiled.set(schema, validate);
   return validate;
 }
+
+/**
+ * OpenAI's strict mode takes a schema only when every object lists all its properties as
+ * required and closes itself with `additionalProperties: false`. A schema whose objects require
+ * all their properties is closed that way and sent strict; one with optional properties is
+ * sent as it is, not strict.
+ */
+export function forStrictMode(schema: Record<string, unknown>): {
+  schema: Record<string, unknown>;
+  strict: boolean;
+} {
+  const closed = closeObjects(schema);
+  return closed === null ? { schema, strict: false } : { schema: closed, strict: true };
+}
+
+function closeObjects(node: unknown): Record<string, unknown> | null {
+  if (typeof node !== "object" || node === null || Array.isArray(node)) return null;
+  const out: Record<string, unknown> = { ...(node as Record<string, unknown>) };
+  const properties = out.properties;
+  if (typeof properties === "object" && properties !== null) {
+    const names = Object.keys(properties);
+    const required = Array.isArray(out.required) ? out.required : [];
+    if (!names.every((name) => required.includes(name))) return null;
+    if (out.additionalProperties !== undefined && out.additionalProperties !== false) return null;
+    const closedProperties: Record<string, unknown> = {};
+    for (const [name, child] of Object.entries(properties)) {
+      const closed = closeObjects(child);
+      if (closed === null) return null;
+      closedProperties[name] = closed;
+    }
+    out.properties = closedProperties;
+    out.additionalProperties = false;
+  }
+  if (out.items !== undefined) {
+    const items = closeObjects(out.items);
+    if (items === null) return null;
+    out.items = items;
+  }
+  return out;
+}
