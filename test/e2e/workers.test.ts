@@ -1,14 +1,15 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { EVAL_SUITE, type EvalTask } from "../../src/eval/suite.js";
 import { openSqlite } from "../../src/memory/sqlite.js";
 import { startFakeAnthropic } from "../fakes/anthropic.js";
+import { startFakeOllama } from "../fakes/ollama.js";
 import { startFakeOpenAI } from "../fakes/openai.js";
 import { runCli } from "../support/cli.js";
 import { initRepo } from "../support/git-repo.js";
-import { callOk, startServer, tempDir } from "../support/server.js";
+import { callOk, PACKAGE_ROOT, startServer, tempDir } from "../support/server.js";
 
 interface TaskView {
   id: string;
@@ -309,5 +310,52 @@ describe("openai and anthropic workers through the built server", () => {
       result.stdout.split("\n").find((line) => line.startsWith(`${worker} `));
     expect(row("haiku")).toMatch(new RegExp(`\\s${count}/${count}\\s`));
     expect(row("lm")).toMatch(new RegExp(`\\s0/${count}\\s`));
+  });
+
+  it("routes per the shipped hierarchical-orchestrator example when its aliases are usable", async () => {
+    const ollama = await startFakeOllama({ models: [{ name: "qwen3:30b-a3b" }] });
+    cleanups.push(() => ollama.close());
+    const cerebras = await startFakeOpenAI({ apiKey: "csk-e2e", models: ["zai-glm-4.6"] });
+    cleanups.push(() => cerebras.close());
+    const example = JSON.parse(
+      readFileSync(join(PACKAGE_ROOT, "examples", "hierarchical-orchestrator.json"), "utf8"),
+    );
+    // The one change: the coder's base URL points at the fake instead of Cerebras.
+    example.workers["glm-coder"].baseUrl = cerebras.url;
+    const base = tempDir("squad-matrix-");
+    cleanups.push(() => rmSync(base, { recursive: true, force: true }));
+    const configFile = join(base, "config.json");
+    writeFileSync(configFile, JSON.stringify(example));
+    const server = await startServer({
+      home: join(base, "home"),
+      cwd: base,
+      env: {
+        SQUAD_CONFIG: configFile,
+        OLLAMA_HOST: ollama.url,
+        CEREBRAS_API_KEY: "csk-e2e",
+        ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+      },
+    });
+    cleanups.push(() => server.close());
+    const route = async (task: string, context: Record<string, unknown> = {}) => {
+      const decision = await callOk(server.client, "route_task", { task, context });
+      return `${decision.route}:${decision.worker ?? "-"}`;
+    };
+    expect(await route("Add docstrings to the helpers in utils.py")).toBe("squad:qwen-moe");
+    expect(
+      await route("Write a function parseDuration in src/time.ts", { requires_tests: true }),
+    ).toBe("squad:glm-coder");
+    expect(
+      await route("Update the README and the changelog for the new flags", { files: 12 }),
+    ).toBe("squad:haiku");
+    expect(
+      await route("Refactor the session store to remove the race condition", { files: 3 }),
+    ).toBe("squad:sonnet");
+    expect(
+      await route("Refactor the auth layer to remove the race condition in token refresh", {
+        files: 14,
+        requires_tests: true,
+      }),
+    ).toBe("host:-");
   });
 });
