@@ -76,6 +76,27 @@ describe("chooseWorker", () => {
     expect(onlyLocal.preferenceNote).toMatch(/no usable cloud worker/);
   });
 
+  it("counts a free OpenAI-compatible server as local and haiku as cloud", () => {
+    const haiku = candidate("haiku");
+    const lmstudio: Candidate = {
+      alias: "lmstudio",
+      worker: {
+        provider: "openai",
+        model: "qwen2.5-coder-7b-instruct",
+        maxComplexity: 3,
+        contextWindow: 32_768,
+        price: { input: 0, output: 0 },
+        tokensPerSecond: 60,
+      },
+      loaded: false,
+    };
+    const both = [haiku, lmstudio];
+    const choose = (prefer: "local" | "cloud") =>
+      chooseWorker(both, new Map(), { ...policy, prefer }).chosen?.alias;
+    expect(choose("local")).toBe("lmstudio");
+    expect(choose("cloud")).toBe("haiku");
+  });
+
   it("prefer: fastest picks the quickest, counting a model load", () => {
     const selection = chooseWorker([candidate("qwen-coder"), candidate("flash-lite")], new Map(), {
       ...policy,
