@@ -168,6 +168,17 @@ describe("OpenAIRunner against a fake OpenAI-compatible server", () => {
     expect(s.fake.requests[1]?.text).toContain('"required":["pass","confidence"]');
   });
 
+  it("does not step down response_format for an unknown model", async () => {
+    const s = await setup();
+    const error = await failure(
+      s,
+      ask(s, { worker: { ...s.worker, model: "no-such-model" }, schema: VERDICT }),
+    );
+    expect(error.kind).toBe("rejected");
+    expect(error.message).toMatch(/lm: The model `no-such-model` does not exist/);
+    expect(s.fake.requests).toHaveLength(1);
+  });
+
   it("checks a prompt-only answer against the schema and asks once more when it does not match", async () => {
     const s = await setup({ refuseJsonSchema: [MODEL], refuseJsonObject: [MODEL] });
     s.fake.script(MODEL, ['{"pass":"yes"}', '```json\n{"pass":true,"confidence":0.7}\n```']);

@@ -160,8 +160,13 @@ export class OpenAIRunner implements ModelRunner {
         return { response, messages: body.messages };
       } catch (error) {
         const weaker = WEAKER[mode];
+        // A server that cannot do a response_format says so with a 400 (or 422); a 404 for an
+        // unknown model is not worth two more requests.
         const refused =
-          error instanceof StopRetrying && error.failure.kind === "rejected" && request.schema;
+          error instanceof StopRetrying &&
+          error.failure.kind === "rejected" &&
+          (error.failure.status === 400 || error.failure.status === 422) &&
+          request.schema;
         if (!refused || weaker === null) throw error;
         notes.push(`the server refused response_format ${mode}; using ${weaker}`);
         this.options.logger.info(`openai ${request.alias}: ${mode} refused, using ${weaker}`);

@@ -73,10 +73,12 @@ async function setup(config: unknown, fakeOptions: Parameters<typeof startFakeOp
   cleanups.push(() => anthropic.close());
   const home = tempDir("squad-home-");
   cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+  const root = project(config);
   const server = await startServer({
     home,
-    cwd: project(config),
+    cwd: root,
     env: {
+      HOME: home,
       OPENAI_BASE_URL: openai.url,
       OPENAI_API_KEY: OPENAI_KEY,
       ANTHROPIC_BASE_URL: anthropic.url,
@@ -84,7 +86,7 @@ async function setup(config: unknown, fakeOptions: Parameters<typeof startFakeOp
     },
   });
   cleanups.push(() => server.close());
-  return { openai, anthropic, server, home };
+  return { openai, anthropic, server, home, root };
 }
 
 async function squad(client: Client, args: Record<string, unknown>): Promise<RunView> {
@@ -95,7 +97,7 @@ const byId = (run: RunView) => Object.fromEntries(run.tasks.map((task) => [task.
 
 describe("openai and anthropic workers through the built server", () => {
   it("runs prompt tasks with files on an openai alias and on haiku, recording each call", async () => {
-    const { openai, anthropic, server, home } = await setup(lmConfig());
+    const { openai, anthropic, server, home, root } = await setup(lmConfig());
     openai.script(LOCAL_MODEL, ["/** Adds two numbers. */"]);
     anthropic.script(HAIKU, ["The module exports add."]);
     const run = await squad(server.client, {
@@ -131,6 +133,17 @@ describe("openai and anthropic workers through the built server", () => {
         { worker: "lm", provider: "openai", model: LOCAL_MODEL, ok: 1 },
       ]);
       expect(rows.every((row) => row.tokens_in > 0)).toBe(true);
+      const haiku = rows.find((row) => row.worker === "haiku");
+      const stats = await runCli(["stats", "--json"], {
+        cwd: root,
+        env: { SQUAD_HOME: home, HOME: home },
+      });
+      expect(stats.exitCode).toBe(0);
+      const { totals, unpriced_workers } = JSON.parse(stats.stdout);
+      // haiku at its price (1 / 5 USD per million tokens); lm is free.
+      expect(totals.cloud_spend_usd).toBeGreaterThan(0);
+      expect(totals.cloud_spend_usd).toBeLessThan(((haiku?.tokens_in ?? 0) * 1 + 1_000 * 5) / 1e6);
+      expect(unpriced_workers).toEqual([]);
     } finally {
       db.close();
     }
@@ -227,6 +240,7 @@ describe("openai and anthropic workers through the built server", () => {
       home: join(base, "home"),
       cwd: repo,
       env: {
+        HOME: join(base, "home"),
         SQUAD_CONFIG: configFile,
         OPENAI_BASE_URL: openai.url,
         OPENAI_API_KEY: OPENAI_KEY,
@@ -292,7 +306,9 @@ describe("openai and anthropic workers through the built server", () => {
     const categories = "codegen,review,git";
     const count = EVAL_SUITE.filter((task) => categories.split(",").includes(task.category)).length;
     const result = await runCli(["eval", "--workers", "lm,haiku", "--categories", categories], {
+      cwd: base,
       env: {
+        HOME: base,
         PATH: process.env.PATH ?? "",
         SQUAD_HOME: join(base, "home"),
         SQUAD_LOG_LEVEL: "silent",
@@ -330,6 +346,7 @@ describe("openai and anthropic workers through the built server", () => {
       home: join(base, "home"),
       cwd: base,
       env: {
+        HOME: base,
         SQUAD_CONFIG: configFile,
         OLLAMA_HOST: ollama.url,
         CEREBRAS_API_KEY: "csk-e2e",
