@@ -153,7 +153,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   heading(
     "6. squad-mcp stats: what this demo's servers recorded (all three shared one SQUAD_HOME)",
   );
-  console.log(statsTable(home));
+  console.log(statsTable(home, workersConfig(home, backends)));
 }
 
 const LABEL_WIDTH = 10;
@@ -266,22 +266,33 @@ async function specStep(
   console.log(
     `  A git project whose slugify fails its tests; coder ${backends.coder.alias}${simulated}`,
   );
-  // The spec project is a git repository; the demo's extra aliases stay outside it.
-  const config: Record<string, string> = {};
-  if (Object.keys(backends.workers).length > 0) {
-    config.SQUAD_CONFIG = join(home, "demo-workers.json");
-    writeFileSync(config.SQUAD_CONFIG, JSON.stringify({ workers: backends.workers }));
-  }
   cleanup.spec = startServer({
     home,
     cwd: project,
-    env: { ...backends.env, ...config, HOME: userHome, SQUAD_LOG_LEVEL: "error" },
+    env: {
+      ...backends.env,
+      ...workersConfig(home, backends),
+      HOME: userHome,
+      SQUAD_LOG_LEVEL: "error",
+    },
   });
   const server = await cleanup.spec;
   const outcome = await runSpec(server.client, project, backends.coder.alias, backends);
   await server.close();
   cleanup.spec = null;
   return outcome;
+}
+
+/**
+ * SQUAD_CONFIG naming a file with the demo's extra aliases, for the servers and commands that
+ * do not start in the demo project (the spec project is a git repository: nothing is added to
+ * it); empty when there are none.
+ */
+function workersConfig(home: string, backends: Backends): Record<string, string> {
+  if (Object.keys(backends.workers).length === 0) return {};
+  const file = join(home, "demo-workers.json");
+  writeFileSync(file, JSON.stringify({ workers: backends.workers }));
+  return { SQUAD_CONFIG: file };
 }
 
 /** "spec: CS-001 pass by qwen-coder after 2 attempts, applied" */
@@ -300,9 +311,9 @@ function describeRun(run: SquadRun): string {
 }
 
 /** `squad-mcp stats` over the demo's database, as a user would run it. */
-function statsTable(home: string): string {
+function statsTable(home: string, config: Record<string, string>): string {
   const stats = spawnSync(process.execPath, [CLI, "stats", "--since", "1h"], {
-    env: { ...process.env, SQUAD_HOME: home, OLLAMA_HOST: "http://127.0.0.1:2" },
+    env: { ...process.env, ...config, SQUAD_HOME: home, OLLAMA_HOST: "http://127.0.0.1:2" },
     encoding: "utf8",
   });
   if (stats.status !== 0) return `  squad-mcp stats failed: ${stats.stderr.trim()}`;
