@@ -11,7 +11,8 @@ if (existsSync(bundle)) {
 } else {
   const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   const spec = process.env.SQUAD_MCP_PLUGIN_PACKAGE || `squad-mcp@${version}`;
-  const child = spawn("npx", ["-y", spec, ...process.argv.slice(2)], { stdio: "inherit" });
+  const args = ["-y", "--package", spec, "squad-mcp", ...process.argv.slice(2)];
+  const child = spawn("npx", args, { stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => {
     process.exitCode = code ?? (signal ? 1 : 0);

@@ -17,6 +17,8 @@ const run = promisify(execFile);
 const INSPECTOR = "@modelcontextprotocol/inspector@0.15.0";
 const CLAUDE_CODE = "@anthropic-ai/claude-code";
 const CALL_TIMEOUT_MS = 300_000;
+/** npx installing the package compiles better-sqlite3 on Node 20 when no prebuilt binary is reachable. */
+const INSTALL_TIMEOUT_MS = 900_000;
 
 interface Check {
   name: string;
@@ -190,7 +192,13 @@ async function claudeCodeChecks(
         );
         const tarball = join(tarballs, packed.trim().split("\n").pop() ?? "");
         // The first npx run installs the package and its dependencies; the health check must not wait on that.
-        await text("npx", ["-y", tarball, "--version"], project, env);
+        await text(
+          "npx",
+          ["-y", "--package", tarball, "squad-mcp", "--version"],
+          project,
+          env,
+          INSTALL_TIMEOUT_MS,
+        );
         await claudeRun("plugin", "marketplace", "add", copy);
         await claudeRun("plugin", "install", "squad-mcp@squad-mcp");
         const listing = await text(claude.command, [...claude.prefix, "mcp", "list"], project, {
@@ -260,11 +268,12 @@ async function text(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
+  timeout = CALL_TIMEOUT_MS,
 ): Promise<string> {
   const { stdout } = await run(command, args, {
     cwd,
     env,
-    timeout: CALL_TIMEOUT_MS,
+    timeout,
     maxBuffer: 16 * 1024 * 1024,
   });
   return stdout;
