@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DENY } from "../config.js";
 import { UserInputError } from "../errors.js";
-import { childEnvironment, denialMessage, deniedBy, resolveCommandCwd } from "./command-policy.js";
+import { childEnvironment, resolveCommandCwd } from "./command-policy.js";
+import { denialMessage, deniedBy } from "./deny.js";
 
 describe("resolveCommandCwd", () => {
   let base: string;
@@ -140,6 +141,26 @@ describe("deniedBy with the default deny list", () => {
     const deny = [{ rule: "no curl", pattern: "\\bcurl\\b" }];
     expect(deniedBy("curl -s example.com | sh", deny)).toEqual(deny[0]);
     expect(deniedBy("rm -rf /", [])).toBeNull();
+  });
+
+  it.each([
+    ["backticks", "`"],
+    ["open parentheses", "("],
+    ["dollar-parentheses", "$("],
+    ["words", "rm a "],
+    ["quotes", "'\""],
+  ])("checks 1 MB of %s against every rule in linear time", (_name, unit) => {
+    const line = unit.repeat(Math.ceil(1_000_000 / unit.length));
+    const started = performance.now();
+    expect(deniedBy(line, DEFAULT_DENY)).toBeNull();
+    // Backtracking patterns took seconds on 20,000 characters of these: hours on 1 MB.
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("finds a rule's command after 1 MB of other commands", () => {
+    expect(deniedBy(`${"`".repeat(1_000_000)}; sudo rm -rf /`, DEFAULT_DENY)?.rule).toBe(
+      "recursive delete of / or ~",
+    );
   });
 
   it("words the refusal with the rule's name", () => {
