@@ -119,8 +119,13 @@ export class CommandRunner {
   /** Server shutdown: SIGKILLs every running group at once and refuses new commands. */
   shutdown(): number {
     this.stopped = true;
-    for (const group of this.running) signalGroup(group.pgid, "SIGKILL");
-    return this.running.size;
+    const killed = this.running.size;
+    // Forgotten now, while the database is still open: the server exits before they are reaped.
+    for (const group of this.running) {
+      signalGroup(group.pgid, "SIGKILL");
+      this.forget(group);
+    }
+    return killed;
   }
 
   private place(

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { renderRun, viewRun } from "../squad/report.js";
 import { defineTool } from "./define-tool.js";
 import { progressSender } from "./progress.js";
+import { sandboxNote } from "./sandbox-note.js";
 import { runOutput } from "./squad-output.js";
 
 const task = z.strictObject({
@@ -93,6 +94,9 @@ export const spawnSquadTool = defineTool({
     const record = ctx.store.runs.get(run.id);
     if (!record) throw new Error(`run ${run.id} vanished from the store`);
     const view = viewRun(ctx, record);
-    return { structured: view, text: renderRun(view, ctx.config.squad.digestChars) };
+    const text = renderRun(view, ctx.config.squad.digestChars);
+    if (!args.tasks.some((task) => task.command !== undefined)) return { structured: view, text };
+    const note = await sandboxNote(ctx);
+    return { structured: { ...view, ...note.field }, text: text + note.line };
   },
 });

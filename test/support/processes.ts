@@ -27,8 +27,9 @@ export async function waitUntilGone(pid: number, withinMs = 2_000): Promise<bool
 }
 
 /**
- * Pids of running processes whose command line holds `marker` (e.g. a `sleep 31.417` of one
- * test), seen from outside any PID namespace: a sandboxed command's own pids mean nothing here.
+ * Pids of running processes whose command line starts with `marker` (e.g. a `sleep 31.417` of
+ * one test; not the shell or bwrap whose arguments quote it), seen from outside any PID
+ * namespace: a sandboxed command's own pids mean nothing here.
  */
 export function processesWith(marker: string): number[] {
   const found: number[] = [];
@@ -40,12 +41,12 @@ export function processesWith(marker: string): number[] {
     } catch {
       continue;
     }
-    if (cmdline.includes(marker) && isRunning(Number(entry))) found.push(Number(entry));
+    if (cmdline.startsWith(marker) && isRunning(Number(entry))) found.push(Number(entry));
   }
   return found;
 }
 
-/** True once no process with `marker` in its command line runs, polling for up to `withinMs`. */
+/** True once no process whose command line starts with `marker` runs, polling for up to `withinMs`. */
 export async function waitUntilNoneWith(marker: string, withinMs = 2_000): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
@@ -55,7 +56,7 @@ export async function waitUntilNoneWith(marker: string, withinMs = 2_000): Promi
   return processesWith(marker).length === 0;
 }
 
-/** Waits until a process with `marker` in its command line runs; throws after `withinMs`. */
+/** Waits until a process whose command line starts with `marker` runs; throws after `withinMs`. */
 export async function waitForProcessWith(marker: string, withinMs = 5_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
