@@ -77,6 +77,8 @@ const GROUP_POLL_MS = 25;
  */
 export class CommandRunner {
   private readonly running = new Set<RunningGroup>();
+  /** Commands waiting for their turn to be spawned (see nextTurn). */
+  private readonly waiting: (() => void)[] = [];
   private stopped = false;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -100,10 +102,30 @@ export class CommandRunner {
     } catch (error) {
       return refused("error", `cannot create the log ${request.logFile}: ${errorMessage(error)}`);
     }
+    await this.nextTurn();
     if (this.stopped || request.signal?.aborted) {
       return refused("cancelled", this.stopped ? "the server is shutting down" : "cancelled");
     }
     return this.spawnAndWait(request, place, sandbox.bwrap, started);
+  }
+
+  /**
+   * Resolves in a turn of the event loop of its own. spawn() forks the server and holds the
+   * event loop while it does (about 10 ms here); when several commands end at once, their
+   * successors would otherwise all be spawned in one turn, and requests (tools/list, a
+   * squad_status) would wait for all of them.
+   */
+  private nextTurn(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      if (this.waiting.length === 1) setImmediate(() => this.releaseOne());
+    });
+  }
+
+  private releaseOne(): void {
+    this.waiting.shift()?.();
+    // Scheduled from inside the check phase: it runs in the next turn, after timers and I/O.
+    if (this.waiting.length > 0) setImmediate(() => this.releaseOne());
   }
 
   /** Whether commands run sandboxed here, and if not why (for doctor and results). */
