@@ -14,6 +14,7 @@ import { join, relative } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ImplementResult } from "../../src/handoff/implement.js";
 import { type FakeOllama, type FakeReply, startFakeOllama } from "../fakes/ollama.js";
+import { runCli } from "../support/cli.js";
 import { initRepo, worktreePaths } from "../support/git-repo.js";
 import { processesWith, waitForProcessWith, waitUntilNoneWith } from "../support/processes.js";
 import { callOk, type RunningServer, startServer } from "../support/server.js";
@@ -229,5 +230,29 @@ describe("spawn_squad and the sandbox", () => {
     const sandboxed = await serve(await project({ "README.md": "hi\n" }));
     const inside = await callOk(sandboxed.client, "spawn_squad", { tasks: [{ command: "true" }] });
     expect(inside).not.toHaveProperty("sandbox");
+  });
+
+  it('where bwrap cannot be found, runs commands without it, or refuses them with commands.sandbox "required"', async () => {
+    // No PATH at all: the server finds no bwrap, and /bin/sh runs `echo` as a builtin.
+    const call = (cwd: string) =>
+      runCli(
+        ["call", "spawn_squad", JSON.stringify({ tasks: [{ id: "a", command: "echo hi" }] })],
+        {
+          cwd,
+        },
+      );
+    const auto = await call(await project({ "README.md": "hi\n" }));
+    const ran = JSON.parse(auto.stdout) as { sandbox?: string; tasks: { status: string }[] };
+    expect(ran.tasks[0]?.status).toBe("ok");
+    expect(ran.sandbox).toBe("none");
+
+    const strict = await call(
+      await project({ "README.md": "hi\n" }, { commands: { sandbox: "required" } }),
+    );
+    const refused = JSON.parse(strict.stdout) as { tasks: { status: string; digest: string }[] };
+    expect(refused.tasks[0]?.status).toBe("error");
+    expect(refused.tasks[0]?.digest).toMatch(
+      /^commands\.sandbox is "required" and there is no sandbox: bwrap not found: install bubblewrap/,
+    );
   });
 });
