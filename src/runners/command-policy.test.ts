@@ -195,6 +195,26 @@ describe("childEnvironment", () => {
     });
   });
 
+  it("drops credential-shaped variables: tokens by name, connection strings holding a password", () => {
+    const kept = childEnvironment(
+      {
+        GH_PAT: "ghp_x",
+        AWS_ACCESS_KEY_ID: "AKIA",
+        SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x",
+        DATABASE_URL: "postgres://app:hunter2@db.internal:5432/app",
+        REDIS_URI: "redis://:s3cret@cache:6379",
+        SENTRY_DSN: "https://key:secret@sentry.io/1",
+        PUBLIC_API_URL: "https://api.example.com/v1",
+        CACHE_URL: "redis://cache:6379",
+      },
+      [],
+    );
+    expect(kept).toEqual({
+      PUBLIC_API_URL: "https://api.example.com/v1",
+      CACHE_URL: "redis://cache:6379",
+    });
+  });
+
   it("keeps what the allow-list names", () => {
     const kept = childEnvironment(env, ["OPENAI_API_KEY"]);
     expect(kept.OPENAI_API_KEY).toBe("k");
