@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures the DESIGN.md performance budgets this server can be held to today
+ * `npm run bench`: measures the performance budgets this server can be held to today
  * and prints them as a Markdown table (stdout); progress goes to stderr. Raw figures and the
  * machine go to bench/results.json. Exits non-zero only on a crash or a wrong row count:
  * budgets are reported, not enforced.
@@ -20,6 +20,7 @@ import {
   routeInMemory,
   routeOverStdio,
 } from "./route.js";
+import { measureRouteScaling, type ScalePoint, scaleRows } from "./route-scale.js";
 import { seedMemory } from "./seed.js";
 import {
   digestTable,
@@ -58,7 +59,7 @@ const SEED = 20_240_601;
 
 const BUDGET = { startupMedianMs: 300, routeP99Ms: 5 };
 
-const step = stepper(9);
+const step = stepper(10);
 
 type Machine = ReturnType<typeof machine>;
 
@@ -94,6 +95,7 @@ interface Figures {
   machine: Machine & { loadAtEnd: number };
   startup: StartupFigures;
   route: RouteFigures;
+  routeScale: ScalePoint[];
   logOutcome: { single: Throughput; shared: Throughput };
   squad: SquadFigures;
   validate: ValidateFigures;
@@ -112,6 +114,8 @@ async function main(): Promise<number> {
   try {
     const startup = await measureStartup(ollama);
     const route = await measureRouting(ollama);
+    step("route_task as the outcomes stored grow: 10k, 100k, 1M");
+    const routeScale = await measureRouteScaling(ollama.url);
     const logOutcome = await measureLogOutcome(ollama);
     const squad = await measureSquad(step);
     step("validate_output: one `true` check, no model");
@@ -124,6 +128,7 @@ async function main(): Promise<number> {
       machine: { ...host, loadAtEnd },
       startup,
       route,
+      routeScale,
       logOutcome,
       squad,
       validate,
@@ -136,6 +141,7 @@ async function main(): Promise<number> {
   }
   const table = markdownTable([
     ...tableRows(figures),
+    ...scaleRows(figures.routeScale),
     ...squadRows(figures.squad),
     ...validateRows(figures.validate),
     ...toolListRows(figures.toolList),
@@ -283,6 +289,7 @@ function writeResults({
   machine: host,
   startup,
   route,
+  routeScale,
   logOutcome,
   squad,
   validate,
@@ -309,6 +316,7 @@ function writeResults({
       diagnosticCalls: DIAGNOSTIC_CALLS,
       inProcess: route.breakdown,
     },
+    routeScale,
     logOutcome: { single: logOutcome.single, concurrent: logOutcome.shared },
     squad: squadResults(squad),
     validate,

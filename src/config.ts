@@ -23,10 +23,17 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/** Whom a command's outcome is recorded under: the squad ran it, no model; never an alias. */
+export const COMMAND_WORKER = "squad";
+
 const aliasName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, "an alias is lowercase letters, digits, '.', '_' or '-'")
-  .refine((name) => name !== "host", "'host' is the route for the host itself, not an alias");
+  .refine((name) => name !== "host", "'host' is the route for the host itself, not an alias")
+  .refine(
+    (name) => name !== COMMAND_WORKER,
+    `'${COMMAND_WORKER}' records the outcomes of commands, not an alias`,
+  );
 
 const betaPrior = z.strictObject({
   successes: z.number().min(0).max(1000),

@@ -13,7 +13,7 @@ import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
 
 export const INSTRUCTIONS = `squad-mcp hands skill-free work to cheap workers (local Qwen on Ollama, Gemini) so you can stay the director.
-- Before delegating a task, call route_task: it says whether you should keep it (skills, architecture, high complexity) or which worker should do it, with evidence from past outcomes.
+- Before delegating a task, call route_task. Its kind says what the task is: command (a shell command, or the project's own test/lint/format/type-check command it proposes: give it to spawn_squad, no model involved), model (the worker whose record on such work clears the bar), or host (skill-bound, architecture, high complexity, or no usable worker: do it yourself). possible_skills: check whether one applies before delegating.
 - To run many skill-free jobs at once (tests, lint, type-check, grep, git; prompts for cheap models), call spawn_squad: you get a short digest per task with failures named, not the raw output. Long runs: wait=false, then squad_status.
 - When the work is judged, call log_outcome with the decision_id and whether it held up; routing learns from every outcome.
 - To have a cheap coder implement a change: write_code_spec (precise files, tests, a verification command), implement_spec (runs in a throwaway git worktree and verifies), review the report, then apply_spec.

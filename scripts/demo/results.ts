@@ -5,6 +5,7 @@ import { callOk } from "../../test/support/server.js";
 /** The parts of route_task's structured result the demo shows. */
 const routeSchema = z.object({
   decision_id: z.string(),
+  kind: z.enum(["command", "model", "host"]),
   route: z.enum(["host", "squad"]),
   worker: z.string().nullable(),
   category: z.string(),

@@ -1,7 +1,7 @@
 import type { Category } from "../config.js";
 
 /**
- * The built-in evaluation suite (seed 004's weekly evaluation): small tasks per category, each
+ * The built-in evaluation suite (the weekly evaluation): small tasks per category, each
  * with a deterministic checker that runs the answer. Every task carries a reference answer that
  * passes and a wrong one that must not (test/…/suite tests keep both honest).
  */

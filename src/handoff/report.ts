@@ -29,7 +29,7 @@ export interface CandidateResult {
   deviations: string[];
 }
 
-/** A Code Report (seed 002): what the coder did to a spec and whether it verified. */
+/** A Code Report: what the coder did to a spec and whether it verified. */
 export interface CodeReport {
   spec_id: string;
   verdict: Verdict;

@@ -9,7 +9,7 @@ export interface SpecBatch {
 }
 
 /**
- * A Code Spec as Markdown, sections in seed 002's order. The first spec of a batch carries the
+ * A Code Spec as Markdown, sections in a fixed order. The first spec of a batch carries the
  * seed's batch header; every spec of a batch also says where it stands in it, since a coder
  * may be handed one spec alone.
  */
@@ -84,7 +84,7 @@ function testList(spec: CodeSpec): string {
     .join("\n");
 }
 
-/** A Code Report as Markdown, sections in seed 002's order; competitive candidates come last. */
+/** A Code Report as Markdown, sections in a fixed order; competitive candidates come last. */
 export function renderReport(report: CodeReport): string {
   const passed = report.verdict === "pass";
   return [

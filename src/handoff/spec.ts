@@ -27,7 +27,7 @@ export interface SpecTest {
   verifies: string;
 }
 
-/** A Code Spec (seed 002): the coder's only context, so every field is meant to be precise. */
+/** A Code Spec: the coder's only context, so every field is meant to be precise. */
 export interface CodeSpec {
   title: string;
   objective: string;

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { errorMessage, StoreError } from "../errors.js";
 import { migrate } from "./migrations.js";
@@ -50,10 +50,10 @@ function storeError(file: string, error: unknown): StoreError {
       "move it aside (squad-mcp starts a new one) or point SQUAD_HOME at another folder",
     );
   }
-  if (/readonly|read-only|EACCES|EROFS|EPERM|unable to open/i.test(`${message} ${code}`)) {
+  if (/readonly|read-only|EACCES|EROFS|EPERM|ENOTDIR|unable to open/i.test(`${message} ${code}`)) {
     return new StoreError(
       file,
-      `cannot be opened for writing (${message})`,
+      `cannot be opened for writing (${whyNotWritable(file) ?? message})`,
       "make its folder writable or point SQUAD_HOME at a writable folder",
     );
   }
@@ -61,6 +61,21 @@ function storeError(file: string, error: unknown): StoreError {
     return new StoreError(file, message, "upgrade squad-mcp or use another SQUAD_HOME");
   }
   return new StoreError(file, message, "check the file and its folder, or use another SQUAD_HOME");
+}
+
+/** What the file system says about writing `file`, when it says something plainer than SQLite. */
+function whyNotWritable(file: string): string | undefined {
+  try {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return "it is a folder";
+    accessSync(dirname(file), constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "EROFS") return `${dirname(file)} is on a read-only file system`;
+    if (code === "EACCES" || code === "EPERM") return `no permission to write in ${dirname(file)}`;
+    if (code === "ENOTDIR") return `a part of ${dirname(file)} is a file, not a folder`;
+    return undefined;
+  }
 }
 
 /** Runs `work` in a BEGIN IMMEDIATE transaction: the write lock is taken up front. */

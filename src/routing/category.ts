@@ -75,13 +75,24 @@ const CUES: [RegExp, Category][] = [
 ];
 
 export function classifyCategory(task: string): Category {
-  const trimmed = task
+  const literal = literalCommandCategory(task);
+  if (literal) return literal;
+  const lower = withoutShellPrefix(task).toLowerCase();
+  for (const [pattern, category] of CUES) if (pattern.test(lower)) return category;
+  return "other";
+}
+
+/** The category of a task whose first word is a known command (`pytest …`, `cd x && npm test`). */
+export function literalCommandCategory(task: string): Category | null {
+  const trimmed = withoutShellPrefix(task);
+  for (const [pattern, category] of COMMANDS) if (pattern.test(trimmed)) return category;
+  return null;
+}
+
+function withoutShellPrefix(task: string): string {
+  return task
     .trim()
     .replace(/^(cd\s+\S+\s*&&\s*)+/, "")
     .replace(/^(\$|>)\s*/, "")
     .replace(/^`+|`+$/g, "");
-  for (const [pattern, category] of COMMANDS) if (pattern.test(trimmed)) return category;
-  const lower = trimmed.toLowerCase();
-  for (const [pattern, category] of CUES) if (pattern.test(lower)) return category;
-  return "other";
 }

@@ -7,7 +7,7 @@ describe("scoreComplexity", () => {
     expect(score).toBeLessThan(0.5);
   });
 
-  it("adds seed 004's factors and lists what raised the score", () => {
+  it("adds the complexity factors and lists what raised the score", () => {
     const result = scoreComplexity(
       "Refactor the auth module",
       { files: 4, requiresTests: true },

@@ -1,7 +1,8 @@
 import type { Category, SquadConfig } from "../config.js";
 import type { WorkerAvailability } from "../runners/availability.js";
-import { classifyCategory, MECHANICAL } from "./category.js";
+import { MECHANICAL } from "./category.js";
 import { type ComplexityScore, scoreComplexity, type TaskContext } from "./complexity.js";
+import { type TaskKind, taskKind } from "./kind.js";
 import type { Beta } from "./posterior.js";
 import {
   type Candidate,
@@ -17,6 +18,8 @@ export interface RouteRequest {
   context: TaskContext;
   prefer?: Preference | undefined;
   exclude: readonly string[];
+  /** What the task is, read against the project (`taskKind`); literal commands only if absent. */
+  kind?: TaskKind | undefined;
 }
 
 /** Everything a decision depends on besides the request, injected so deciding is pure. */
@@ -29,14 +32,20 @@ export interface RoutingState {
 }
 
 export interface Decision {
+  /** command: the squad runs it, no model; model: a worker alias writes it; host: you do. */
+  kind: "command" | "model" | "host";
   route: "host" | "squad";
   worker: string | null;
-  provider: "ollama" | "gemini" | "host";
+  provider: "ollama" | "gemini" | "host" | "shell";
+  /** The command(s) to give spawn_squad when they were inferred from the project. */
+  commands: string[];
   model: string | null;
   category: Category;
   complexity: ComplexityScore;
   needsSkill: boolean;
   skills: SkillMatch[];
+  /** Skills that came close to applying: the host should check them before delegating. */
+  possibleSkills: string[];
   confidence: number;
   rationale: string;
   fallbacks: string[];
@@ -46,16 +55,25 @@ export interface Decision {
 
 export function decideRoute(request: RouteRequest, state: RoutingState): Decision {
   const { config } = state;
-  const category = classifyCategory(request.task);
+  const kind = request.kind ?? taskKind(request.task, null);
+  const { category } = kind;
   const complexity = scoreComplexity(request.task, request.context, category);
   const verdict = matchSkills(request.task, state.skills, {
     required: config.skills.required,
     threshold: config.skills.threshold,
     mechanical: MECHANICAL.has(category),
   });
-  const base = { category, complexity, needsSkill: verdict.needsSkill, skills: verdict.matches };
+  const base = {
+    category,
+    complexity,
+    needsSkill: verdict.needsSkill,
+    skills: verdict.matches,
+    possibleSkills: verdict.near.map((skill) => skill.name),
+    commands: [],
+  };
   const toHost = (rationale: string, fallbacks: string[] = []): Decision => ({
     ...base,
+    kind: "host",
     route: "host",
     worker: null,
     provider: "host",
@@ -73,6 +91,12 @@ export function decideRoute(request: RouteRequest, state: RoutingState): Decisio
     return toHost(`${category} work stays with the host (routing.hostCategories)${also}`);
   }
   if (verdict.needsSkill) return toHost(skillNote);
+  if (kind.kind === "command") return commandDecision(base, kind);
+  if (kind.unknownCommand) {
+    return toHost(
+      `this asks to run the ${kind.unknownCommand} but the project shows no command for it (no package.json script, Makefile target, pytest, Cargo or Go project found); give spawn_squad the literal command, or run it yourself`,
+    );
+  }
   if (complexity.score >= config.routing.hostComplexity) {
     return toHost(
       `complexity ${complexity.score} ≥ ${config.routing.hostComplexity} stays with the host (${complexity.factors.join(", ")})`,
@@ -103,6 +127,7 @@ export function decideRoute(request: RouteRequest, state: RoutingState): Decisio
   const notes = [selection.preferenceNote, passedOverNote(selection.passedOver)].filter(Boolean);
   return {
     ...base,
+    kind: "model",
     route: "squad",
     worker: chosen.alias,
     provider: worker.provider,
@@ -115,6 +140,30 @@ export function decideRoute(request: RouteRequest, state: RoutingState): Decisio
     fallbacks: selection.fallbacks.map((f) => f.alias),
     evidence: { n: chosen.n, successes: chosen.successes, expected: round2(chosen.expected) },
     loaded: chosen.loaded,
+  };
+}
+
+/** A command: the squad runs it as given, with no model; there is no worker to choose. */
+function commandDecision(
+  base: Pick<Decision, "category" | "complexity" | "needsSkill" | "skills" | "possibleSkills">,
+  kind: Extract<TaskKind, { kind: "command" }>,
+): Decision {
+  const what = kind.commands.length
+    ? `the project's ${kind.category} command for spawn_squad: \`${kind.commands.join(" && ")}\` (from ${kind.source})`
+    : "a shell command for spawn_squad, as given";
+  return {
+    ...base,
+    kind: "command",
+    route: "squad",
+    worker: null,
+    provider: "shell",
+    model: null,
+    commands: kind.commands,
+    confidence: 1,
+    rationale: `${what}; no model is involved, so no worker is chosen and its outcome moves no worker's record`,
+    fallbacks: [],
+    evidence: null,
+    loaded: true,
   };
 }
 

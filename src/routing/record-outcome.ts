@@ -1,4 +1,4 @@
-import { CATEGORIES, type Category } from "../config.js";
+import { CATEGORIES, type Category, COMMAND_WORKER } from "../config.js";
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
 import type { Profile } from "../memory/outcomes.js";
@@ -18,6 +18,9 @@ export interface OutcomeReport {
   source?: "host" | "validation" | "eval";
 }
 
+/** A command decision's provider: the squad's shell, no model. */
+const COMMAND_PROVIDER = "shell";
+
 export interface RecordedOutcome {
   outcomeId: number;
   profile: Profile & { expected: number };
@@ -34,9 +37,18 @@ export function recordOutcome(ctx: AppContext, report: OutcomeReport): RecordedO
       `no routing decision '${report.decisionId}'; use the decision_id route_task returned`,
     );
   }
-  const worker = report.worker ?? decision?.worker ?? (decision ? "host" : undefined);
+  const ranCommand = decision?.provider === COMMAND_PROVIDER;
+  if (ranCommand && report.worker && report.worker !== COMMAND_WORKER) {
+    throw new UserInputError(
+      "worker",
+      `decision '${decision?.id}' routed a shell command, which the squad runs without a model; its outcome cannot count for '${report.worker}'`,
+    );
+  }
+  const worker = ranCommand
+    ? COMMAND_WORKER
+    : (report.worker ?? decision?.worker ?? (decision ? "host" : undefined));
   if (!worker) throw new UserInputError("worker", "give decision_id, or worker and category");
-  if (worker !== "host" && !ctx.config.workers[worker]) {
+  if (worker !== "host" && worker !== COMMAND_WORKER && !ctx.config.workers[worker]) {
     throw new UserInputError(
       "worker",
       `unknown worker '${worker}'; expected host or one of ${Object.keys(ctx.config.workers).join(", ")}`,
@@ -86,6 +98,8 @@ function describeEffect(
   const standing = `${worker} ${profile.successes}/${profile.n} on ${category}, ${expected.toFixed(2)} expected`;
   if (worker === "host")
     return `${standing}; the host is never routed to by score, so this only feeds the stats`;
+  if (worker === COMMAND_WORKER)
+    return `${standing}; a command's outcome (the squad ran it, no model) feeds the stats and moves no worker's record`;
   if (profile.failureStreak >= failureStreak) {
     return `${standing}; ${profile.failureStreak} failures in a row: passed over for ${category} until it succeeds again`;
   }

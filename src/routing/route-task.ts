@@ -3,6 +3,7 @@ import { UserInputError } from "../errors.js";
 import { newDecisionId } from "../memory/decisions.js";
 import type { SimilarTask } from "../memory/similar.js";
 import { type Decision, decideRoute, type RouteRequest } from "./decide.js";
+import { taskKind } from "./kind.js";
 
 export interface RoutedTask {
   decisionId: string;
@@ -14,13 +15,17 @@ export interface RoutedTask {
 export async function routeTask(ctx: AppContext, request: RouteRequest): Promise<RoutedTask> {
   checkAliases(ctx, "exclude", request.exclude);
   const availability = await ctx.availability.snapshot();
-  const decision = decideRoute(request, {
-    config: ctx.config,
-    skills: ctx.skills(),
-    availability: availability.workers,
-    records: (category) => ctx.store.outcomes.profilesFor(category),
-    random: ctx.random,
-  });
+  const kind = request.kind ?? taskKind(request.task, ctx.projectRoot);
+  const decision = decideRoute(
+    { ...request, kind },
+    {
+      config: ctx.config,
+      skills: ctx.skills(),
+      availability: availability.workers,
+      records: (category) => ctx.store.outcomes.profilesFor(category),
+      random: ctx.random,
+    },
+  );
   const similar = ctx.store.similar.find(request.task);
   const decisionId = newDecisionId();
   ctx.store.decisions.save({

@@ -36,7 +36,7 @@ describe("matchSkills", () => {
     expect(verdict.matches[0]?.why).toBe("relevant");
   });
 
-  it("leaves a grep that mentions a domain term to the squad (seed 000)", () => {
+  it("leaves a grep that mentions a domain term to the squad", () => {
     const verdict = matchSkills('grep -r "ACGMEValidator" backend/', skills, {
       ...options,
       mechanical: true,

@@ -16,6 +16,11 @@ export interface SkillMatch {
 export interface SkillVerdict {
   needsSkill: boolean;
   matches: SkillMatch[];
+  /**
+   * Skills whose relevance came within 80 % of the threshold without clearing it (one shared
+   * domain term can): the host knows its skills better than a lexical match and should look.
+   */
+  near: { name: string; score: number }[];
 }
 
 export interface SkillMatchOptions {
@@ -25,7 +30,7 @@ export interface SkillMatchOptions {
   threshold: number;
   /**
    * True for mechanical work (a command, a search, a test run): mentioning a domain term does
-   * not make it skill-bound; only naming the skill does (seed 000: the grep for ACGMEValidator
+   * not make it skill-bound; only naming the skill does (the grep for ACGMEValidator
    * goes to the squad, the synthesis stays with the host).
    */
   mechanical: boolean;
@@ -53,6 +58,9 @@ const WORKFLOW_TERMS = new Set(
     .map(stem),
 );
 
+/** A skill scoring at least this share of the threshold is named as possibly relevant. */
+const NEAR_FRACTION = 0.8;
+
 /** A description must share at least this many domain terms with the task to count. */
 const MIN_SHARED_TERMS = 2;
 
@@ -70,6 +78,7 @@ export function matchSkills(
 ): SkillVerdict {
   const phrase = normalisePhrase(task);
   const matches = new Map<string, SkillMatch>();
+  const near: { name: string; score: number }[] = [];
   for (const skill of skills) {
     if (phrase.includes(normalisePhrase(skill.name))) {
       matches.set(skill.name, { name: skill.name, score: Number.POSITIVE_INFINITY, why: "named" });
@@ -81,21 +90,29 @@ export function matchSkills(
         matches.set(keyword, { name: keyword, score: Number.POSITIVE_INFINITY, why: "keyword" });
       }
     }
-    for (const { skill, score } of bm25(task, skills)) {
-      if (score >= options.threshold && !matches.has(skill.name)) {
+    for (const { skill, score, partial } of bm25(task, skills)) {
+      if (matches.has(skill.name)) continue;
+      if (score >= options.threshold) {
         matches.set(skill.name, { name: skill.name, score, why: "relevant" });
+      } else if (Math.max(score, partial) >= options.threshold * NEAR_FRACTION) {
+        near.push({ name: skill.name, score: Math.max(score, partial) });
       }
     }
   }
   const ordered = [...matches.values()].sort((a, b) => b.score - a.score);
-  return { needsSkill: ordered.length > 0, matches: ordered };
+  near.sort((a, b) => b.score - a.score);
+  return { needsSkill: ordered.length > 0, matches: ordered, near: ordered.length ? [] : near };
 }
 
 /**
  * BM25 of the task's domain terms against each skill's name (counted twice) and description;
- * 0 unless at least MIN_SHARED_TERMS of them are shared, so one common word is never enough.
+ * 0 unless at least MIN_SHARED_TERMS of them are shared, so one common word is never enough
+ * (what one shared term would have scored is `partial`).
  */
-export function bm25(task: string, skills: readonly Skill[]): { skill: Skill; score: number }[] {
+export function bm25(
+  task: string,
+  skills: readonly Skill[],
+): { skill: Skill; score: number; partial: number }[] {
   const documents = skills.map(toDocument);
   if (documents.length === 0) return [];
   const averageLength = documents.reduce((sum, doc) => sum + doc.length, 0) / documents.length;
@@ -112,7 +129,11 @@ export function bm25(task: string, skills: readonly Skill[]): { skill: Skill; sc
       const idf = Math.log(1 + (corpusSize - df + 0.5) / (df + 0.5));
       score += (idf * (tf * (K1 + 1))) / (tf + K1 * (1 - B + (B * doc.length) / averageLength));
     }
-    return { skill: doc.skill, score: shared >= MIN_SHARED_TERMS ? score : 0 };
+    return {
+      skill: doc.skill,
+      score: shared >= MIN_SHARED_TERMS ? score : 0,
+      partial: shared < MIN_SHARED_TERMS ? score : 0,
+    };
   });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Model-aware placement for Ollama work (seed 001). A host holds at most `maxLoaded` models;
+ * Model-aware placement for Ollama work. A host holds at most `maxLoaded` models;
  * loading one costs seconds, generating costs far less per task. So: keep a loaded model busy
  * while it has ready work, switch only when it is idle, and load next the model with the most
  * ready work (ties: the longest chain of tasks behind it). A mixed batch then costs about one

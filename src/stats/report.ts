@@ -1,4 +1,4 @@
-import type { WorkerConfig } from "../config.js";
+import { COMMAND_WORKER, type WorkerConfig } from "../config.js";
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
 import type { StatsRow } from "../memory/stats.js";
@@ -62,7 +62,11 @@ export function buildStats(ctx: AppContext, sinceMs: number): StatsReport {
   const { config } = ctx;
   const summary = ctx.store.stats.summary(sinceMs);
   const priceOf = (worker: string): Price | null =>
-    worker === "host" ? config.host.price : (config.workers[worker]?.price ?? null);
+    worker === "host"
+      ? config.host.price
+      : worker === COMMAND_WORKER
+        ? { input: 0, output: 0 }
+        : (config.workers[worker]?.price ?? null);
 
   const rows = summary.rows.map((row) => {
     const price = priceOf(row.worker);

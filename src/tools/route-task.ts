@@ -41,15 +41,18 @@ const input = z.strictObject({
 
 const output = z.object({
   decision_id: z.string(),
+  kind: z.enum(["command", "model", "host"]),
   route: z.enum(["host", "squad"]),
   worker: z.string().nullable(),
-  provider: z.enum(["ollama", "gemini", "host"]),
+  provider: z.enum(["ollama", "gemini", "host", "shell"]),
+  commands: z.array(z.string()).optional(),
   model: z.string().nullable(),
   category: z.enum(CATEGORIES),
   complexity: z.number(),
   complexity_factors: z.array(z.string()),
   needs_skill: z.boolean(),
   skills: z.array(z.string()),
+  possible_skills: z.array(z.string()).optional(),
   confidence: z.number(),
   rationale: z.string(),
   fallbacks: z.array(z.string()),
@@ -72,9 +75,10 @@ export const routeTaskTool = defineTool({
   name: "route_task",
   title: "Route a task",
   description:
-    "Decide who does a task: you (skill-bound, architectural or complex work) or the cheapest " +
-    "squad worker (local Qwen, Gemini) whose record on such tasks clears the bar. Pass " +
-    "decision_id to log_outcome or validate_output so routing learns.",
+    "Decide what a task is and who does it. kind command: a shell command (literal, or the " +
+    "project's test/lint/format/type-check command, in commands): give it to spawn_squad, no " +
+    "model. model: the cheapest worker whose record on such tasks clears the bar. host: you " +
+    "(skill-bound, complex, or no usable worker). Pass decision_id to log_outcome.",
   input,
   output,
   annotations: {
@@ -101,15 +105,18 @@ export const routeTaskTool = defineTool({
 function toStructured({ decisionId, decision, similar }: RoutedTask): z.input<typeof output> {
   return {
     decision_id: decisionId,
+    kind: decision.kind,
     route: decision.route,
     worker: decision.worker,
     provider: decision.provider,
+    ...(decision.commands.length ? { commands: decision.commands } : {}),
     model: decision.model,
     category: decision.category,
     complexity: decision.complexity.score,
     complexity_factors: decision.complexity.factors,
     needs_skill: decision.needsSkill,
     skills: decision.skills.map((skill) => skill.name),
+    ...(decision.possibleSkills.length ? { possible_skills: decision.possibleSkills } : {}),
     confidence: decision.confidence,
     rationale: decision.rationale,
     fallbacks: decision.fallbacks,
@@ -129,13 +136,20 @@ function toStructured({ decisionId, decision, similar }: RoutedTask): z.input<ty
 
 function render({ decisionId, decision, similar }: RoutedTask): string {
   const where =
-    decision.route === "host"
+    decision.kind === "host"
       ? "host: do this yourself"
-      : `squad: ${decision.worker} (${decision.provider} ${decision.model}${decision.loaded ? ", loaded" : ""})`;
+      : decision.kind === "command"
+        ? `command: spawn_squad runs it${decision.commands.length ? `: ${decision.commands.join(" && ")}` : ""}`
+        : `model: ${decision.worker} (${decision.provider} ${decision.model}${decision.loaded ? ", loaded" : ""})`;
   const lines = [
     `${where} · ${decision.category} · complexity ${decision.complexity.score}`,
     `why: ${clip(decision.rationale, 400)}`,
   ];
+  if (decision.possibleSkills.length) {
+    lines.push(
+      `check whether ${decision.possibleSkills.join(", ")} applies before delegating (close to your skill, below the relevance threshold)`,
+    );
+  }
   if (decision.fallbacks.length) lines.push(`fallbacks: ${decision.fallbacks.join(", ")}`);
   for (const past of similar) {
     const what = clip(past.task ?? past.notes ?? "", 80);

@@ -5,7 +5,7 @@ export interface CheckOutcome {
   detail: string;
 }
 
-/** What the validator model answered (seed 004's checkpoint JSON), once it parsed. */
+/** What the validator model answered (the checkpoint JSON), once it parsed. */
 export interface ValidatorAnswer {
   pass: boolean;
   issues: string[];

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { startFakeOllama } from "../fakes/ollama.js";
 import { runCli } from "../support/cli.js";
-import { CLOSED_OLLAMA, tempDir } from "../support/server.js";
+import { CLI, CLOSED_OLLAMA, tempDir } from "../support/server.js";
 
 const cli = runCli;
 
@@ -20,13 +21,51 @@ describe("the squad-mcp command", () => {
   it("calls a tool in-process and prints the structured result", async () => {
     const result = await cli(["call", "route_task", '{"task": "pytest backend/tests"}']);
     expect(result.exitCode).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ category: "tests", route: "host" });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      kind: "command",
+      category: "tests",
+      route: "squad",
+    });
   });
 
   it("exits 1 on a tool error, with the error on stderr", async () => {
     const result = await cli(["call", "log_outcome", '{"success": true}']);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/give decision_id, or worker and category/);
+    expect(result.stdout).toBe("");
+  });
+
+  it("on a terminal, bare squad-mcp says in one line what it is, then serves", async () => {
+    const home = tempDir();
+    // `script` gives the server a terminal for stdin; the piped empty line then ends it.
+    const result = await execa("script", ["-qec", `${process.execPath} ${CLI}`, "/dev/null"], {
+      input: "\n",
+      env: { SQUAD_HOME: home, HOME: home, OLLAMA_HOST: CLOSED_OLLAMA, SQUAD_LOG_LEVEL: "warn" },
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+    });
+    rmSync(home, { recursive: true, force: true });
+    expect(result.exitCode).toBe(0);
+    const lines = result.stdout.split(/\r?\n/).filter((line) => line.trim());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^squad-mcp [\d.]+ is an MCP server: .*Claude Code.*squad-mcp init, or squad-mcp --help\.$/,
+    );
+  });
+
+  it("piped, as clients run it, it prints nothing before serving", async () => {
+    const home = tempDir();
+    const result = await execa(process.execPath, [CLI], {
+      input: "",
+      env: { SQUAD_HOME: home, HOME: home, OLLAMA_HOST: CLOSED_OLLAMA, SQUAD_LOG_LEVEL: "warn" },
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+    });
+    rmSync(home, { recursive: true, force: true });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe("");
     expect(result.stdout).toBe("");
   });
 
@@ -79,6 +118,8 @@ describe("the squad-mcp command", () => {
         },
       });
       expect(result.exitCode).toBe(0);
+      // The report says what the info lines would; they stay quiet unless asked for.
+      expect(result.stderr).toBe("");
       expect(result.stdout).toMatch(/config\s+embedded defaults/);
       expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v5 of 5, 0 outcomes\)/);
       expect(result.stdout).toMatch(

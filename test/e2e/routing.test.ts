@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Ollama } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOllama, startFakeOllama } from "../fakes/ollama.js";
-import { callOk, startServer, tempDir } from "../support/server.js";
+import { callError, callOk, startServer, tempDir } from "../support/server.js";
 
 function projectWith(files: Record<string, string>): string {
   const root = tempDir("squad-project-");
@@ -21,6 +21,7 @@ description: Validate residency schedules against ACGME duty hour rules (80-hour
 ---
 # ACGME compliance
 `;
+const DOCS = "Add docstrings to the helpers in utils.py";
 const NO_EXPLORATION = JSON.stringify({ routing: { exploration: 0 } });
 
 describe("routing end to end", () => {
@@ -51,10 +52,12 @@ describe("routing end to end", () => {
         task: 'grep -r "ACGMEValidator" backend/',
       });
       expect(grep).toMatchObject({
+        kind: "command",
         route: "squad",
         category: "explore",
         needs_skill: false,
-        worker: "qwen-fast",
+        worker: null,
+        provider: "shell",
       });
     } finally {
       await server.close();
@@ -74,15 +77,68 @@ describe("routing end to end", () => {
     }
   });
 
-  it("routes to the host, saying why, when no backend is usable", async () => {
+  it("with no backend: a command goes to the squad, model work to the host saying why", async () => {
     const server = await startServer();
     try {
-      const result = await callOk(server.client, "route_task", { task: "npm run lint" });
-      expect(result.route).toBe("host");
-      expect(result.worker).toBeNull();
-      expect(result.rationale).toMatch(
+      const command = await callOk(server.client, "route_task", {
+        task: "cd backend && pytest -v",
+      });
+      expect(command).toMatchObject({ kind: "command", route: "squad", worker: null });
+      expect(command.rationale).toMatch(/spawn_squad/);
+      const generation = await callOk(server.client, "route_task", { task: DOCS });
+      expect(generation).toMatchObject({ kind: "host", route: "host", worker: null });
+      expect(generation.rationale).toMatch(
         /no usable worker: .*no Ollama host reachable.*GEMINI_API_KEY not set/,
       );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("proposes the project's own command for a command in words", async () => {
+    const cwd = projectWith({ "backend/package.json": '{"scripts":{"test":"vitest run"}}' });
+    const server = await startServer({ cwd, env: { OLLAMA_HOST: ollama.url } });
+    try {
+      const result = await callOk(server.client, "route_task", { task: "run the backend tests" });
+      expect(result).toMatchObject({
+        kind: "command",
+        worker: null,
+        commands: ["cd backend && npm test"],
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("an outcome logged on a command decision moves no worker's record", async () => {
+    const cwd = projectWith({ "squad.config.json": NO_EXPLORATION });
+    const server = await startServer({ cwd, env: { OLLAMA_HOST: ollama.url } });
+    try {
+      const before = await callOk(server.client, "route_task", { task: DOCS });
+      expect(before).toMatchObject({ kind: "model", evidence: { n: 0, successes: 0 } });
+      const command = await callOk(server.client, "route_task", { task: "pytest -q" });
+      const logged = await callOk(server.client, "log_outcome", {
+        decision_id: command.decision_id,
+        success: false,
+        notes: "2 tests fail",
+      });
+      expect(logged.profile).toMatchObject({ worker: "squad", category: "tests", n: 1 });
+      expect(logged.effect).toMatch(/moves no worker's record/);
+      expect(
+        await callError(server.client, "log_outcome", {
+          decision_id: command.decision_id,
+          worker: "qwen-fast",
+          success: false,
+        }),
+      ).toMatch(/routed a shell command.*cannot count for 'qwen-fast'/);
+      const tests = await callOk(server.client, "log_outcome", {
+        worker: "qwen-fast",
+        category: "tests",
+        success: true,
+      });
+      expect(tests.profile).toMatchObject({ worker: "qwen-fast", n: 1, successes: 1 });
+      const after = await callOk(server.client, "route_task", { task: DOCS });
+      expect(after.evidence).toEqual(before.evidence);
     } finally {
       await server.close();
     }
@@ -92,29 +148,29 @@ describe("routing end to end", () => {
     await new Ollama({ host: ollama.url }).generate({ model: "qwen2.5-coder:32b", prompt: "" });
     const cwd = projectWith({ "squad.config.json": NO_EXPLORATION });
     const home = tempDir("squad-home-");
-    const task = "npm run lint -- --max-warnings 0";
+    const task = DOCS;
     const first = await startServer({ cwd, home, env: { OLLAMA_HOST: ollama.url } });
     try {
       const before = await callOk(first.client, "route_task", { task });
-      expect(before).toMatchObject({ worker: "qwen-coder", loaded: true, category: "lint" });
+      expect(before).toMatchObject({ worker: "qwen-coder", loaded: true, category: "docs" });
       for (let round = 0; round < 3; round++) {
-        const failure = { success: false, notes: "reported lint clean but eslint exits 1" };
+        const failure = { success: false, notes: "docstrings contradicted the code" };
         const failed = await callOk(
           first.client,
           "log_outcome",
           round === 0
             ? { decision_id: before.decision_id, ...failure }
-            : { worker: "qwen-coder", category: "lint", ...failure },
+            : { worker: "qwen-coder", category: "docs", ...failure },
         );
         expect(failed.profile).toMatchObject({
           worker: "qwen-coder",
-          category: "lint",
+          category: "docs",
           n: round + 1,
           successes: 0,
         });
         await callOk(first.client, "log_outcome", {
           worker: "qwen-fast",
-          category: "lint",
+          category: "docs",
           success: true,
           latency_ms: 900,
         });
@@ -131,7 +187,7 @@ describe("routing end to end", () => {
           expect.objectContaining({
             worker: "qwen-coder",
             success: false,
-            notes: "reported lint clean but eslint exits 1",
+            notes: "docstrings contradicted the code",
           }),
         ]),
       );
@@ -156,21 +212,21 @@ describe("routing end to end", () => {
       for (let i = 0; i < 3; i++)
         await callOk(server.client, "log_outcome", {
           worker: "qwen-fast",
-          category: "git",
+          category: "docs",
           success: false,
         });
       const blocked = await callOk(server.client, "log_outcome", {
         worker: "qwen-fast",
-        category: "git",
+        category: "docs",
         success: false,
       });
-      expect(blocked.effect).toMatch(/4 failures in a row: passed over for git/);
-      expect(await callOk(server.client, "route_task", { task: "git status" })).toMatchObject({
+      expect(blocked.effect).toMatch(/4 failures in a row: passed over for docs/);
+      expect(await callOk(server.client, "route_task", { task: DOCS })).toMatchObject({
         worker: "qwen-coder",
       });
       const recovered = await callOk(server.client, "log_outcome", {
         worker: "qwen-fast",
-        category: "git",
+        category: "docs",
         success: true,
       });
       expect(recovered.effect).toMatch(/below the 0.8 bar/);
@@ -193,12 +249,12 @@ describe("routing end to end", () => {
     const server = await startServer({ env: { OLLAMA_HOST: `http://127.0.0.1:${port}` } });
     try {
       const started = Date.now();
-      const first = await callOk(server.client, "route_task", { task: "git status" });
+      const first = await callOk(server.client, "route_task", { task: DOCS });
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(first.rationale).toMatch(/no answer within 500 ms/);
       const probes = requests;
       expect(probes).toBeGreaterThan(0);
-      for (let i = 0; i < 5; i++) await callOk(server.client, "route_task", { task: "git status" });
+      for (let i = 0; i < 5; i++) await callOk(server.client, "route_task", { task: DOCS });
       expect(requests).toBe(probes);
     } finally {
       await server.close();

@@ -130,9 +130,14 @@ describe("the server over stdio", () => {
       arguments: { task: "npm run lint" },
     });
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toMatchObject({ route: "host", category: "lint" });
+    expect(result.structuredContent).toMatchObject({
+      kind: "command",
+      route: "squad",
+      worker: null,
+      category: "lint",
+    });
     const text = (result.content as { type: string; text: string }[])[0]?.text ?? "";
-    expect(text).toMatch(/^host: do this yourself · lint/);
+    expect(text).toMatch(/^command: spawn_squad runs it · lint/);
     expect(text.split("\n").length).toBeLessThanOrEqual(8);
     expect(text).not.toMatch(/^\{/);
   });

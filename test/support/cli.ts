@@ -7,11 +7,14 @@ export interface CliOptions {
   /** On top of a fresh SQUAD_HOME and HOME and a closed OLLAMA_HOST; nothing else is inherited. */
   env?: Record<string, string>;
   timeout?: number;
+  /** A command and its arguments the CLI runs under (e.g. bwrap with a read-only mount). */
+  wrap?: string[];
 }
 
 /** Runs the built `squad-mcp` command as a user would, never throwing on a non-zero exit. */
 export function runCli(args: string[], options: CliOptions = {}) {
-  return execa(process.execPath, [CLI, ...args], {
+  const [file, ...prefix] = [...(options.wrap ?? []), process.execPath, CLI, ...args];
+  return execa(file as string, prefix, {
     cwd: options.cwd ?? tempDir(),
     env: { SQUAD_HOME: tempDir(), HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA, ...options.env },
     extendEnv: false,
