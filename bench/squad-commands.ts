@@ -14,7 +14,7 @@ export interface TrueRace {
   /** spawn_squad over stdio, sandbox on (bwrap) and off. */
   squad: Summary;
   squadOff: Summary;
-  /** `xargs -P<c> -I{} setsid sh -c 'true >"$0" 2>&1' log.{}`: own session, a log each. */
+  /** `xargs -P<c> -I{} setsid sh -c 'true >"$0" 2>&1' <log>`: own session, a log each. */
   xargs: Summary;
   /** (squad − xargs) ÷ tasks × concurrency, from the medians. */
   overheadMsPerTask: number;
@@ -34,7 +34,8 @@ export async function raceTrueCommands(
   const logDir = scratchDir("xargs-logs");
   const sandboxed = await startSquadServer(undefined, { commands: { sandbox: "required" } });
   const open = await startSquadServer(undefined, { commands: { sandbox: "off" } });
-  const xargsArgs = [`-P${concurrency}`, "-I{}", "setsid", "sh", "-c", `true >"$0" 2>&1`];
+  // The log's path is the shell's $0, as each task's log is the runner's.
+  const xargsArgs = [`-P${concurrency}`, "-I{}", "setsid", "sh", "-c", `true >"$0" 2>&1`, "{}"];
   const input = Array.from({ length: tasks }, (_, i) => join(logDir, `log.${i}`)).join("\n");
   const squadMs: number[] = [];
   const offMs: number[] = [];
