@@ -5,7 +5,7 @@ import type { AppContext } from "../context.js";
 export const sandboxField = z
   .literal("none")
   .optional()
-  .describe("Present when commands ran without a sandbox; `squad-mcp doctor` says why.");
+  .describe("Set when commands ran unsandboxed (see doctor).");
 
 /** `{ sandbox: "none" }` and a line for the text when commands here run unsandboxed, else nothing. */
 export async function sandboxNote(

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { renderRun, viewRun } from "../squad/report.js";
 import { defineTool } from "./define-tool.js";
 import { progressSender } from "./progress.js";
-import { sandboxNote } from "./sandbox-note.js";
+import { sandboxField, sandboxNote } from "./sandbox-note.js";
 import { runOutput } from "./squad-output.js";
 
 const task = z.strictObject({
@@ -60,7 +60,7 @@ export const spawnSquadTool = defineTool({
     "prompts for cheap models — with dependencies. Returns per task a status and a short digest " +
     "naming each failure; full output is in the task's `log` resource. Long runs: wait=false.",
   input,
-  output: runOutput,
+  output: runOutput.extend({ sandbox: sandboxField }),
   annotations: {
     readOnlyHint: false,
     destructiveHint: true,

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { TASK_STATUSES } from "../memory/runs.js";
-import { sandboxField } from "./sandbox-note.js";
 
 /** The run shape spawn_squad and squad_status both return. */
 export const runOutput = z.object({
@@ -11,7 +10,6 @@ export const runOutput = z.object({
   counts: z.partialRecord(z.enum(TASK_STATUSES), z.number()),
   duration_ms: z.number(),
   host_tokens_saved: z.number(),
-  sandbox: sandboxField,
   tasks: z.array(
     z.object({
       id: z.string(),
