@@ -28,7 +28,11 @@ let probed: Promise<SandboxProbe> | null = null;
 export function probeSandbox(): Promise<SandboxProbe> {
   probed ??= new Promise((resolve) => {
     if (process.platform !== "linux") {
-      resolve({ available: false, why: `no sandbox on ${process.platform} yet` });
+      const where = process.platform === "darwin" ? "macOS" : process.platform;
+      resolve({
+        available: false,
+        why: `squad-mcp has no sandbox on ${where} yet: commands run as plain process groups`,
+      });
       return;
     }
     // Found on the server's PATH once: commands get their own PATH, which may lack it.
