@@ -121,7 +121,7 @@ describe("the squad-mcp command", () => {
       // The report says what the info lines would; they stay quiet unless asked for.
       expect(result.stderr).toBe("");
       expect(result.stdout).toMatch(/config\s+embedded defaults/);
-      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v4 of 4, 0 outcomes\)/);
+      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v5 of 5, 0 outcomes\)/);
       expect(result.stdout).toMatch(
         new RegExp(`${ollama.url} reachable, Ollama [\\d.]+, 1 models: qwen2.5-coder:7b`),
       );
@@ -158,12 +158,12 @@ describe("the squad-mcp command", () => {
     expect(before.exitCode).toBe(0);
     expect(before.stdout).toMatch(
       new RegExp(
-        `database\\s+${literal(join(squadHome, "squad.db"))} \\(schema v4 of 4, 1 outcomes\\)`,
+        `database\\s+${literal(join(squadHome, "squad.db"))} \\(schema v5 of 5, 1 outcomes\\)`,
       ),
     );
     expect(before.stdout).toMatch(/^\s+\d+ KB, journal wal, WAL \d+ K?B, quick_check ok$/m);
     expect(before.stdout).toMatch(/^\s+rows: decisions 0, outcomes 1, profiles 1, memory_fts 0,/m);
-    expect(before.stdout).toMatch(/\bspec_reports 0$/m);
+    expect(before.stdout).toMatch(/\bspec_reports 0,\s+command_groups 0$/m);
     expect(before.stdout).toMatch(
       new RegExp(
         `shipped\\s+3 skills; user ~/\\.claude/skills, project ${literal(cwd)}/\\.claude/skills`,
