@@ -3,20 +3,25 @@
  * config skips *.test.ts, vitest does not look in bench/). It fails to type-check when src/
  * changes a surface that bench/dist.ts describes, instead of the bench failing at run time.
  */
+
+import type * as config from "../src/config.js";
 import type * as context from "../src/context.js";
 import type * as similar from "../src/memory/similar.js";
 import type * as store from "../src/memory/store.js";
 import type * as routeTask from "../src/routing/route-task.js";
-import type * as command from "../src/runners/command.js";
+import type * as deny from "../src/runners/deny.js";
 import type * as server from "../src/server.js";
 import type * as digest from "../src/squad/digest/index.js";
+import type * as squad from "../src/squad/run-squad.js";
 import type {
-  CommandModule,
+  ConfigModule,
   ContextModule,
+  DenyModule,
   DigestModule,
   RouteTaskModule,
   ServerModule,
   SimilarModule,
+  SquadModule,
   StoreModule,
 } from "./dist.js";
 
@@ -28,6 +33,8 @@ export type DistMatchesSrc = [
   Provides<typeof context, ContextModule>,
   Provides<typeof routeTask, RouteTaskModule>,
   Provides<typeof server, ServerModule>,
-  Provides<typeof command, CommandModule>,
+  Provides<typeof squad, SquadModule>,
+  Provides<typeof deny, DenyModule>,
+  Provides<typeof config, ConfigModule>,
   Provides<typeof digest, DigestModule>,
 ];

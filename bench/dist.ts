@@ -11,7 +11,6 @@ import type { DecisionRecord } from "../src/memory/decisions.js";
 import type { OutcomeInput } from "../src/memory/outcomes.js";
 import type { RunRecord, TaskRecord, TaskUpdate } from "../src/memory/runs.js";
 import type { Db } from "../src/memory/sqlite.js";
-import type { CommandResult, CommandRun } from "../src/runners/command.js";
 import type { Digest, DigestInput, DigestOptions } from "../src/squad/digest/index.js";
 import { PACKAGE_ROOT } from "../test/support/server.js";
 
@@ -53,6 +52,7 @@ export interface BenchContext {
   store: BenchStore;
   availability: { snapshot(): Promise<unknown> };
   skills(): unknown[];
+  models(): Promise<unknown>;
   close(): void;
 }
 
@@ -79,9 +79,20 @@ export interface ServerModule {
   };
 }
 
-export interface CommandModule {
-  runCommand: (run: CommandRun) => Promise<CommandResult>;
-  readTail: (file: string, tailBytes: number) => Promise<{ bytes: number; tail: string }>;
+export interface SquadModule {
+  startSquad(
+    ctx: BenchContext,
+    models: unknown,
+    request: { tasks: { command: string }[]; concurrency: number; failFast: boolean },
+  ): Promise<{ finished: Promise<void> }>;
+}
+
+export interface DenyModule {
+  deniedBy(line: string, deny: readonly { rule: string; pattern: string }[]): unknown;
+}
+
+export interface ConfigModule {
+  DEFAULT_DENY: { rule: string; pattern: string }[];
 }
 
 export interface DigestModule {

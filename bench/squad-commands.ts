@@ -1,152 +1,178 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
-import { timePerlFloor } from "./perl-floor.js";
-import type { SpawnFloorRound } from "./spawn-floor.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { PACKAGE_ROOT, type RunningServer, startServer } from "../test/support/server.js";
 import { startSquadServer, timeSquad } from "./squad-server.js";
-import { cpuTimeMs } from "./startup.js";
 import { progress, round, type Summary, summarize } from "./stats.js";
 import { scratchDir } from "./workspace.js";
 
-const SPAWN_FLOOR = fileURLToPath(new URL("./spawn-floor.js", import.meta.url));
-
-export interface CommandRace {
+export interface TrueRace {
   tasks: number;
   concurrency: number;
-  /** Wall time of one spawn_squad call over stdio, per repetition (ms). */
-  squadMs: number[];
-  /** Wall time of `xargs -P<concurrency> -I{} sh -c {}` over the same list, per repetition. */
-  xargsMs: number[];
+  /** spawn_squad over stdio, sandbox on (bwrap) and off. */
   squad: Summary;
+  squadOff: Summary;
+  /** `xargs -P<c> -I{} setsid sh -c 'true >"$0" 2>&1' <log>`: own session, a log each. */
   xargs: Summary;
-  /** The same calls to a server with commands.launcher "node" (Node's spawn, no perl). */
-  squadNode: Summary;
-  /** Median squad ÷ median xargs. */
-  ratio: number;
-  /** CPU time (user + system) the server used per task during the timed calls; null without /proc. */
-  serverCpuMsPerTask: number | null;
-  /** The same list from a small Node process with bare child_process.spawn: what Node costs. */
-  nodeSpawn: NodeSpawnFigures;
-  /** perl alone, no server: each command started as the launcher starts one (perl-floor.ts). */
-  perlFloor: Summary;
-  /** perl alone, fork and exec only. */
-  perlBareFloor: Summary;
-}
-
-export interface NodeSpawnFigures {
-  wall: Summary;
-  /** How long each spawn() call held the event loop (libuv forks, then waits for the exec). */
-  blockedMsPerSpawn: number;
-  /** Resident memory of that process, which a fork copies the page tables of. */
-  rssMB: number;
+  /** (squad − xargs) ÷ tasks × concurrency, from the medians. */
+  overheadMsPerTask: number;
+  overheadOffMsPerTask: number;
 }
 
 /**
- * The same `tasks` trivial commands through spawn_squad, through `xargs -P` and through bare
- * child_process.spawn in a small Node process, taking turns so that a burst of load on the
- * machine hits all alike. One untimed round of each goes first.
+ * `tasks` × `true` through spawn_squad (sandbox on and off) and through xargs, taking turns so
+ * that a burst of load on the machine hits all alike. One untimed round of each goes first.
  */
 export async function raceTrueCommands(
   tasks: number,
   concurrency: number,
   repetitions: number,
-): Promise<CommandRace> {
+): Promise<TrueRace> {
   const list = Array.from({ length: tasks }, () => ({ command: "true" }));
-  const logDir = scratchDir("node-spawn");
-  const server = await startSquadServer();
-  const nodeServer = await startSquadServer(undefined, { commands: { launcher: "node" } });
-  const squadNodeMs: number[] = [];
+  const logDir = scratchDir("xargs-logs");
+  const sandboxed = await startSquadServer(undefined, { commands: { sandbox: "required" } });
+  const open = await startSquadServer(undefined, { commands: { sandbox: "off" } });
+  // The log's path is the shell's $0, as each task's log is the runner's.
+  const xargsArgs = [`-P${concurrency}`, "-I{}", "setsid", "sh", "-c", `true >"$0" 2>&1`, "{}"];
+  const input = Array.from({ length: tasks }, (_, i) => join(logDir, `log.${i}`)).join("\n");
   const squadMs: number[] = [];
+  const offMs: number[] = [];
   const xargsMs: number[] = [];
-  const nodeMs: number[] = [];
-  const perlMs: number[] = [];
-  const perlBareMs: number[] = [];
-  let blocked = 0;
-  let nodeRssMB = 0;
-  let cpuMs: number | null = 0;
   try {
-    await timeSquad(server.client, list, concurrency);
-    await timeSquad(nodeServer.client, list, concurrency);
-    await timeXargs(tasks, concurrency);
-    await timeNodeSpawn(tasks, concurrency, logDir);
-    await timePerlFloor(tasks, concurrency, logDir, "launcher");
-    const pid = server.pid();
+    await timeSquad(sandboxed.client, list, concurrency);
+    await timeSquad(open.client, list, concurrency);
+    await timeXargs(xargsArgs, input);
     for (let rep = 1; rep <= repetitions; rep++) {
-      const cpuBefore = pid === null ? null : cpuTimeMs(pid);
-      const squad = await timeSquad(server.client, list, concurrency);
-      const cpuAfter = pid === null ? null : cpuTimeMs(pid);
-      cpuMs =
-        cpuMs === null || cpuBefore === null || cpuAfter === null
-          ? null
-          : cpuMs + cpuAfter - cpuBefore;
-      const xargs = await timeXargs(tasks, concurrency);
-      const node = await timeNodeSpawn(tasks, concurrency, logDir);
-      const squadNode = await timeSquad(nodeServer.client, list, concurrency);
-      perlMs.push(await timePerlFloor(tasks, concurrency, logDir, "launcher"));
-      perlBareMs.push(await timePerlFloor(tasks, concurrency, logDir, "bare"));
-      squadMs.push(squad.wallMs);
-      squadNodeMs.push(squadNode.wallMs);
-      xargsMs.push(xargs);
-      nodeMs.push(node.wallMs);
-      blocked += node.blockedMs;
-      nodeRssMB = Math.max(nodeRssMB, node.rssMB);
+      squadMs.push((await timeSquad(sandboxed.client, list, concurrency)).wallMs);
+      offMs.push((await timeSquad(open.client, list, concurrency)).wallMs);
+      xargsMs.push(await timeXargs(xargsArgs, input));
       progress(
-        `${tasks} × true, ${rep}/${repetitions}: spawn_squad ${squad.wallMs.toFixed(0)} ms (launcher node: ${squadNode.wallMs.toFixed(0)} ms), xargs -P${concurrency} ${xargs.toFixed(0)} ms, bare child_process.spawn ${node.wallMs.toFixed(0)} ms, perl alone ${perlMs.at(-1)?.toFixed(0)} ms`,
+        `${tasks} × true, ${rep}/${repetitions}: spawn_squad ${ms(squadMs)} (sandbox off ${ms(offMs)}), xargs ${ms(xargsMs)}`,
       );
     }
   } finally {
-    await Promise.all([server.close(), nodeServer.close()]);
+    await Promise.all([sandboxed.close(), open.close()]);
   }
   const squad = summarize(squadMs);
+  const squadOff = summarize(offMs);
   const xargs = summarize(xargsMs);
+  const perTask = (wall: number) => round(((wall - xargs.p50) / tasks) * concurrency);
   return {
     tasks,
     concurrency,
-    squadMs: squadMs.map((value) => round(value)),
-    xargsMs: xargsMs.map((value) => round(value)),
     squad,
+    squadOff,
     xargs,
-    squadNode: summarize(squadNodeMs),
-    ratio: round(squad.p50 / xargs.p50),
-    serverCpuMsPerTask: cpuMs === null ? null : round(cpuMs / (tasks * repetitions)),
-    nodeSpawn: {
-      wall: summarize(nodeMs),
-      blockedMsPerSpawn: round(blocked / (tasks * repetitions)),
-      rssMB: round(nodeRssMB, 1),
-    },
-    perlFloor: summarize(perlMs),
-    perlBareFloor: summarize(perlBareMs),
+    overheadMsPerTask: perTask(squad.p50),
+    overheadOffMsPerTask: perTask(squadOff.p50),
   };
 }
 
-/** `printf 'true\n%.0s' {1..N} | xargs -P<c> -I{} sh -c {}`, timed from spawn to exit. */
-async function timeXargs(tasks: number, concurrency: number): Promise<number> {
+/** The squad of real checks: this repository's type-check, the demo fixture's tests, a lint, a grep. */
+export const REAL_CHECKS = [
+  { id: "type-check", command: "npx tsc -p tsconfig.json --noEmit" },
+  { id: "fixture-tests", command: "npx vitest run --root scripts/demo/fixture-project" },
+  { id: "lint", command: "npx biome check src" },
+  { id: "grep", command: 'grep -rn "spawn_squad" src --include=*.ts' },
+];
+
+export interface RealChecksRace {
+  /** Makespan of spawn_squad over stdio (sandbox on and off), and of xargs -P4 over the same. */
+  squad: Summary;
+  squadOff: Summary;
+  xargs: Summary;
+  ratio: number;
+  ratioOff: number;
+}
+
+/** The four real checks at concurrency 4: spawn_squad (sandbox on, off) vs `xargs -P4`, interleaved. */
+export async function raceRealChecks(repetitions: number): Promise<RealChecksRace> {
+  const start = (sandbox: string) =>
+    startServer({
+      cwd: PACKAGE_ROOT,
+      home: scratchDir("real-home"),
+      env: { HOME: scratchDir("real-user"), SQUAD_CONFIG: configFile(sandbox) },
+    });
+  const sandboxed = await start("required");
+  const open = await start("off");
+  // The fixture's tests fail on purpose (the demo digests them): any status will do.
+  const tasks = REAL_CHECKS.map((check) => ({ ...check, timeout_s: 600 }));
+  const input = REAL_CHECKS.map((check) => check.command).join("\0");
+  const xargsArgs = ["-0", "-P4", "-I{}", "sh", "-c", "{} >/dev/null 2>&1; true"];
+  const squadMs: number[] = [];
+  const offMs: number[] = [];
+  const xargsMs: number[] = [];
+  try {
+    for (let rep = 0; rep <= repetitions; rep++) {
+      const squad = await timeAnySquad(sandboxed, tasks);
+      const off = await timeAnySquad(open, tasks);
+      const xargs = await timeXargs(xargsArgs, input, PACKAGE_ROOT);
+      // The first round warms the caches (tsc, vitest, biome) for all three alike.
+      if (rep === 0) continue;
+      squadMs.push(squad);
+      offMs.push(off);
+      xargsMs.push(xargs);
+      progress(
+        `real checks ${rep}/${repetitions}: spawn_squad ${ms(squadMs)} (sandbox off ${ms(offMs)}), xargs -P4 ${ms(xargsMs)}`,
+      );
+    }
+  } finally {
+    await Promise.all([sandboxed.close(), open.close()]);
+  }
+  const squad = summarize(squadMs);
+  const squadOff = summarize(offMs);
+  const xargs = summarize(xargsMs);
+  return {
+    squad,
+    squadOff,
+    xargs,
+    ratio: round(squad.p50 / xargs.p50),
+    ratioOff: round(squadOff.p50 / xargs.p50),
+  };
+}
+
+function configFile(sandbox: string): string {
+  const file = join(scratchDir("real-config"), "config.json");
+  writeFileSync(file, JSON.stringify({ commands: { sandbox } }));
+  return file;
+}
+
+/** One spawn_squad call whose tasks may fail (the fixture's tests do); wall time. */
+async function timeAnySquad(
+  server: RunningServer,
+  tasks: readonly { id: string; command: string; timeout_s: number }[],
+): Promise<number> {
+  const client: Client = server.client;
   const started = performance.now();
-  const child = spawn("xargs", [`-P${concurrency}`, "-I{}", "sh", "-c", "{}"], {
-    stdio: ["pipe", "ignore", "inherit"],
-  });
+  const result = await client.callTool(
+    { name: "spawn_squad", arguments: { tasks, concurrency: 4 } },
+    undefined,
+    { timeout: 900_000 },
+  );
+  const wall = performance.now() - started;
+  const answer = result.structuredContent as { status?: string; counts?: Record<string, number> };
+  if (result.isError || answer.status !== "done") {
+    throw new Error(`spawn_squad failed: ${JSON.stringify(result.content)}`);
+  }
+  const broken = Object.keys(answer.counts ?? {}).filter((key) => !["ok", "failed"].includes(key));
+  if (broken.length > 0) throw new Error(`real checks ended ${JSON.stringify(answer.counts)}`);
+  return wall;
+}
+
+/** xargs over `input`, timed from spawn to exit. */
+async function timeXargs(args: string[], input: string, cwd?: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn("xargs", args, { cwd, stdio: ["pipe", "ignore", "inherit"] });
   const exited = once(child, "exit");
-  child.stdin.end("true\n".repeat(tasks));
+  child.stdin.end(input);
   const [code] = (await exited) as [number | null];
   const elapsed = performance.now() - started;
   if (code !== 0) throw new Error(`xargs exited with ${code}`);
   return elapsed;
 }
 
-/** One timed round of spawn-floor.js in a fresh Node process. */
-async function timeNodeSpawn(
-  tasks: number,
-  concurrency: number,
-  logDir: string,
-): Promise<SpawnFloorRound> {
-  const child = spawn(process.execPath, [SPAWN_FLOOR, String(tasks), String(concurrency), logDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  const [code] = (await once(child, "exit")) as [number | null];
-  if (code !== 0) throw new Error(`spawn-floor.js exited with ${code}`);
-  return JSON.parse(stdout) as SpawnFloorRound;
+function ms(values: number[]): string {
+  return `${(values.at(-1) ?? 0).toFixed(0)} ms`;
 }

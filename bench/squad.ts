@@ -8,12 +8,24 @@ import { join } from "node:path";
 import { PACKAGE_ROOT } from "../test/support/server.js";
 import { benchDigests, type DigestBenchRow } from "./digests.js";
 import { markdownGrid, ms, type Row, thousands, verdict } from "./report.js";
-import { type CommandRace, raceTrueCommands } from "./squad-commands.js";
+import {
+  type RealChecksRace,
+  raceRealChecks,
+  raceTrueCommands,
+  type TrueRace,
+} from "./squad-commands.js";
 import { type LoudTaskMemory, measureLoudTask } from "./squad-memory.js";
 import { type CommandOverheads, measureCommandOverheadsApart } from "./squad-overheads.js";
 import { benchPromptBatch, type PromptBatch } from "./squad-prompts.js";
+import type { Summary } from "./stats.js";
 
-const COMMANDS = { tasks: 200, concurrency: 4, repetitions: 5, overheadRounds: 2 };
+const COMMANDS = {
+  tasks: 200,
+  concurrency: 4,
+  repetitions: 5,
+  loopRounds: 3,
+  realRepetitions: Number(process.env.BENCH_REAL_REPETITIONS ?? 5),
+};
 const PROMPTS = {
   prompts: 30,
   loadTimeMs: 200,
@@ -26,7 +38,11 @@ const LOUD_BYTES = 200_000_000;
 const TEST_RUNNERS = new Set(["pytest", "vitest", "jest", "go test", "cargo test"]);
 
 export const SQUAD_BUDGET = {
-  commandsVsXargs: 1.3,
+  realChecksVsXargs: 1.05,
+  realChecksSandboxedVsXargs: 1.1,
+  overheadMsPerTask: 5,
+  loopMaxMs: 20,
+  deny1MBMs: 50,
   promptLoads: 3,
   makespanVsLowerBound: 1.1,
   digestShare: 0.05,
@@ -38,7 +54,8 @@ export const SQUAD_BUDGET = {
 };
 
 export interface SquadFigures {
-  commands: CommandRace;
+  realChecks: RealChecksRace;
+  commands: TrueRace;
   overheads: CommandOverheads;
   prompts: PromptBatch;
   digests: DigestBenchRow[];
@@ -47,17 +64,19 @@ export interface SquadFigures {
 
 /** Runs the squad measurements; `step` announces each one. */
 export async function measureSquad(step: (title: string) => void): Promise<SquadFigures> {
-  const { tasks, concurrency, repetitions, overheadRounds } = COMMANDS;
+  const { tasks, concurrency, repetitions, loopRounds, realRepetitions } = COMMANDS;
+  step("spawn_squad: a squad of real checks at concurrency 4 vs xargs -P4");
+  const realChecks = await raceRealChecks(realRepetitions);
   step(`spawn_squad: ${tasks} × true at concurrency ${concurrency} vs xargs -P${concurrency}`);
   const commands = await raceTrueCommands(tasks, concurrency, repetitions);
-  const overheads = await measureCommandOverheadsApart(tasks, concurrency, overheadRounds);
+  const overheads = await measureCommandOverheadsApart(tasks, concurrency, loopRounds);
   step(`spawn_squad: ${PROMPTS.prompts} prompts interleaved over 3 models on the fake Ollama`);
   const prompts = await benchPromptBatch(PROMPTS);
   step("digests of the fixtures in test/fixtures/digests");
   const digests = benchDigests(join(PACKAGE_ROOT, "test", "fixtures", "digests"));
   step(`server memory while a task prints ${thousands(LOUD_BYTES)} bytes`);
   const memory = await measureLoudTask(LOUD_BYTES);
-  return { commands, overheads, prompts, digests, memory };
+  return { realChecks, commands, overheads, prompts, digests, memory };
 }
 
 export function squadRows(figures: SquadFigures): Row[] {
@@ -69,58 +88,44 @@ export function squadRows(figures: SquadFigures): Row[] {
   ];
 }
 
-function commandRows({ commands, overheads }: SquadFigures): Row[] {
+function commandRows({ realChecks, commands, overheads }: SquadFigures): Row[] {
   const { tasks, concurrency } = commands;
-  const info = (measure: string, figure: string): Row => ({
-    measure,
-    figure,
-    budget: "—",
-    result: "",
+  const real = (summary: { p50: number }, ratio: number, budget: number, label: string): Row => ({
+    measure: `squad of real checks (type-check, fixture tests, Biome, grep) at concurrency 4, ${label}: \`spawn_squad\` vs \`xargs -P4\` (median of ${realChecks.squad.n})`,
+    figure: `${ms(summary.p50)} vs ${ms(realChecks.xargs.p50)}: ×${ratio.toFixed(2)}`,
+    budget: `≤ ${budget} × xargs`,
+    result: verdict(ratio, budget),
   });
-  const perTask = (summary: { p50: number; p99: number }) =>
-    `p50 ${ms(summary.p50)} · p99 ${ms(summary.p99)} per task`;
-  const versusXargs = (value: number) => `×${(value / commands.xargs.p50).toFixed(2)} xargs`;
+  const overhead = (perTask: number, wall: number, label: string): Row => ({
+    measure: `server overhead per task, ${tasks} \`true\` at concurrency ${concurrency}, ${label}: (squad − \`xargs -P${concurrency} setsid sh -c 'true >log'\`) ÷ ${tasks} × ${concurrency}`,
+    figure: `${ms(perTask)} (squad ${ms(wall)}, xargs ${ms(commands.xargs.p50)})`,
+    budget: `≤ ${SQUAD_BUDGET.overheadMsPerTask} ms`,
+    result: verdict(perTask, SQUAD_BUDGET.overheadMsPerTask),
+  });
+  const loop = (summary: Summary, label: string): Row => ({
+    measure: `event loop's longest delay during those ${tasks} commands, ${label} (\`monitorEventLoopDelay\` max, in process, median of ${summary.n})`,
+    figure: ms(summary.p50),
+    budget: `≤ ${SQUAD_BUDGET.loopMaxMs} ms`,
+    result: verdict(summary.p50, SQUAD_BUDGET.loopMaxMs),
+  });
   return [
+    real(realChecks.squadOff, realChecks.ratioOff, SQUAD_BUDGET.realChecksVsXargs, "sandbox off"),
+    real(
+      realChecks.squad,
+      realChecks.ratio,
+      SQUAD_BUDGET.realChecksSandboxedVsXargs,
+      "sandboxed (bwrap)",
+    ),
+    overhead(commands.overheadOffMsPerTask, commands.squadOff.p50, "sandbox off"),
+    overhead(commands.overheadMsPerTask, commands.squad.p50, "sandboxed"),
+    loop(overheads.loopMaxOffMs, "sandbox off"),
+    loop(overheads.loopMaxMs, "sandboxed"),
     {
-      measure: `squad of ${tasks} \`true\` commands at concurrency ${concurrency}: \`spawn_squad\` over stdio vs \`xargs -P${concurrency}\` (median of ${commands.squad.n})`,
-      figure: `${ms(commands.squad.p50)} vs ${ms(commands.xargs.p50)}: ×${commands.ratio.toFixed(2)}`,
-      budget: `≤ ${SQUAD_BUDGET.commandsVsXargs} × xargs`,
-      result: verdict(commands.ratio, SQUAD_BUDGET.commandsVsXargs),
+      measure: "deny check of a 1 MB command of backticks (median of 5)",
+      figure: ms(overheads.deny1MBMs.p50),
+      budget: `≤ ${SQUAD_BUDGET.deny1MBMs} ms`,
+      result: verdict(overheads.deny1MBMs.p50, SQUAD_BUDGET.deny1MBMs),
     },
-    info(
-      '  … the same to a server configured with `commands.launcher: "node"` (execa spawns each command from the server)',
-      `${ms(commands.squadNode.p50)} (${versusXargs(commands.squadNode.p50)})`,
-    ),
-    info(
-      "  … server CPU (user + system) during the perl-launched calls",
-      commands.serverCpuMsPerTask === null
-        ? "n/a (no /proc)"
-        : `${ms(commands.serverCpuMsPerTask)} per task`,
-    ),
-    info(
-      `  … control: the same list from a bare Node process (${commands.nodeSpawn.rssMB.toFixed(0)} MB RSS), \`child_process.spawn\`, ${concurrency} at once`,
-      `${ms(commands.nodeSpawn.wall.p50)} (${versusXargs(commands.nodeSpawn.wall.p50)}); each spawn() holds the event loop ${ms(commands.nodeSpawn.blockedMsPerSpawn)}`,
-    ),
-    info(
-      "  … floor: perl alone, no server, starting each command as the launcher does (log file, own session, setsid handshake); the same with bare fork + exec",
-      `${ms(commands.perlFloor.p50)} (${versusXargs(commands.perlFloor.p50)}); ${ms(commands.perlBareFloor.p50)} (${versusXargs(commands.perlBareFloor.p50)})`,
-    ),
-    info(
-      "  … part: `runCommand()` alone in a fresh Node process (own process group, log file), same list: perl launcher; execa spawn",
-      `${ms(overheads.runCommandMs)} (${versusXargs(overheads.runCommandMs)}); ${ms(overheads.runCommandNodeMs)} (${versusXargs(overheads.runCommandNodeMs)})`,
-    ),
-    info(
-      "  … part: the two `run_tasks` updates per task (SQLite)",
-      perTask(overheads.sqliteWrites),
-    ),
-    info(
-      "  … part: creating the task's log file (mkdir -p, open, close)",
-      perTask(overheads.logFile),
-    ),
-    info(
-      "  … part: reading the log back (its size, then digestLogFile; empty log)",
-      perTask(overheads.readBack),
-    ),
   ];
 }
 
@@ -250,7 +255,8 @@ export function digestTable(rows: DigestBenchRow[]): string {
 /** Raw figures for bench/results.json. */
 export function squadResults(figures: SquadFigures) {
   return {
-    commands: { ...figures.commands, inProcessParts: figures.overheads },
+    realChecks: figures.realChecks,
+    commands: { ...figures.commands, inProcess: figures.overheads },
     prompts: figures.prompts,
     digests: figures.digests,
     memory: figures.memory,

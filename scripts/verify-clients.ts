@@ -5,18 +5,20 @@
  * fails. Needs no login: `claude mcp list` connects to each server and health-checks it.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { TOOL_NAMES } from "../src/tools/names.js";
 import { initRepo } from "../test/support/git-repo.js";
-import { CLI, CLOSED_OLLAMA, tempDir } from "../test/support/server.js";
+import { CLI, CLOSED_OLLAMA, PACKAGE_ROOT, tempDir } from "../test/support/server.js";
 import { mark } from "./demo/print.js";
 
 const run = promisify(execFile);
 const INSPECTOR = "@modelcontextprotocol/inspector@0.15.0";
 const CLAUDE_CODE = "@anthropic-ai/claude-code";
 const CALL_TIMEOUT_MS = 300_000;
+/** npx installing the package compiles better-sqlite3 on Node 20 when no prebuilt binary is reachable. */
+const INSTALL_TIMEOUT_MS = 900_000;
 
 interface Check {
   name: string;
@@ -145,6 +147,71 @@ async function claudeCodeChecks(
       rmSync(fresh, { recursive: true, force: true });
     }
   });
+  const withServerEnv = {
+    ...env,
+    ...Object.fromEntries(serverEnv.map((pair) => pair.split(/=(.*)/s, 2))),
+  };
+  await check("claude plugin validate on this package", async () => {
+    const said = await text(
+      claude.command,
+      [...claude.prefix, "plugin", "validate", PACKAGE_ROOT],
+      project,
+      env,
+    );
+    if (!/Validation passed/.test(said)) throw new Error(said.trim());
+    return "marketplace and plugin manifests pass";
+  });
+  await check(
+    "plugin: marketplace add this folder, install, claude mcp list: Connected",
+    async () => {
+      await claudeRun("plugin", "marketplace", "add", PACKAGE_ROOT);
+      await claudeRun("plugin", "install", "squad-mcp@squad-mcp");
+      const listing = await text(
+        claude.command,
+        [...claude.prefix, "mcp", "list"],
+        project,
+        withServerEnv,
+      );
+      const removed = await claudeRun("plugin", "marketplace", "remove", "squad-mcp");
+      return `${connected(listing, "plugin:squad-mcp:squad")} (${removed.trim().split("\n").pop()})`;
+    },
+  );
+  await check(
+    "plugin without a built bundle: starts the npm package (a local tarball here)",
+    async () => {
+      const copy = tempDir("squad-verify-plugin-");
+      const tarballs = tempDir("squad-verify-pack-");
+      try {
+        for (const part of [".claude-plugin", "skills", "package.json"])
+          cpSync(join(PACKAGE_ROOT, part), join(copy, part), { recursive: true });
+        const packed = await text(
+          "npm",
+          ["pack", "--ignore-scripts", "--pack-destination", tarballs],
+          PACKAGE_ROOT,
+          env,
+        );
+        const tarball = join(tarballs, packed.trim().split("\n").pop() ?? "");
+        // The first npx run installs the package and its dependencies; the health check must not wait on that.
+        await text(
+          "npx",
+          ["-y", "--package", tarball, "squad-mcp", "--version"],
+          project,
+          env,
+          INSTALL_TIMEOUT_MS,
+        );
+        await claudeRun("plugin", "marketplace", "add", copy);
+        await claudeRun("plugin", "install", "squad-mcp@squad-mcp");
+        const listing = await text(claude.command, [...claude.prefix, "mcp", "list"], project, {
+          ...withServerEnv,
+          SQUAD_MCP_PLUGIN_PACKAGE: tarball,
+        });
+        await claudeRun("plugin", "marketplace", "remove", "squad-mcp");
+        return connected(listing, "plugin:squad-mcp:squad");
+      } finally {
+        for (const dir of [copy, tarballs]) rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 }
 
 /** Claude Code asks each user to approve a project's .mcp.json servers; this is the answer. */
@@ -201,11 +268,12 @@ async function text(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
+  timeout = CALL_TIMEOUT_MS,
 ): Promise<string> {
   const { stdout } = await run(command, args, {
     cwd,
     env,
-    timeout: CALL_TIMEOUT_MS,
+    timeout,
     maxBuffer: 16 * 1024 * 1024,
   });
   return stdout;

@@ -61,6 +61,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "serve": {
       expectArgs(rest, 0, "serve takes no arguments");
+      if (process.stdin.isTTY) {
+        process.stderr.write(
+          `squad-mcp ${VERSION} is an MCP server: it talks JSON-RPC on stdin/stdout to a client such as Claude Code, and is waiting for one now (Ctrl-C stops). To set it up: squad-mcp init, or squad-mcp --help.\n`,
+        );
+      }
       const { serveStdio } = await import("./server.js");
       await serveStdio(await openContext());
       return -1;
@@ -76,15 +81,18 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`squad-mcp ${VERSION}\n${await doctorReport(ctx)}\n`);
           return ctx.storeProblem ? 1 : 0;
         },
-        { tolerateBadStore: true },
+        { tolerateBadStore: true, quiet: true },
       );
     case "stats":
-      return withContext(async (ctx) => {
-        const { statsCommand } = await import("./commands/stats.js");
-        const result = statsCommand(ctx, rest);
-        (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
-        return result.code;
-      });
+      return withContext(
+        async (ctx) => {
+          const { statsCommand } = await import("./commands/stats.js");
+          const result = statsCommand(ctx, rest);
+          (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+          return result.code;
+        },
+        { quiet: true },
+      );
     case "eval":
       return withContext(async (ctx) => {
         const { evalCommand } = await import("./commands/eval.js");
@@ -171,14 +179,23 @@ function expectArgs(args: string[], count: number, message: string): void {
   if (args.length !== count) throw new UsageError(message);
 }
 
-async function openContext(options: { tolerateBadStore?: boolean } = {}): Promise<AppContext> {
+interface OpenOptions {
+  tolerateBadStore?: boolean;
+  /** A report that says it all itself: its log lines only from warnings up, unless asked. */
+  quiet?: boolean;
+}
+
+async function openContext({ quiet = false, ...options }: OpenOptions = {}): Promise<AppContext> {
   const { createContext } = await import("./context.js");
-  return createContext({ cwd: process.cwd(), env: process.env, ...options });
+  const { createLogger, parseLogLevel } = await import("./logger.js");
+  const level = process.env.SQUAD_LOG_LEVEL ?? (quiet ? "warn" : undefined);
+  const logger = createLogger(parseLogLevel(level));
+  return createContext({ cwd: process.cwd(), env: process.env, logger, ...options });
 }
 
 async function withContext(
   run: (ctx: AppContext) => Promise<number>,
-  options: { tolerateBadStore?: boolean } = {},
+  options: OpenOptions = {},
 ): Promise<number> {
   const ctx = await openContext(options);
   try {

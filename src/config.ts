@@ -147,13 +147,18 @@ const configSchema = z.strictObject({
     /** Between SIGTERM and SIGKILL to a command's process group. */
     killGraceMs: z.number().int().min(0).max(60_000),
     /**
-     * Who starts commands: "perl", a long-lived perl process (much cheaper per command than
-     * forking the server; Node's spawn is used where perl cannot run), or "node", always Node.
+     * "auto": in a sandbox (bubblewrap on Linux) where one works, else without; "required":
+     * refuse to run commands without one; "off": never.
      */
-    launcher: z.enum(["perl", "node"]),
+    sandbox: z.enum(["auto", "off", "required"]),
+    /** Whether sandboxed commands may use the network (tests often download packages). */
+    network: z.boolean(),
     /** Secret-looking environment variables that commands may still see. */
     envAllow: z.array(z.string().min(1)),
-    /** Commands refused outright; `pattern` is a regular expression matched against the command. */
+    /**
+     * Commands refused outright; `pattern` is a regular expression tried on each simple command
+     * of the line, normalised (words separated by one space, quotes and `sudo`/`env` removed).
+     */
     deny: z.array(
       z.strictObject({
         rule: z.string().min(1),
@@ -226,44 +231,44 @@ function isRegex(pattern: string): boolean {
 
 /**
  * Obviously destructive commands; a config may replace the list (an empty list allows all).
- * A guard rail against accidents, not a sandbox: `sh -c '…'`, variables or eval get past it.
- * Most rules match only where a command word starts (the line start, after ; & | ( ` $( and
- * after sudo, env, nohup, VAR=value …), so `echo shutdown` and `grep -rn reboot src` pass.
- * `git push --force-with-lease` is refused (it still rewrites remote history);
- * `--force-if-includes` alone is allowed (git ignores it without --force-with-lease).
+ * A guard rail against accidents, not a boundary (the sandbox is): `sh -c '…'`, variables or
+ * eval get past it. Each pattern is tried on each simple command of the line, normalised
+ * (runners/deny.ts): words separated by one space, quotes removed, `sudo`/`env`/`VAR=value`
+ * prefixes dropped, the command word without its folder. So `^rm` means "the command is rm",
+ * and `echo shutdown` or `grep -rn reboot src` pass. `git push --force-with-lease` is refused
+ * (it still rewrites remote history); `--force-if-includes` alone is allowed.
  */
 export const DEFAULT_DENY: { rule: string; pattern: string }[] = (() => {
-  const atCommand = String.raw`(?:^|[\n;&|({\x60]|\$\()\s*(?:(?:sudo|doas|env|nohup|nice|time|exec|command|xargs|then|do|else|if|while|until|!|\w+=\S*|-\S+)\s+)*(?:\S*\/)?`;
-  const end = String.raw`(?=$|[\s;&|)])`;
-  /** Some argument of the same command is a recursive flag (-r, -fR, --recursive). */
+  const end = "(?: |$)";
+  /** Some later word of the same command is a recursive flag (-r, -fR, --recursive). */
   const recursiveFlag = (letters: string) =>
-    String.raw`(?=(?:[^\s;&|]+\s+)*?(?:-[a-zA-Z]*[${letters}][a-zA-Z]*|--recursive)(?:\s|$))`;
-  const someArguments = String.raw`(?:[^\s;&|]+\s+)*?`;
+    String.raw`(?= (?:\S+ )*?(?:-[a-zA-Z]*[${letters}][a-zA-Z]*|--recursive)${end})`;
+  const someWords = String.raw`(?: \S+)*?`;
   return [
     {
       rule: "recursive delete of / or ~",
-      pattern: String.raw`${atCommand}rm\s+${recursiveFlag("rR")}${someArguments}["']?(?:\/|~|\$HOME|\$\{HOME\})\/?\*?["']?${end}`,
+      pattern: String.raw`^rm${recursiveFlag("rR")}${someWords} (?:\/|~|\$HOME|\$\{HOME\})\/?\*?${end}`,
     },
     {
       rule: "git push --force",
-      pattern: String.raw`${atCommand}git\s+${someArguments}push${end}[^;&|\n]*?\s(?:--force(?:-with-lease)?(?=$|[=\s;&|])|-[a-zA-Z]*f[a-zA-Z]*${end}|\+[^\s;&|])`,
+      pattern: String.raw`^git (?:\S+ )*?push${someWords} (?:--force(?:-with-lease)?(?:=\S*)?|-[a-zA-Z]*f[a-zA-Z]*|\+\S+)${end}`,
     },
     {
       rule: "mkfs (formats a disk)",
-      pattern: String.raw`${atCommand}(?:mkfs(?:\.\w+)?|mke2fs|mkswap|wipefs)${end}`,
+      pattern: String.raw`^(?:mkfs(?:\.\w+)?|mke2fs|mkswap|wipefs)${end}`,
     },
     {
       rule: "shutdown or reboot",
-      pattern: String.raw`${atCommand}(?:shutdown|reboot|halt|poweroff|systemctl\s+(?:poweroff|reboot|halt|kexec)|init\s+[06])${end}`,
+      pattern: `^(?:shutdown|reboot|halt|poweroff|systemctl (?:poweroff|reboot|halt|kexec)|init [06])${end}`,
     },
-    { rule: "fork bomb", pattern: String.raw`(\w+|:)\s*\(\s*\)\s*\{\s*\1\s*\|\s*\1\s*&` },
+    { rule: "fork bomb", pattern: String.raw`^(\S+)\(\) (?:\S+ )*?\1 \| \1 &` },
     {
       rule: "write to a block device",
-      pattern: String.raw`(?:\bof=|>\s*)\/dev\/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper\/|dm-|md)`,
+      pattern: String.raw`(?:\bof=|>) ?\/dev\/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|mapper\/|dm-|md)`,
     },
     {
       rule: "recursive chmod/chown of /",
-      pattern: String.raw`${atCommand}ch(?:mod|own|grp)\s+${recursiveFlag("R")}${someArguments}["']?\/\*?["']?${end}`,
+      pattern: String.raw`^ch(?:mod|own|grp)${recursiveFlag("R")}${someWords} \/\*?${end}`,
     },
   ];
 })();
@@ -307,7 +312,8 @@ export const DEFAULT_CONFIG: SquadConfig = {
     roots: [],
     timeoutS: 600,
     killGraceMs: 2_000,
-    launcher: "perl",
+    sandbox: "auto",
+    network: true,
     envAllow: [],
     deny: DEFAULT_DENY,
   },

@@ -9,7 +9,9 @@ import { readSkills, skillDirectories } from "./routing/skill-catalog.js";
 import type { Skill } from "./routing/skills.js";
 import { KeyRejections } from "./runners/api-retry.js";
 import { BackendAvailability } from "./runners/availability.js";
+import { CommandRunner } from "./runners/command-runner.js";
 import type { ModelBackends } from "./runners/models.js";
+import { killRecordedGroup } from "./runners/process-group.js";
 import { processAlive } from "./squad/process-alive.js";
 
 /** Built once per process; everything a tool needs, nothing global. */
@@ -29,6 +31,8 @@ export interface AppContext {
    */
   storeProblem: StoreError | null;
   availability: BackendAvailability;
+  /** Runs every shell command, under the command policy and in a sandbox where there is one. */
+  commands: CommandRunner;
   /**
    * Every model backend behind one call; one per process, so limits are shared. Built on first
    * use: answering `initialize` does not need the model clients.
@@ -96,6 +100,10 @@ export function createContext({
     };
     return createModelBackends(ollama, gemini, apis, store.modelCalls, now);
   };
+  // Groups first: a run is only marked interrupted once nothing of it runs on.
+  for (const group of store.commandGroups.takeOrphans(processAlive)) {
+    killRecordedGroup(group.pgid, group.startTicks);
+  }
   const interrupted = store.runs.markInterrupted(processAlive, now());
   if (interrupted.length > 0) {
     log.info(`marked ${interrupted.length} run(s) left by a stopped server as interrupted`);
@@ -113,6 +121,16 @@ export function createContext({
     store,
     storeProblem: problem,
     availability,
+    commands: new CommandRunner({
+      commands: config.commands,
+      projectRoot: cwd,
+      userHome,
+      env,
+      ledger: {
+        started: (pgid, ticks) => store.commandGroups.started(process.pid, pgid, ticks, now()),
+        ended: (pgid) => store.commandGroups.ended(process.pid, pgid),
+      },
+    }),
     models: () => {
       models ??= buildModels();
       return models;

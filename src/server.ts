@@ -8,6 +8,7 @@ import { registerRunLogs } from "./resources/run-logs.js";
 import { registerSpecs } from "./resources/specs.js";
 import { registerStatsResource } from "./resources/stats.js";
 import { activeRuns } from "./squad/active-runs.js";
+import { processAlive } from "./squad/process-alive.js";
 import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
 
@@ -62,6 +63,8 @@ export async function serveStdio(ctx: AppContext): Promise<void> {
       const { interruptAllRuns } = await import("./squad/run-squad.js");
       ctx.logger.info(`interrupted ${interruptAllRuns(ctx)} running squad(s)`);
     }
+    // Checks and verifications run outside squads: their groups die too.
+    ctx.commands.shutdown();
     try {
       await server.close();
     } catch (error) {
@@ -78,6 +81,15 @@ export async function serveStdio(ctx: AppContext): Promise<void> {
     ctx.logger.error(`unhandled rejection: ${String(reason)}`),
   );
   await server.connect(transport);
+  // After connecting: git and the file system are not needed to answer `initialize`.
+  void import("./handoff/worktree.js")
+    .then(({ removeLeftoverWorktrees }) => removeLeftoverWorktrees(processAlive))
+    .then(
+      (removed) => {
+        if (removed > 0) ctx.logger.info(`removed ${removed} worktree(s) left by a stopped server`);
+      },
+      (error: unknown) => ctx.logger.warn(`removing left-over worktrees: ${errorMessage(error)}`),
+    );
   ctx.logger.info(
     `serving on stdio (config: ${ctx.configSource ?? "embedded defaults"}, data: ${ctx.squadHome})`,
   );

@@ -63,14 +63,14 @@ describe("doctorReport", () => {
     );
   });
 
-  it("says who starts commands: perl here, Node's spawn when the config asks for it", async () => {
+  it("says in one line whether commands run in a sandbox", async () => {
     const ctx = openContext(NOW);
     expect(await doctorReport(ctx)).toMatch(
-      /^commands {2}started by one long-lived perl process \(\/\S+\/perl\)$/m,
+      /^sandbox {3}bwrap OK: commands write only under their root, in their own PID namespace$/m,
     );
-    ctx.config = { ...ctx.config, commands: { ...ctx.config.commands, launcher: "node" } };
+    ctx.config = { ...ctx.config, commands: { ...ctx.config.commands, sandbox: "off" } };
     expect(await doctorReport(ctx)).toMatch(
-      /^commands {2}started with Node's spawn, which forks the whole server for each command \(commands.launcher is "node"\)$/m,
+      /^sandbox {3}none: commands.sandbox is off \(process groups only\)$/m,
     );
   });
 

@@ -5,8 +5,7 @@ import { errorMessage } from "../errors.js";
 import type { DatabaseHealth } from "../memory/health.js";
 import { quotaDay } from "../memory/quota.js";
 import { shippedSkillsDir } from "../package-files.js";
-import { childEnvironment } from "../runners/command-policy.js";
-import { findPerl, launcherFor } from "../runners/launcher.js";
+import { probeSandbox } from "../runners/sandbox.js";
 import { describeMcpConfig, findMcpConfigs } from "./mcp-configs.js";
 import { describeSkillStatus, shippedSkillsStatus } from "./skill-status.js";
 
@@ -64,7 +63,7 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
       .join(", "),
   );
 
-  row("commands", await describeLauncher(ctx));
+  row("sandbox", await describeSandbox(ctx));
 
   const skills = ctx.skills();
   row(
@@ -183,13 +182,16 @@ function wrap(items: string[], prefix: string, width = 88): string[] {
   return lines.map((text, index) => `${index === 0 ? prefix : " ".repeat(prefix.length)}${text}`);
 }
 
-/** Who starts commands, trying perl the way the first command would. */
-async function describeLauncher(ctx: AppContext): Promise<string> {
-  const slow = "started with Node's spawn, which forks the whole server for each command";
-  if (ctx.config.commands.launcher === "node") return `${slow} (commands.launcher is "node")`;
-  const perl = findPerl();
-  if (perl === null) return `${slow}: no perl on PATH`;
-  const launcher = await launcherFor(childEnvironment(ctx.env, ctx.config.commands.envAllow));
-  if (launcher === null) return `${slow}: ${perl} did not start`;
-  return `started by one long-lived perl process (${perl})`;
+/** Whether commands run sandboxed, trying bwrap the way the first command would. */
+async function describeSandbox(ctx: AppContext): Promise<string> {
+  const mode = ctx.config.commands.sandbox;
+  if (mode === "off") return "none: commands.sandbox is off (process groups only)";
+  const probe = await probeSandbox();
+  if (probe.available) {
+    const network = ctx.config.commands.network ? "" : ", no network";
+    return `bwrap OK: commands write only under their root, in their own PID namespace${network}`;
+  }
+  const refused =
+    mode === "required" ? "; commands.sandbox is required, so commands are refused" : "";
+  return `none: ${probe.why}${refused}`;
 }

@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { errorMessage } from "../errors.js";
-import { type CommandLauncher, type CommandResult, runCommand } from "../runners/command.js";
-import { childEnvironment, deniedBy } from "../runners/command-policy.js";
+import type { CommandResult, CommandRunner } from "../runners/command-runner.js";
 import { compileJsonSchema, type JsonValidator } from "../validation/json-check.js";
 import type { Checker, EvalTask } from "./suite.js";
 
@@ -15,12 +14,8 @@ export interface CheckResult {
 }
 
 export interface CheckPolicy {
-  /** The user's environment; secrets are stripped before anything runs. */
-  env: NodeJS.ProcessEnv;
-  envAllow: readonly string[];
-  deny: readonly { rule: string; pattern: string }[];
-  killGraceMs: number;
-  launcher: CommandLauncher;
+  /** Runs answers under the command policy, confined to their scratch folder. */
+  runner: CommandRunner;
   /** For one run of an answer (a function's cases, or a command). */
   timeoutMs: number;
   signal?: AbortSignal;
@@ -153,12 +148,11 @@ async function checkCommand(
   command: string,
   policy: CheckPolicy,
 ): Promise<CheckResult> {
-  const rule = deniedBy(command, policy.deny);
-  if (rule) return { pass: false, detail: clip(`refused by the deny list (${rule.rule})`) };
   return inScratch(async (work, scratch) => {
     writeFiles(work, check.files);
     if (check.commits) await makeHistory(work, check.commits);
     const run = await runAnswer(command, work, scratch, policy, 8_000);
+    if (run.status === "denied") return { pass: false, detail: clip(ranInto(run, policy)) };
     if (run.exitCode !== 0) return { pass: false, detail: clip(ranInto(run, policy)) };
     const output = run.tail.trim();
     const shown = JSON.stringify(output.length > 80 ? `${output.slice(0, 80)}…` : output);
@@ -186,7 +180,10 @@ async function checkCommand(
   });
 }
 
-/** Runs in `work` under the policy; the output goes to a log in `scratch`, out of its sight. */
+/**
+ * Runs in `work` under the policy, confined to the folder holding `work` and `scratch`; the
+ * output goes to a log in `scratch`, out of its sight.
+ */
 function runAnswer(
   command: string,
   work: string,
@@ -194,13 +191,11 @@ function runAnswer(
   policy: CheckPolicy,
   tailBytes: number,
 ): Promise<CommandResult> {
-  return runCommand({
+  return policy.runner.run({
     command,
     cwd: work,
-    env: childEnvironment(policy.env, policy.envAllow),
+    root: dirname(work),
     timeoutMs: policy.timeoutMs,
-    killGraceMs: policy.killGraceMs,
-    launcher: policy.launcher,
     logFile: join(scratch, "output.log"),
     signal: policy.signal,
     tailBytes,
@@ -209,9 +204,9 @@ function runAnswer(
 
 /** How a run that produced nothing usable ended. */
 function ranInto(run: CommandResult, policy: CheckPolicy): string {
-  if (run.spawnError) return run.spawnError;
-  if (run.timedOut) return `still running after ${policy.timeoutMs / 1000} s (killed)`;
-  if (run.cancelled) return "cancelled";
+  if (run.status === "timeout") return `still running after ${policy.timeoutMs / 1000} s (killed)`;
+  if (run.status === "cancelled") return "cancelled";
+  if (run.status === "denied" || run.status === "error") return run.problem ?? run.status;
   const last = run.tail.trim().split("\n").slice(-2).join(" ").trim();
   const how = run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`;
   return last ? `${how}: ${last}` : how;

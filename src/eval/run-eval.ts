@@ -131,11 +131,7 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
   const total = usable.length * tasks.length;
   const standings = new Map<string, Standing>();
   const policy: CheckPolicy = {
-    env: ctx.env,
-    envAllow: ctx.config.commands.envAllow,
-    deny: ctx.config.commands.deny,
-    killGraceMs: ctx.config.commands.killGraceMs,
-    launcher: ctx.config.commands.launcher,
+    runner: ctx.commands,
     timeoutMs: CHECK_TIMEOUT_MS,
     signal: options.signal,
   };

@@ -1,14 +1,17 @@
+import { homedir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { CATEGORIES, DEFAULT_DENY } from "../config.js";
+import { CATEGORIES, DEFAULT_CONFIG } from "../config.js";
+import { CommandRunner } from "../runners/command-runner.js";
 import { type CheckPolicy, checkAnswer, stripFences } from "./checkers.js";
 import { answerShape, EVAL_SUITE, suiteCategories, taskPrompt } from "./suite.js";
 
 const policy: CheckPolicy = {
-  env: { ...process.env, GEMINI_API_KEY: "secret-key" },
-  envAllow: [],
-  deny: DEFAULT_DENY,
-  killGraceMs: 500,
-  launcher: "perl",
+  runner: new CommandRunner({
+    commands: { ...DEFAULT_CONFIG.commands, killGraceMs: 500 },
+    projectRoot: process.cwd(),
+    userHome: homedir(),
+    env: { ...process.env, GEMINI_API_KEY: "secret-key" },
+  }),
   timeoutMs: 10_000,
 };
 
@@ -109,7 +112,7 @@ describe("checkers", () => {
       policy,
     );
     expect(denied.pass).toBe(false);
-    expect(denied.detail).toMatch(/^refused by the deny list \(recursive delete/);
+    expect(denied.detail).toMatch(/^refused by deny rule 'recursive delete/);
     const failing = await checkAnswer(count, JSON.stringify({ command: "echo 3; exit 4" }), policy);
     expect(failing).toEqual({ pass: false, detail: "exit 4: 3" });
   });

@@ -1,3 +1,5 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { gitOutput, type Worktree } from "./worktree.js";
 
 export interface FileChange {
@@ -45,26 +47,48 @@ const DIFF_ARGS = [
 
 /**
  * Everything the coder changed in the worktree since HEAD: new, modified and deleted files.
- * Stages all changes in the worktree's own index (`git add -A`), which is private to it.
+ * Stages all changes in the worktree's own index (`git add -A`), which is private to it; the
+ * blobs that writes go to an object directory beside the worktree, removed afterwards, so
+ * nothing of the coder's lands in the user's `.git/objects`.
  *
  * The patch is carried as text, so a file that is neither UTF-8 nor detected as binary by
  * git comes out with replacement characters and the patch will not apply to it.
  */
 export async function diffWorktree(
-  worktree: Pick<Worktree, "path">,
+  worktree: Pick<Worktree, "path" | "root">,
   options: DiffOptions = {},
 ): Promise<WorktreeDiff> {
   const { signal } = options;
   if (options.paths?.length === 0) return { patch: "", files: [] };
-  await gitOutput(worktree.path, ["add", "--all", "--", "."], { signal });
-  // Paths are taken literally: a file named `*.ts` must not select every TypeScript file.
-  const pathspec = options.paths ? ["--", ...options.paths] : [];
-  const args = ["--literal-pathspecs", ...DIFF_ARGS];
-  const patch = await gitOutput(worktree.path, [...args, "--binary", ...pathspec], { signal });
-  const numstat = await gitOutput(worktree.path, [...args, "--numstat", "-z", ...pathspec], {
-    signal,
-  });
-  return { patch, files: parseNumstat(numstat) };
+  const common = await gitOutput(
+    worktree.path,
+    ["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    { signal },
+  );
+  // Named after the worktree, so a left-over one goes with it (removeLeftoverWorktrees).
+  const objects = `${worktree.root}-objects`;
+  await mkdir(objects, { recursive: true });
+  const env = {
+    GIT_OBJECT_DIRECTORY: objects,
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common.trim(), "objects"),
+  };
+  try {
+    await gitOutput(worktree.path, ["add", "--all", "--", "."], { signal, env });
+    // Paths are taken literally: a file named `*.ts` must not select every TypeScript file.
+    const pathspec = options.paths ? ["--", ...options.paths] : [];
+    const args = ["--literal-pathspecs", ...DIFF_ARGS];
+    const patch = await gitOutput(worktree.path, [...args, "--binary", ...pathspec], {
+      signal,
+      env,
+    });
+    const numstat = await gitOutput(worktree.path, [...args, "--numstat", "-z", ...pathspec], {
+      signal,
+      env,
+    });
+    return { patch, files: parseNumstat(numstat) };
+  } finally {
+    await rm(objects, { recursive: true, force: true });
+  }
 }
 
 /**

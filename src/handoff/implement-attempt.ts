@@ -103,6 +103,7 @@ async function attemptIn(
   const verification = await verifyInWorktree(ctx, {
     command: spec.verification,
     cwd: worktree.path,
+    root: worktree.root,
     logFile: input.logFile,
     timeoutMs: input.verificationTimeoutMs,
     signal,

@@ -1,5 +1,5 @@
 import type { AppContext } from "../context.js";
-import { executeCommandIn } from "../squad/execute-command.js";
+import { executeCommand } from "../squad/execute-command.js";
 import type { TaskOutcome } from "../squad/outcome.js";
 
 export interface WorktreeVerification {
@@ -18,22 +18,23 @@ export interface VerifyOptions {
   command: string;
   /** The project's folder inside the worktree. */
   cwd: string;
+  /** The worktree's top folder: the only one the verification may write to. */
+  root: string;
   logFile: string;
   timeoutMs: number;
   signal: AbortSignal;
 }
 
 /**
- * Runs a spec's verification command in a worktree under the command policy (deny list, secrets
- * stripped from the environment, timeout, process group killed on cancel). The worktree lives
- * in a temp folder, outside the roots executeCommand confines `cwd` to, so it is run as a
- * folder already vetted.
+ * Runs a spec's verification command in a worktree under the command policy. It runs code a
+ * model wrote, so it is confined to the worktree: in the sandbox nothing else is writable, the
+ * user's tree and `.git` included.
  */
 export async function verifyInWorktree(
   ctx: AppContext,
   options: VerifyOptions,
 ): Promise<WorktreeVerification> {
-  const outcome = await executeCommandIn(ctx, options);
+  const outcome = await executeCommand(ctx, options);
   const passed = outcome.status === "ok";
   return {
     passed,

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, realpath, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { execa } from "execa";
@@ -17,7 +17,7 @@ export interface Worktree {
 }
 
 export interface OpenWorktreeOptions {
-  /** Where the `squad-wt-XXXXXX` folder is made; default the system temp folder. */
+  /** Where the `squad-wt-<server pid>-XXXXXX` folder is made; default the system temp folder. */
   tempRoot?: string;
   signal?: AbortSignal;
 }
@@ -25,6 +25,8 @@ export interface OpenWorktreeOptions {
 export interface GitOptions {
   /** Written to git's stdin (a patch); otherwise stdin is closed. */
   input?: string;
+  /** Set on top of the environment (e.g. a private object directory). */
+  env?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -85,7 +87,7 @@ export async function runGit(
   // An fsmonitor daemon would be started for a throwaway worktree and outlive it.
   const result = await execa("git", ["-c", "core.fsmonitor=false", ...args], {
     cwd,
-    env: gitEnvironment(),
+    env: { ...gitEnvironment(), ...options.env },
     extendEnv: false,
     ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
     stdout: "pipe",
@@ -181,7 +183,8 @@ export async function openWorktree(
   const tempRoot = options.tempRoot ?? tmpdir();
   await mkdir(tempRoot, { recursive: true });
   // Real path: the symlink checks on coder paths compare against it (macOS's /tmp is a link).
-  const root = await realpath(await mkdtemp(join(tempRoot, "squad-wt-")));
+  // Named after this process, so a server started after it died can tell the folder is left over.
+  const root = await realpath(await mkdtemp(join(tempRoot, `${WORKTREE_PREFIX}${process.pid}-`)));
   const remove = once(() => oneAtATime(location.top, () => removeWorktree(location, root)));
   try {
     // Hooks are the user's (post-checkout may install, build, print); a throwaway copy needs none.
@@ -194,6 +197,41 @@ export async function openWorktree(
     throw error;
   }
   return { path: resolve(root, location.prefix), root, head, remove };
+}
+
+const WORKTREE_PREFIX = "squad-wt-";
+const LEFTOVER = /^squad-wt-(\d+)-/;
+
+/**
+ * Removes the worktrees servers that are gone left in `tempRoot` (killed with SIGKILL in the
+ * middle of an implement_spec): the folder, and git's record of it in whichever repository it
+ * belongs to. Returns how many it removed.
+ */
+export async function removeLeftoverWorktrees(
+  isAlive: (pid: number) => boolean,
+  tempRoot: string = tmpdir(),
+): Promise<number> {
+  const entries = await readdir(tempRoot).catch(() => [] as string[]);
+  let removed = 0;
+  for (const entry of entries) {
+    const pid = Number(LEFTOVER.exec(entry)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    const root = join(tempRoot, entry);
+    const pointer = await readFile(join(root, ".git"), "utf8").catch(() => "");
+    const record = /^gitdir: (.+)$/m.exec(pointer)?.[1];
+    if (record) await dropRecordOf(record, root);
+    await rm(root, { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
+/** Deletes a worktree record (`.git/worktrees/<name>`) if it is the one of `root`. */
+async function dropRecordOf(record: string, root: string): Promise<void> {
+  const gitdir = await readFile(join(record, "gitdir"), "utf8").catch(() => null);
+  if (gitdir !== null && gitdir.trim() === join(root, ".git")) {
+    await rm(record, { recursive: true, force: true });
+  }
 }
 
 async function removeWorktree(location: RepositoryLocation, root: string): Promise<void> {

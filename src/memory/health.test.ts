@@ -38,6 +38,7 @@ const SCHEMA_TABLES = [
   "validations",
   "specs",
   "spec_reports",
+  "command_groups",
 ];
 
 const opened: Store[] = [];

@@ -178,6 +178,17 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX spec_reports_spec ON spec_reports (project, spec_id, seq);
   `,
+  `
+  -- Process groups of running commands, so a server started after one that died can kill
+  -- what it left. start_ticks (/proc/<pid>/stat field 22) tells a recycled pid apart.
+  CREATE TABLE command_groups (
+    server_pid INTEGER NOT NULL,
+    pgid INTEGER NOT NULL,
+    start_ticks INTEGER,
+    started_at INTEGER NOT NULL,
+    PRIMARY KEY (server_pid, pgid)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

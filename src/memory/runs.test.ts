@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
@@ -81,5 +81,57 @@ describe("run store task updates", () => {
     runs.updateTask("r-1", "b", { status: "ok" });
     expect(runs.tasks("r-1").map((task) => task.status)).toEqual(["pending", "ok", "pending"]);
     db.close();
+  });
+});
+
+describe("a run that ends before its tasks", () => {
+  let dir = "";
+  let store: Store | null = null;
+  afterEach(() => {
+    store?.close();
+    store = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const open = () => {
+    dir = mkdtempSync(join(tmpdir(), "runs-end-"));
+    store = openStore(join(dir, "squad.db"));
+    return store;
+  };
+  const statuses = (runs: Store, id: string) =>
+    Object.fromEntries(runs.runs.tasks(id).map((task) => [task.taskId, task.status]));
+
+  it("leaves unfinished tasks cancelled when the host cancelled it, interrupted when its server stopped", () => {
+    const runs = open();
+    for (const id of ["r-c", "r-i"]) {
+      runs.runs.start({ ...RUN, id }, TASKS);
+      runs.runs.updateTask(id, "a", { status: "ok" });
+      runs.runs.updateTask(id, "b", { status: "running" });
+    }
+    runs.runs.finish("r-c", "cancelled", 2_000);
+    runs.runs.finish("r-i", "interrupted", 2_000);
+    expect(statuses(runs, "r-c")).toEqual({ a: "ok", b: "cancelled", c: "cancelled" });
+    expect(statuses(runs, "r-i")).toEqual({ a: "ok", b: "interrupted", c: "interrupted" });
+    expect(runs.runs.tasks("r-i")[1]?.digest).toBe("interrupted: the server running it stopped");
+  });
+
+  it("marks the runs of a server that is gone interrupted, and hands over the process groups it recorded", () => {
+    const runs = open();
+    runs.runs.start({ ...RUN, id: "r-dead", pid: 111 }, TASKS);
+    runs.runs.start({ ...RUN, id: "r-live", pid: 222 }, TASKS);
+    runs.commandGroups.started(111, 5001, 42, 1_000);
+    runs.commandGroups.started(222, 5002, 43, 1_000);
+    const alive = (pid: number) => pid === 222;
+    expect(runs.commandGroups.takeOrphans(alive)).toEqual([
+      { serverPid: 111, pgid: 5001, startTicks: 42 },
+    ]);
+    expect(runs.commandGroups.takeOrphans(alive)).toEqual([]);
+    expect(runs.runs.markInterrupted(alive, 3_000)).toEqual(["r-dead"]);
+    expect(runs.runs.get("r-dead")?.status).toBe("interrupted");
+    expect(runs.runs.get("r-live")?.status).toBe("running");
+    expect(statuses(runs, "r-dead")).toEqual({
+      a: "interrupted",
+      b: "interrupted",
+      c: "interrupted",
+    });
   });
 });

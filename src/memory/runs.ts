@@ -8,6 +8,7 @@ export const TASK_STATUSES = [
   "failed",
   "timeout",
   "cancelled",
+  "interrupted",
   "skipped",
   "denied",
   "error",
@@ -126,10 +127,14 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
     "SELECT * FROM run_tasks WHERE run_id = ? ORDER BY position",
   );
   const runningRuns = db.prepare<[], RunRow>("SELECT * FROM runs WHERE status = 'running'");
+  // A run cancelled by the host cancels its unfinished tasks; one whose server stopped
+  // leaves them interrupted.
   const abandonTasks = db.prepare(`
-    UPDATE run_tasks SET status = 'cancelled',
-      digest = coalesce(digest, 'interrupted: the server running it stopped')
-    WHERE run_id = ? AND status IN ('pending', 'running')`);
+    UPDATE run_tasks
+    SET status = CASE @status WHEN 'interrupted' THEN 'interrupted' ELSE 'cancelled' END,
+      digest = coalesce(digest, CASE @status WHEN 'interrupted'
+        THEN 'interrupted: the server running it stopped' ELSE 'cancelled' END)
+    WHERE run_id = @runId AND status IN ('pending', 'running')`);
   const recentRuns = db.prepare<[number], RunRow>(
     "SELECT * FROM runs ORDER BY created_at DESC LIMIT ?",
   );
@@ -206,7 +211,7 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
       flush();
       writeTransaction(db, () => {
         finishRun.run(status, at, runId);
-        abandonTasks.run(runId);
+        abandonTasks.run({ status, runId });
       });
     },
 
@@ -233,7 +238,7 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
       for (const run of orphans) {
         writeTransaction(db, () => {
           finishRun.run("interrupted", at, run.id);
-          abandonTasks.run(run.id);
+          abandonTasks.run({ status: "interrupted", runId: run.id });
         });
       }
       return orphans.map((run) => run.id);

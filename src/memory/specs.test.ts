@@ -172,14 +172,16 @@ describe("spec store", () => {
       outcomeId: null,
     });
     store.close();
-    // What steps 1–3 alone leave behind: no spec tables, user_version 3.
+    // What steps 1–3 alone leave behind: no spec tables (nor later ones), user_version 3.
     const raw = openSqlite(file);
-    raw.exec("DROP TABLE spec_reports; DROP TABLE specs; PRAGMA user_version = 3;");
+    raw.exec(
+      "DROP TABLE command_groups; DROP TABLE spec_reports; DROP TABLE specs; PRAGMA user_version = 3;",
+    );
     raw.close();
 
     const upgraded = openStore(file);
     expect(upgraded.schemaVersion()).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     expect(upgraded.validations.count()).toBe(1);
     expect(upgraded.specs.allocate("/repo", [spec()])).toEqual(["CS-001"]);
     upgraded.close();

@@ -156,10 +156,15 @@ function betterSqlite3(): { driver: SqliteDriver; open: DatabaseConstructor } {
     const open = createRequire(import.meta.url)("better-sqlite3") as DatabaseConstructor;
     return { driver: "better-sqlite3", open };
   } catch (error) {
+    const missing = (error as { code?: unknown }).code === "MODULE_NOT_FOUND";
     throw new StoreError(
       "better-sqlite3",
-      `cannot be loaded on Node ${process.versions.node} (${firstLine(errorMessage(error))})`,
-      "its native module was not built for this Node (installs with scripts blocked, or a Node upgrade): run `npm rebuild better-sqlite3` in squad-mcp's folder, or use Node 22.16 or later, which has SQLite built in",
+      missing
+        ? `is not installed, and Node ${process.versions.node} has no SQLite built in`
+        : `cannot be loaded on Node ${process.versions.node} (${firstLine(errorMessage(error))})`,
+      missing
+        ? "it is optional and its build failed or was skipped: run `npm install better-sqlite3` in squad-mcp's folder, or use Node 22.16 or later, which has SQLite built in"
+        : "its native module was not built for this Node (install scripts blocked, or Node upgraded): run `npm rebuild better-sqlite3` in squad-mcp's folder (with pnpm: `pnpm approve-builds`), or use Node 22.16 or later, which has SQLite built in",
     );
   }
 }

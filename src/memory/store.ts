@@ -1,3 +1,4 @@
+import { type CommandGroupStore, createCommandGroupStore } from "./command-groups.js";
 import { type Db, openDatabase, schemaVersion } from "./db.js";
 import { createDecisionStore } from "./decisions.js";
 import { type DatabaseHealth, databaseHealth } from "./health.js";
@@ -20,6 +21,8 @@ export interface Store {
   /** Gemini requests per alias per day, and cooldowns after a spent daily quota. */
   readonly quota: QuotaStore;
   readonly runs: ReturnType<typeof createRunStore>;
+  /** Process groups of running commands, per server process. */
+  readonly commandGroups: CommandGroupStore;
   readonly modelCalls: ReturnType<typeof createModelCallStore>;
   readonly validations: ReturnType<typeof createValidationStore>;
   /** Code Specs (CS-001, …) per project and their Code Reports. */
@@ -43,6 +46,7 @@ export function openStore(file: string): Store {
     similar: createSimilarTasks(db),
     quota: createQuotaStore(db),
     runs,
+    commandGroups: createCommandGroupStore(db),
     modelCalls: createModelCallStore(db),
     validations: createValidationStore(db),
     specs: createSpecStore(db),

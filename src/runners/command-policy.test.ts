@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DENY } from "../config.js";
 import { UserInputError } from "../errors.js";
-import { childEnvironment, denialMessage, deniedBy, resolveCommandCwd } from "./command-policy.js";
+import { childEnvironment, resolveCommandCwd } from "./command-policy.js";
+import { denialMessage, deniedBy } from "./deny.js";
 
 describe("resolveCommandCwd", () => {
   let base: string;
@@ -142,6 +143,26 @@ describe("deniedBy with the default deny list", () => {
     expect(deniedBy("rm -rf /", [])).toBeNull();
   });
 
+  it.each([
+    ["backticks", "`"],
+    ["open parentheses", "("],
+    ["dollar-parentheses", "$("],
+    ["words", "rm a "],
+    ["quotes", "'\""],
+  ])("checks 1 MB of %s against every rule in linear time", (_name, unit) => {
+    const line = unit.repeat(Math.ceil(1_000_000 / unit.length));
+    const started = performance.now();
+    expect(deniedBy(line, DEFAULT_DENY)).toBeNull();
+    // Backtracking patterns took seconds on 20,000 characters of these: hours on 1 MB.
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("finds a rule's command after 1 MB of other commands", () => {
+    expect(deniedBy(`${"`".repeat(1_000_000)}; sudo rm -rf /`, DEFAULT_DENY)?.rule).toBe(
+      "recursive delete of / or ~",
+    );
+  });
+
   it("words the refusal with the rule's name", () => {
     expect(denialMessage("git push --force")).toBe(
       "refused by deny rule 'git push --force' (commands.deny in the config)",
@@ -171,6 +192,26 @@ describe("childEnvironment", () => {
       HOME: "/home/someone",
       LANG: "C.UTF-8",
       SSH_AUTH_SOCK: "/tmp/agent",
+    });
+  });
+
+  it("drops credential-shaped variables: tokens by name, connection strings holding a password", () => {
+    const kept = childEnvironment(
+      {
+        GH_PAT: "ghp_x",
+        AWS_ACCESS_KEY_ID: "AKIA",
+        SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x",
+        DATABASE_URL: "postgres://app:hunter2@db.internal:5432/app",
+        REDIS_URI: "redis://:s3cret@cache:6379",
+        SENTRY_DSN: "https://key:secret@sentry.io/1",
+        PUBLIC_API_URL: "https://api.example.com/v1",
+        CACHE_URL: "redis://cache:6379",
+      },
+      [],
+    );
+    expect(kept).toEqual({
+      PUBLIC_API_URL: "https://api.example.com/v1",
+      CACHE_URL: "redis://cache:6379",
     });
   });
 

@@ -2,11 +2,6 @@ import { realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { UserInputError } from "../errors.js";
 
-export interface DenyRule {
-  rule: string;
-  pattern: string;
-}
-
 /**
  * Resolves `cwd` (relative to the project root, or absolute) with symlinks resolved and checks
  * it is inside the project root or one of the configured roots (also resolved; they may be
@@ -19,14 +14,11 @@ export function resolveCommandCwd(
   roots: readonly string[],
   userHome: string,
 ): string {
-  const root = realpathOrNull(resolve(projectRoot)) ?? resolve(projectRoot);
+  const allowed = allowedRoots(projectRoot, roots, userHome);
+  const root = allowed[0] as string;
   if (cwd === undefined || cwd.trim() === "") return root;
   const requested = expandPath(cwd, root, userHome);
   const real = existingFolder(cwd, requested);
-  const allowed = [
-    root,
-    ...roots.flatMap((entry) => realpathOrNull(expandPath(entry, root, userHome)) ?? []),
-  ];
   if (allowed.some((folder) => isInside(real, folder))) return real;
   const extra =
     allowed.length > 1 ? ` or the configured roots (${allowed.slice(1).join(", ")})` : "";
@@ -37,29 +29,6 @@ export function resolveCommandCwd(
   );
 }
 
-/** The rule that refuses this command, or null. Matching is on the command string as given. */
-export function deniedBy(command: string, deny: readonly DenyRule[]): DenyRule | null {
-  return deny.find((entry) => denyPattern(entry).test(command)) ?? null;
-}
-
-/** Compiled once per rule object: a squad checks every command against every rule. */
-const compiledRules = new WeakMap<DenyRule, RegExp>();
-
-function denyPattern(rule: DenyRule): RegExp {
-  let pattern = compiledRules.get(rule);
-  if (!pattern) {
-    // The config schema only accepts patterns that compile, so no guard is needed here.
-    pattern = new RegExp(rule.pattern);
-    compiledRules.set(rule, pattern);
-  }
-  return pattern;
-}
-
-/** The text the host sees when a command is refused. */
-export function denialMessage(rule: string): string {
-  return `refused by deny rule '${rule}' (commands.deny in the config)`;
-}
-
 const SECRET_NAMES = [
   /^GEMINI_API_KEY$/i,
   /^GOOGLE_API_KEY$/i,
@@ -67,8 +36,19 @@ const SECRET_NAMES = [
   /_TOKEN$/i,
   /_SECRET$/i,
   /_KEY$/i,
+  /_KEY_ID$/i,
   /PASSWORD/i,
+  /^GH_PAT$/i,
+  /_WEBHOOK_URL$/i,
 ];
+/** Connection strings are secrets when they carry a password: `postgres://user:pw@host/db`. */
+const CONNECTION_NAME = /_(?:URL|URI|DSN)$/i;
+const CREDENTIALS_IN_URL = /^[a-z][\w+.-]*:\/\/[^/@\s:]*:[^/@\s]*@/i;
+
+function isSecret(name: string, value: string): boolean {
+  if (SECRET_NAMES.some((secret) => secret.test(name))) return true;
+  return CONNECTION_NAME.test(name) && CREDENTIALS_IN_URL.test(value);
+}
 
 /**
  * The inherited environment minus secret-looking variables, unless `allow` names them. Shell
@@ -99,11 +79,24 @@ function filterEnvironment(env: NodeJS.ProcessEnv, allow: readonly string[]): No
   const kept: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
-    if (allow.includes(name) || !SECRET_NAMES.some((secret) => secret.test(name))) {
+    if (allow.includes(name) || !isSecret(name, value)) {
       kept[name] = value;
     }
   }
   return kept;
+}
+
+/** The project root and the configured roots that exist, symlinks resolved; the project root first. */
+export function allowedRoots(
+  projectRoot: string,
+  roots: readonly string[],
+  userHome: string,
+): string[] {
+  const root = realpathOrNull(resolve(projectRoot)) ?? resolve(projectRoot);
+  return [
+    root,
+    ...roots.flatMap((entry) => realpathOrNull(expandPath(entry, root, userHome)) ?? []),
+  ];
 }
 
 /** `~` and `~/…` are the user's home; anything else not absolute is relative to `base`. */
@@ -132,7 +125,7 @@ function existingFolder(cwd: string, requested: string): string {
   return real;
 }
 
-function isInside(path: string, folder: string): boolean {
+export function isInside(path: string, folder: string): boolean {
   const rel = relative(folder, path);
   return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

@@ -1,110 +1,34 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import type { AppContext } from "../context.js";
-import { errorMessage } from "../errors.js";
-import type { FinalTaskStatus } from "../memory/runs.js";
-import { type CommandResult, runCommand } from "../runners/command.js";
-import {
-  childEnvironment,
-  denialMessage,
-  deniedBy,
-  resolveCommandCwd,
-} from "../runners/command-policy.js";
 import { digestLogFile } from "./digest/index.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
-import type { PlannedCommand } from "./plan.js";
 
-/** Where a task's `cwd` leads, or the outcome of a task that may not run there. */
-type CommandFolder = { cwd: string } | { refused: TaskOutcome };
-
-/** Resolves each distinct `cwd` of a squad once: most of its tasks share one or two. */
-export function commandFolders(ctx: AppContext): (cwd: string | undefined) => CommandFolder {
-  const known = new Map<string | undefined, CommandFolder>();
-  return (cwd) => {
-    let folder = known.get(cwd);
-    if (folder === undefined) {
-      folder = commandFolder(ctx, cwd);
-      known.set(cwd, folder);
-    }
-    return folder;
-  };
-}
-
-function commandFolder(ctx: AppContext, cwd: string | undefined): CommandFolder {
-  try {
-    return {
-      cwd: resolveCommandCwd(cwd, ctx.projectRoot, ctx.config.commands.roots, ctx.userHome),
-    };
-  } catch (error) {
-    const missing = cwd !== undefined && !existsSync(resolve(ctx.projectRoot, cwd));
-    return { refused: outcomeWithout(missing ? "error" : "denied", errorMessage(error)) };
-  }
-}
-
-/** Runs one command task under the command policy and digests what it printed. */
-export async function executeCommand(
-  ctx: AppContext,
-  task: PlannedCommand,
-  logFile: string,
-  signal: AbortSignal,
-  folderOf: (cwd: string | undefined) => CommandFolder = (cwd) => commandFolder(ctx, cwd),
-): Promise<TaskOutcome> {
-  const rule = deniedBy(task.command, ctx.config.commands.deny);
-  if (rule) return outcomeWithout("denied", denialMessage(rule.rule));
-  const folder = folderOf(task.cwd);
-  if ("refused" in folder) return folder.refused;
-  return runAndDigest(ctx, {
-    command: task.command,
-    cwd: folder.cwd,
-    timeoutMs: task.timeoutMs,
-    logFile,
-    signal,
-  });
-}
-
-export interface FolderCommand {
+export interface CommandTask {
   command: string;
-  /** Already resolved and allowed; e.g. a worktree outside the project. */
-  cwd: string;
+  /** Relative to the project root or absolute; checked against the allowed roots. */
+  cwd?: string | undefined;
+  /** Confines the command to this folder instead (see CommandRequest.root). */
+  root?: string | undefined;
   timeoutMs: number;
   logFile: string;
   signal: AbortSignal;
 }
 
-/**
- * Runs a command in a folder the caller has already vetted, under the rest of the command
- * policy (deny list, secrets stripped, timeout, process group killed), and digests it.
- */
-export async function executeCommandIn(ctx: AppContext, run: FolderCommand): Promise<TaskOutcome> {
-  const rule = deniedBy(run.command, ctx.config.commands.deny);
-  if (rule) return outcomeWithout("denied", denialMessage(rule.rule));
-  return runAndDigest(ctx, run);
-}
-
-async function runAndDigest(ctx: AppContext, run: FolderCommand): Promise<TaskOutcome> {
-  const result = await runCommand({
-    command: run.command,
-    cwd: run.cwd,
-    env: childEnvironment(ctx.env, ctx.config.commands.envAllow),
-    timeoutMs: run.timeoutMs,
-    killGraceMs: ctx.config.commands.killGraceMs,
-    launcher: ctx.config.commands.launcher,
-    logFile: run.logFile,
-    signal: run.signal,
-    // The digest reads the log itself; a tail read here would be the same bytes twice.
-    tailBytes: 0,
-  });
-  const status = commandStatus(result);
+/** Runs one command through the context's runner (and its policy) and digests what it printed. */
+export async function executeCommand(ctx: AppContext, task: CommandTask): Promise<TaskOutcome> {
+  const result = await ctx.commands.run(task);
+  if (result.status === "denied" || (result.status === "error" && result.logBytes === 0)) {
+    return outcomeWithout(result.status, result.problem ?? result.status);
+  }
   const digest = await digestLogFile(
-    run.logFile,
-    { command: run.command, exitCode: result.exitCode },
+    task.logFile,
+    { command: task.command, exitCode: result.exitCode },
     { maxChars: ctx.config.squad.digestChars, maxFailures: ctx.config.squad.maxFailures },
-    result.bytes,
+    result.logBytes,
   );
-  const why = statusNote(status, result, run.timeoutMs);
+  const why = result.status === "ok" || result.status === "failed" ? null : result.problem;
   const text = why ? `${why}\n${digest.text}` : digest.text;
   return {
-    ...outcomeWithout(status, text),
+    ...outcomeWithout(result.status, text),
     exitCode: result.exitCode,
     signal: result.signal,
     durationMs: result.durationMs,
@@ -113,35 +37,11 @@ async function runAndDigest(ctx: AppContext, run: FolderCommand): Promise<TaskOu
     counts: digest.counts,
     failures: digest.failures,
     failuresOmitted: digest.failuresOmitted,
-    rawBytes: result.bytes,
-    logFile: run.logFile,
+    rawBytes: result.logBytes,
+    logFile: task.logFile,
   };
-}
-
-function commandStatus(result: CommandResult): FinalTaskStatus {
-  if (result.spawnError !== null) return "error";
-  if (result.cancelled) return "cancelled";
-  if (result.timedOut) return "timeout";
-  return result.exitCode === 0 ? "ok" : "failed";
-}
-
-function statusNote(
-  status: FinalTaskStatus,
-  result: CommandResult,
-  timeoutMs: number,
-): string | null {
-  if (status === "error") return result.spawnError;
-  if (status === "timeout") {
-    return `timed out after ${formatSeconds(timeoutMs)}; process group killed (${result.signal ?? "SIGKILL"})`;
-  }
-  if (status === "cancelled") return "cancelled; process group killed";
-  return null;
 }
 
 function firstLine(text: string): string {
   return text.split("\n", 1)[0] ?? "";
-}
-
-function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }

@@ -7,6 +7,7 @@ const VERB: Record<TaskOutcome["status"], string> = {
   failed: "failed",
   timeout: "timed out",
   cancelled: "cancelled",
+  interrupted: "interrupted",
   skipped: "skipped",
   denied: "denied",
   error: "error",

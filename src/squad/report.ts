@@ -73,6 +73,7 @@ const MARK: Record<TaskStatus, string> = {
   failed: "✗",
   timeout: "✗",
   cancelled: "✗",
+  interrupted: "✗",
   skipped: "-",
   denied: "✗",
   error: "✗",

@@ -4,10 +4,9 @@ import { DEFAULT_MAX_CONCURRENT } from "../config.js";
 import type { AppContext } from "../context.js";
 import { newRunId, type RunStatus } from "../memory/runs.js";
 import { routeTask } from "../routing/route-task.js";
-import { killRunningCommands } from "../runners/command.js";
 import type { ModelBackends } from "../runners/models.js";
 import { type ActiveRun, activeRuns, type ProgressUpdate } from "./active-runs.js";
-import { commandFolders, executeCommand } from "./execute-command.js";
+import { executeCommand } from "./execute-command.js";
 import { executePrompt } from "./execute-prompt.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
 import { type PlannedPrompt, planSquad, type TaskInput } from "./plan.js";
@@ -57,7 +56,6 @@ export async function startSquad(
     })),
   );
   const controller = new AbortController();
-  const folderOf = commandFolders(ctx);
   const listeners = new Set<(update: ProgressUpdate) => void>(onProgress ? [onProgress] : []);
   let events = 0;
   const total = scheduled.length * 2;
@@ -72,7 +70,7 @@ export async function startSquad(
     scheduled,
     {
       runCommand: (task, signal) =>
-        executeCommand(ctx, task, taskLogFile(ctx, runId, task.id), signal, folderOf),
+        executeCommand(ctx, { ...task, logFile: taskLogFile(ctx, runId, task.id), signal }),
       runPrompt: (task, host, signal) => {
         const route = task.route;
         if ("error" in route) return Promise.resolve(outcomeWithout("error", route.error));
@@ -194,7 +192,7 @@ function saveOutcome(ctx: AppContext, runId: string, task: ScheduledTask, outcom
 export function interruptAllRuns(ctx: AppContext): number {
   const runs = activeRuns(ctx);
   for (const run of runs.values()) run.cancel("the server is shutting down");
-  killRunningCommands();
+  ctx.commands.shutdown();
   for (const run of runs.values()) ctx.store.runs.finish(run.id, "interrupted", ctx.now());
   return runs.size;
 }

@@ -3,6 +3,7 @@ import { UserInputError } from "../errors.js";
 import type { ImplementResult } from "../handoff/implement.js";
 import { clip, defineTool, type ToolExtra } from "./define-tool.js";
 import { progressSender } from "./progress.js";
+import { sandboxField, sandboxNote } from "./sandbox-note.js";
 
 const alias = z.string().min(1).max(100);
 
@@ -59,6 +60,7 @@ const specResult = z.object({
 const output = specResult.partial().extend({
   verdict: z.enum(["pass", "fail"]),
   results: z.array(specResult).optional(),
+  sandbox: sandboxField,
 });
 
 const TEXT_CHARS = 2_000;
@@ -104,9 +106,12 @@ export const implementSpecTool = defineTool({
         onProgress,
       );
       const share = Math.floor(TEXT_CHARS / division.results.length);
+      const note = await sandboxNote(ctx);
       return {
-        structured: division,
-        text: clipText(division.results.map((result) => renderResult(result, share)).join("\n\n")),
+        structured: { ...division, ...note.field },
+        text:
+          clipText(division.results.map((result) => renderResult(result, share)).join("\n\n")) +
+          note.line,
       };
     }
     if (args.spec_id === undefined) {
@@ -119,7 +124,11 @@ export const implementSpecTool = defineTool({
       extra.signal,
       onProgress,
     );
-    return { structured: result, text: clipText(renderResult(result, TEXT_CHARS)) };
+    const note = await sandboxNote(ctx);
+    return {
+      structured: { ...result, ...note.field },
+      text: clipText(renderResult(result, TEXT_CHARS)) + note.line,
+    };
   },
 });
 

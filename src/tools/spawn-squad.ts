@@ -2,6 +2,7 @@ import { z } from "zod";
 import { renderRun, viewRun } from "../squad/report.js";
 import { defineTool } from "./define-tool.js";
 import { progressSender } from "./progress.js";
+import { sandboxField, sandboxNote } from "./sandbox-note.js";
 import { runOutput } from "./squad-output.js";
 
 const task = z.strictObject({
@@ -59,7 +60,7 @@ export const spawnSquadTool = defineTool({
     "prompts for cheap models — with dependencies. Returns per task a status and a short digest " +
     "naming each failure; full output is in the task's `log` resource. Long runs: wait=false.",
   input,
-  output: runOutput,
+  output: runOutput.extend({ sandbox: sandboxField }),
   annotations: {
     readOnlyHint: false,
     destructiveHint: true,
@@ -93,6 +94,9 @@ export const spawnSquadTool = defineTool({
     const record = ctx.store.runs.get(run.id);
     if (!record) throw new Error(`run ${run.id} vanished from the store`);
     const view = viewRun(ctx, record);
-    return { structured: view, text: renderRun(view, ctx.config.squad.digestChars) };
+    const text = renderRun(view, ctx.config.squad.digestChars);
+    if (!args.tasks.some((task) => task.command !== undefined)) return { structured: view, text };
+    const note = await sandboxNote(ctx);
+    return { structured: { ...view, ...note.field }, text: text + note.line };
   },
 });

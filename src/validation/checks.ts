@@ -87,22 +87,13 @@ async function runCommandCheck(
   signal: AbortSignal,
 ): Promise<CheckOutcome> {
   const logFile = join(ctx.squadHome, "validations", validationId, `check-${index + 1}.log`);
-  const outcome = await executeCommand(
-    ctx,
-    {
-      kind: "command",
-      id: `check-${index + 1}`,
-      position: index,
-      label: command,
-      command,
-      cwd,
-      timeoutMs: ctx.config.commands.timeoutS * 1000,
-      after: [],
-      chain: 0,
-    },
+  const outcome = await executeCommand(ctx, {
+    command,
+    cwd,
+    timeoutMs: ctx.config.commands.timeoutS * 1000,
     logFile,
     signal,
-  );
+  });
   const failure = outcome.failures[0];
   const why = failure
     ? `; first: ${failure.id}${failure.line ? `:${failure.line}` : ""} ${failure.message}`

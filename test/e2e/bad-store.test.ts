@@ -1,10 +1,22 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { openSqlite } from "../../src/memory/sqlite.js";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { openSqlite, sqliteDriver } from "../../src/memory/sqlite.js";
 import { runCli } from "../support/cli.js";
-import { tempDir } from "../support/server.js";
+import { CLOSED_OLLAMA, tempDir as newTempDir, PACKAGE_ROOT } from "../support/server.js";
+
+const made: string[] = [];
+/** A temp folder removed when the file's tests end. */
+function tempDir(): string {
+  const dir = newTempDir();
+  made.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A store that cannot be used: where SQUAD_HOME points, and what the one line must say. */
 interface BadStore {
@@ -111,4 +123,45 @@ describe("a store that cannot be used", () => {
     expect(result.stdout).toMatch(/^gemini\s+no GEMINI_API_KEY/m);
     expect(result.stdout).toMatch(/^mcp\s/m);
   });
+});
+
+describe("without better-sqlite3 installed (the bundle copied alone)", () => {
+  const builtIn = sqliteDriver().driver === "node:sqlite";
+
+  it(
+    builtIn
+      ? "runs from the bundle alone: this Node has SQLite built in"
+      : "stops with one line naming the missing module and the fix",
+    async () => {
+      const alone = tempDir();
+      const home = tempDir();
+      cpSync(join(PACKAGE_ROOT, "bundle"), join(alone, "bundle"), { recursive: true });
+      cpSync(join(PACKAGE_ROOT, "package.json"), join(alone, "package.json"));
+      try {
+        const result = await execa(
+          process.execPath,
+          [join(alone, "bundle", "cli.js"), "call", "route_task", '{"task":"pytest -q"}'],
+          {
+            cwd: alone,
+            env: { SQUAD_HOME: home, HOME: home, OLLAMA_HOST: CLOSED_OLLAMA },
+            extendEnv: false,
+            reject: false,
+          },
+        );
+        if (builtIn) {
+          expect(result.exitCode).toBe(0);
+          expect(JSON.parse(result.stdout)).toMatchObject({ kind: "command" });
+        } else {
+          expect(result.exitCode).toBe(2);
+          expect(result.stderr.trim().split("\n")).toEqual([
+            expect.stringMatching(
+              /^squad-mcp: cannot use the database: better-sqlite3: is not installed, .*run `npm install better-sqlite3`.*or use Node 22\.16 or later/,
+            ),
+          ]);
+        }
+      } finally {
+        for (const dir of [alone, home]) rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { startFakeOllama } from "../fakes/ollama.js";
 import { runCli } from "../support/cli.js";
-import { CLOSED_OLLAMA, tempDir } from "../support/server.js";
+import { CLI, CLOSED_OLLAMA, tempDir } from "../support/server.js";
 
 const cli = runCli;
 
@@ -31,6 +32,40 @@ describe("the squad-mcp command", () => {
     const result = await cli(["call", "log_outcome", '{"success": true}']);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/give decision_id, or worker and category/);
+    expect(result.stdout).toBe("");
+  });
+
+  it("on a terminal, bare squad-mcp says in one line what it is, then serves", async () => {
+    const home = tempDir();
+    // `script` gives the server a terminal for stdin; the piped empty line then ends it.
+    const result = await execa("script", ["-qec", `${process.execPath} ${CLI}`, "/dev/null"], {
+      input: "\n",
+      env: { SQUAD_HOME: home, HOME: home, OLLAMA_HOST: CLOSED_OLLAMA, SQUAD_LOG_LEVEL: "warn" },
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+    });
+    rmSync(home, { recursive: true, force: true });
+    expect(result.exitCode).toBe(0);
+    const lines = result.stdout.split(/\r?\n/).filter((line) => line.trim());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^squad-mcp [\d.]+ is an MCP server: .*Claude Code.*squad-mcp init, or squad-mcp --help\.$/,
+    );
+  });
+
+  it("piped, as clients run it, it prints nothing before serving", async () => {
+    const home = tempDir();
+    const result = await execa(process.execPath, [CLI], {
+      input: "",
+      env: { SQUAD_HOME: home, HOME: home, OLLAMA_HOST: CLOSED_OLLAMA, SQUAD_LOG_LEVEL: "warn" },
+      extendEnv: false,
+      reject: false,
+      timeout: 20_000,
+    });
+    rmSync(home, { recursive: true, force: true });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe("");
     expect(result.stdout).toBe("");
   });
 
@@ -83,8 +118,10 @@ describe("the squad-mcp command", () => {
         },
       });
       expect(result.exitCode).toBe(0);
+      // The report says what the info lines would; they stay quiet unless asked for.
+      expect(result.stderr).toBe("");
       expect(result.stdout).toMatch(/config\s+embedded defaults/);
-      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v4 of 4, 0 outcomes\)/);
+      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v5 of 5, 0 outcomes\)/);
       expect(result.stdout).toMatch(
         new RegExp(`${ollama.url} reachable, Ollama [\\d.]+, 1 models: qwen2.5-coder:7b`),
       );
@@ -121,12 +158,12 @@ describe("the squad-mcp command", () => {
     expect(before.exitCode).toBe(0);
     expect(before.stdout).toMatch(
       new RegExp(
-        `database\\s+${literal(join(squadHome, "squad.db"))} \\(schema v4 of 4, 1 outcomes\\)`,
+        `database\\s+${literal(join(squadHome, "squad.db"))} \\(schema v5 of 5, 1 outcomes\\)`,
       ),
     );
     expect(before.stdout).toMatch(/^\s+\d+ KB, journal wal, WAL \d+ K?B, quick_check ok$/m);
     expect(before.stdout).toMatch(/^\s+rows: decisions 0, outcomes 1, profiles 1, memory_fts 0,/m);
-    expect(before.stdout).toMatch(/\bspec_reports 0$/m);
+    expect(before.stdout).toMatch(/\bspec_reports 0,\s+command_groups 0$/m);
     expect(before.stdout).toMatch(
       new RegExp(
         `shipped\\s+3 skills; user ~/\\.claude/skills, project ${literal(cwd)}/\\.claude/skills`,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlite } from "../../src/memory/sqlite.js";
 import { startFakeGemini } from "../fakes/gemini.js";
 import { startFakeOllama } from "../fakes/ollama.js";
+import { processesWith, waitUntilNoneWith } from "../support/processes.js";
 import { callOk, type RunningServer, startServer, tempDir } from "../support/server.js";
 
 interface TaskView {
@@ -49,14 +50,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/**
- * The pid a task's shell wrote to `file`, or null until the whole line is there: the shell
- * creates the file before it writes the number.
- */
-function pidIn(file: string): number | null {
-  if (!existsSync(file)) return null;
-  const text = readFileSync(file, "utf8");
-  return /^\d+\n$/.test(text) ? Number(text) : null;
+let sleeps = 0;
+/** A `sleep` no other test starts: its command line finds its processes from outside the sandbox. */
+function uniqueSleep(): string {
+  sleeps += 1;
+  return `sleep 6${sleeps}.${process.pid}`;
 }
 
 async function until(check: () => boolean, ms: number): Promise<boolean> {
@@ -210,8 +208,9 @@ describe("spawn_squad with commands", () => {
 });
 
 describe("cancelling and long runs", () => {
-  it("kills the whole process group when the request is cancelled", async () => {
+  it("kills the whole process group when the request is cancelled, setsid included", async () => {
     const root = project();
+    const marker = uniqueSleep();
     const server = await startServer({ cwd: root });
     try {
       const controller = new AbortController();
@@ -220,26 +219,18 @@ describe("cancelling and long runs", () => {
           {
             name: "spawn_squad",
             arguments: {
-              tasks: [
-                {
-                  id: "tree",
-                  command: "sleep 60 & echo $! > child.pid; echo $$ > shell.pid; wait",
-                },
-              ],
+              tasks: [{ id: "tree", command: `${marker} & setsid ${marker} & ${marker} & wait` }],
             },
           },
           CallToolResultSchema,
           { signal: controller.signal },
         )
         .catch((error: Error) => error);
-      const pidsWritten = () =>
-        pidIn(join(root, "child.pid")) !== null && pidIn(join(root, "shell.pid")) !== null;
-      expect(await until(pidsWritten, 5_000)).toBe(true);
-      const pids = ["child.pid", "shell.pid"].map((file) => pidIn(join(root, file)) ?? 0);
-      expect(pids.every(alive)).toBe(true);
+      expect(await until(() => processesWith(marker).length === 3, 5_000)).toBe(true);
       controller.abort();
       await call;
-      expect(await until(() => !pids.some(alive), 5_000)).toBe(true);
+      // setsid leaves the process group, not the sandbox's PID namespace.
+      expect(await waitUntilNoneWith(marker, 5_000)).toBe(true);
       // The client stops waiting at abort; the server records the task's end a moment later.
       let runId = "";
       for (let tries = 0; runId === "" && tries < 100; tries++) {
@@ -292,50 +283,90 @@ describe("cancelling and long runs", () => {
     }
   });
 
-  it("marks a run left by a killed server as interrupted after a restart", async () => {
+  it("kill -9 of the server leaves no command running within 2 s; after a restart the run is interrupted", async () => {
     const root = project();
     const home = tempDir("squad-home-");
+    const marker = uniqueSleep();
     const first = await startServer({ cwd: root, home });
     const started = await squad(first.client, {
       wait: false,
-      tasks: [{ id: "long", command: "echo $$ > long.pid; exec sleep 30" }],
+      tasks: [
+        { id: "long", command: `setsid ${marker} & ${marker}` },
+        { id: "next", command: "true", after: ["long"] },
+      ],
     });
-    expect(await until(() => pidIn(join(root, "long.pid")) !== null, 5_000)).toBe(true);
-    process.kill(first.pid() ?? 0, "SIGKILL");
-    await first.close().catch(() => {});
-    const orphan = pidIn(join(root, "long.pid")) ?? 0;
     try {
+      expect(await until(() => processesWith(marker).length === 2, 5_000)).toBe(true);
+      process.kill(first.pid() ?? 0, "SIGKILL");
+      await first.close().catch(() => {});
+      // bwrap dies with its parent, and everything in its PID namespace with it.
+      expect(await waitUntilNoneWith(marker, 2_000)).toBe(true);
       const second = await startServer({ cwd: root, home });
       try {
         const status = (await callOk(second.client, "squad_status", {
           run_id: started.run_id,
         })) as unknown as RunView;
         expect(status.status).toBe("interrupted");
-        expect(statuses(status)).toEqual({ long: "cancelled" });
+        expect(statuses(status)).toEqual({ long: "interrupted", next: "interrupted" });
         expect(byId(status).long?.digest).toContain("interrupted");
       } finally {
         await second.close();
       }
     } finally {
-      if (alive(orphan)) process.kill(-orphan, "SIGKILL");
+      for (const pid of processesWith(marker)) process.kill(pid, "SIGKILL");
+    }
+  });
+
+  it("without a sandbox, the server started after one killed with -9 kills the groups it left", async () => {
+    const root = project();
+    const home = tempDir("squad-home-");
+    writeFileSync(
+      join(root, "squad.config.json"),
+      JSON.stringify({ commands: { sandbox: "off" } }),
+    );
+    const marker = uniqueSleep();
+    const first = await startServer({ cwd: root, home });
+    const started = await squad(first.client, {
+      wait: false,
+      tasks: [{ id: "long", command: `${marker} & ${marker}` }],
+    });
+    try {
+      expect(await until(() => processesWith(marker).length === 2, 5_000)).toBe(true);
+      process.kill(first.pid() ?? 0, "SIGKILL");
+      await first.close().catch(() => {});
+      // Nothing ties a process group to the server that started it: only the next server can.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(processesWith(marker)).toHaveLength(2);
+      const second = await startServer({ cwd: root, home });
+      try {
+        expect(await waitUntilNoneWith(marker, 2_000)).toBe(true);
+        const status = (await callOk(second.client, "squad_status", {
+          run_id: started.run_id,
+        })) as unknown as RunView;
+        expect(status.status).toBe("interrupted");
+        expect(statuses(status)).toEqual({ long: "interrupted" });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      for (const pid of processesWith(marker)) process.kill(pid, "SIGKILL");
     }
   });
 
   it("a server still running sees another server's run as interrupted once that server died", async () => {
     const root = project();
     const home = tempDir("squad-home-");
+    const marker = uniqueSleep();
     const [first, second] = await Promise.all([
       startServer({ cwd: root, home }),
       startServer({ cwd: root, home }),
     ]);
-    let orphan = 0;
     try {
       const started = await squad(first.client, {
         wait: false,
-        tasks: [{ id: "long", command: "echo $$ > other.pid; exec sleep 30" }],
+        tasks: [{ id: "long", command: marker }],
       });
-      expect(await until(() => pidIn(join(root, "other.pid")) !== null, 5_000)).toBe(true);
-      orphan = pidIn(join(root, "other.pid")) ?? 0;
+      expect(await until(() => processesWith(marker).length === 1, 5_000)).toBe(true);
       const before = (await callOk(second.client, "squad_status", {
         run_id: started.run_id,
       })) as unknown as RunView;
@@ -350,31 +381,33 @@ describe("cancelling and long runs", () => {
     } finally {
       await first.close().catch(() => {});
       await second.close();
-      if (orphan && alive(orphan)) process.kill(-orphan, "SIGKILL");
+      for (const pid of processesWith(marker)) process.kill(pid, "SIGKILL");
     }
   });
 
   it("on SIGTERM kills running commands, marks the run interrupted and exits within 2 s", async () => {
     const root = project();
     const home = tempDir("squad-home-");
+    const marker = uniqueSleep();
     const server = await startServer({ cwd: root, home });
     const started = await squad(server.client, {
       wait: false,
-      tasks: [{ id: "long", command: "echo $$ > long.pid; exec sleep 60" }],
+      tasks: [{ id: "long", command: `setsid ${marker} & exec ${marker}` }],
     });
-    expect(await until(() => pidIn(join(root, "long.pid")) !== null, 5_000)).toBe(true);
-    const shell = pidIn(join(root, "long.pid")) ?? 0;
+    expect(await until(() => processesWith(marker).length === 2, 5_000)).toBe(true);
     const pid = server.pid() ?? 0;
     const signalled = Date.now();
     process.kill(pid, "SIGTERM");
     expect(await until(() => !alive(pid), 2_000)).toBe(true);
     expect(Date.now() - signalled).toBeLessThan(2_000);
-    expect(alive(shell)).toBe(false);
+    expect(await waitUntilNoneWith(marker, 500)).toBe(true);
     await server.close().catch(() => {});
     const db = openSqlite(join(home, "squad.db"), { readOnly: true });
     try {
       const run = db.prepare("SELECT status FROM runs WHERE id = ?").get(started.run_id);
       expect(run).toEqual({ status: "interrupted" });
+      const groups = db.prepare("SELECT count(*) AS n FROM command_groups").get();
+      expect(groups).toEqual({ n: 0 });
     } finally {
       db.close();
     }

@@ -194,10 +194,11 @@ describe("validate_output closes the learning loop", () => {
     writeFileSync(join(root, "squad.config.json"), JSON.stringify({ routing: { exploration: 0 } }));
     const server = await startServer({ cwd: root, home, env: { OLLAMA_HOST: ollama.url } });
     try {
-      const route = await callOk(server.client, "route_task", { task: 'grep -rn "TODO" src/' });
-      expect(route.worker).toBe("qwen-fast");
+      const task = "Summarise the TODO comments in src/ with file and line";
+      const route = await callOk(server.client, "route_task", { task });
+      expect(route).toMatchObject({ kind: "model", worker: "qwen-fast" });
       const verdict = await validate(server, {
-        task: 'grep -rn "TODO" src/',
+        task,
         output: "no matches",
         decision_id: route.decision_id,
         validator: "qwen-fast",
@@ -211,7 +212,7 @@ describe("validate_output closes the learning loop", () => {
           .get();
         expect(outcome).toEqual({
           worker: "qwen-fast",
-          category: "explore",
+          category: route.category,
           success: 0,
           score: verdict.confidence,
           source: "validation",
