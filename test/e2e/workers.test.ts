@@ -89,6 +89,56 @@ async function setup(config: unknown, fakeOptions: Parameters<typeof startFakeOp
   return { openai, anthropic, server, home, root };
 }
 
+const BROKEN_ADD = "export function add(a, b) {\n  return a - b;\n}\n";
+const FIX_ADD = {
+  title: "Fix add",
+  objective: "add must return the sum of its arguments.",
+  files: [{ path: "src/add.js", action: "MODIFY", function: "add", change: "Return a + b." }],
+  verification: 'grep -q "return a + b" src/add.js',
+};
+
+/** A coder's answer replacing `name` in `path` with one returning `body`. */
+function change(path: string, name: string, body: string) {
+  return {
+    files: [
+      {
+        path,
+        action: "MODIFY",
+        content: `export function ${name}(a, b) {\n  return ${body};\n}\n`,
+      },
+    ],
+    blockers: [],
+    deviations: [],
+  };
+}
+
+/** The built server in a committed git project, the config outside it, both fakes behind it. */
+async function gitProject(files: Record<string, string>) {
+  const openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
+  cleanups.push(() => openai.close());
+  const anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
+  cleanups.push(() => anthropic.close());
+  const base = tempDir("squad-implement-");
+  cleanups.push(() => rmSync(base, { recursive: true, force: true }));
+  const repo = await initRepo(join(base, "repo"), files);
+  const configFile = join(base, "config.json");
+  writeFileSync(configFile, JSON.stringify(lmConfig()));
+  const server = await startServer({
+    home: join(base, "home"),
+    cwd: repo,
+    env: {
+      HOME: join(base, "home"),
+      SQUAD_CONFIG: configFile,
+      OPENAI_BASE_URL: openai.url,
+      OPENAI_API_KEY: OPENAI_KEY,
+      ANTHROPIC_BASE_URL: anthropic.url,
+      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    },
+  });
+  cleanups.push(() => server.close());
+  return { openai, anthropic, server };
+}
+
 async function squad(client: Client, args: Record<string, unknown>): Promise<RunView> {
   return (await callOk(client, "spawn_squad", args)) as unknown as RunView;
 }
@@ -225,49 +275,10 @@ describe("openai and anthropic workers through the built server", () => {
   });
 
   it("lets an openai alias and haiku compete on a spec and keeps the change that verifies", async () => {
-    const openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
-    cleanups.push(() => openai.close());
-    const anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
-    cleanups.push(() => anthropic.close());
-    const base = tempDir("squad-implement-");
-    cleanups.push(() => rmSync(base, { recursive: true, force: true }));
-    const repo = await initRepo(join(base, "repo"), {
-      "src/add.js": "export function add(a, b) {\n  return a - b;\n}\n",
-    });
-    const configFile = join(base, "config.json");
-    writeFileSync(configFile, JSON.stringify(lmConfig()));
-    const server = await startServer({
-      home: join(base, "home"),
-      cwd: repo,
-      env: {
-        HOME: join(base, "home"),
-        SQUAD_CONFIG: configFile,
-        OPENAI_BASE_URL: openai.url,
-        OPENAI_API_KEY: OPENAI_KEY,
-        ANTHROPIC_BASE_URL: anthropic.url,
-        ANTHROPIC_API_KEY: ANTHROPIC_KEY,
-      },
-    });
-    cleanups.push(() => server.close());
-    const change = (body: string) => ({
-      files: [
-        {
-          path: "src/add.js",
-          action: "MODIFY",
-          content: `export function add(a, b) {\n  return ${body};\n}\n`,
-        },
-      ],
-      blockers: [],
-      deviations: [],
-    });
-    openai.script(LOCAL_MODEL, [JSON.stringify(change("a * b"))]);
-    anthropic.script(HAIKU, [{ json: change("a + b") }]);
-    await callOk(server.client, "write_code_spec", {
-      title: "Fix add",
-      objective: "add must return the sum of its arguments.",
-      files: [{ path: "src/add.js", action: "MODIFY", function: "add", change: "Return a + b." }],
-      verification: 'grep -q "return a + b" src/add.js',
-    });
+    const { openai, anthropic, server } = await gitProject({ "src/add.js": BROKEN_ADD });
+    openai.script(LOCAL_MODEL, [JSON.stringify(change("src/add.js", "add", "a * b"))]);
+    anthropic.script(HAIKU, [{ json: change("src/add.js", "add", "a + b") }]);
+    await callOk(server.client, "write_code_spec", FIX_ADD);
     const result = await callOk(server.client, "implement_spec", {
       spec_id: "CS-001",
       coders: ["lm", "haiku"],
@@ -281,6 +292,34 @@ describe("openai and anthropic workers through the built server", () => {
     ]);
     expect(openai.requests[0]?.format).toBe("json_schema");
     expect(anthropic.requests[0]?.forcedTool).toBe("answer");
+  });
+
+  it("divides specs between an openai alias and haiku", async () => {
+    const { openai, anthropic, server } = await gitProject({
+      "src/add.js": BROKEN_ADD,
+      "src/sub.js": "export function sub(a, b) {\n  return a + b;\n}\n",
+    });
+    openai.script(LOCAL_MODEL, [JSON.stringify(change("src/add.js", "add", "a + b"))]);
+    anthropic.script(HAIKU, [{ json: change("src/sub.js", "sub", "a - b") }]);
+    await callOk(server.client, "write_code_spec", FIX_ADD);
+    await callOk(server.client, "write_code_spec", {
+      title: "Fix sub",
+      objective: "sub must return the difference of its arguments.",
+      files: [{ path: "src/sub.js", action: "MODIFY", function: "sub", change: "Return a - b." }],
+      verification: 'grep -q "return a - b" src/sub.js',
+    });
+    const division = await callOk(server.client, "implement_spec", {
+      spec_ids: ["CS-001", "CS-002"],
+      coders: ["lm", "haiku"],
+      max_attempts: 1,
+    });
+    expect(division.verdict).toBe("pass");
+    expect(division.results).toMatchObject([
+      { spec_id: "CS-001", worker: "lm", verdict: "pass" },
+      { spec_id: "CS-002", worker: "haiku", verdict: "pass" },
+    ]);
+    expect(openai.requests[0]?.text).toContain("Fix add");
+    expect(anthropic.requests[0]?.text).toContain("Fix sub");
   });
 
   it("evaluates the new aliases with squad-mcp eval", async () => {
