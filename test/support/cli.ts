@@ -16,7 +16,14 @@ export function runCli(args: string[], options: CliOptions = {}) {
   const [file, ...prefix] = [...(options.wrap ?? []), process.execPath, CLI, ...args];
   return execa(file as string, prefix, {
     cwd: options.cwd ?? tempDir(),
-    env: { SQUAD_HOME: tempDir(), HOME: tempDir(), OLLAMA_HOST: CLOSED_OLLAMA, ...options.env },
+    // Temp folders only for what the caller did not give, so a caller that removes its own
+    // folders leaves nothing behind.
+    env: {
+      SQUAD_HOME: options.env?.SQUAD_HOME ?? tempDir(),
+      HOME: options.env?.HOME ?? tempDir(),
+      OLLAMA_HOST: CLOSED_OLLAMA,
+      ...options.env,
+    },
     extendEnv: false,
     reject: false,
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
