@@ -119,6 +119,31 @@ function populate(ctx: AppContext): void {
 }
 
 describe("buildStats", () => {
+  it("counts an OpenAI-compatible alias priced at zero as local, and haiku as cloud at its price", () => {
+    const ctx = makeContext();
+    ctx.config = {
+      ...ctx.config,
+      workers: {
+        ...ctx.config.workers,
+        lmstudio: {
+          provider: "openai",
+          model: "qwen2.5-coder-7b-instruct",
+          maxComplexity: 3,
+          contextWindow: 32_768,
+          price: { input: 0, output: 0 },
+          tokensPerSecond: 60,
+        },
+      },
+    };
+    modelCall(ctx, "lmstudio", "openai", 5_000, 1_000);
+    modelCall(ctx, "haiku", "anthropic", 2_000, 400);
+    const { totals, unpriced_workers } = buildStats(ctx, SINCE);
+    expect(totals.cloud_tokens_in).toBe(2_000);
+    expect(totals.cloud_tokens_out).toBe(400);
+    expect(totals.cloud_spend_usd).toBe(0.004); // 2000 × 1 + 400 × 5 = 4000 µ$
+    expect(unpriced_workers).toEqual([]);
+  });
+
   it("prices rows and totals from the configured prices", () => {
     const ctx = makeContext();
     populate(ctx);

@@ -85,6 +85,11 @@ export function buildStats(ctx: AppContext, sinceMs: number): StatsReport {
   }
 
   const { totals } = summary;
+  // An OpenAI-compatible alias priced at zero is a local server (LM Studio, llama-server).
+  const cloudCalls = summary.calls.filter((call) => {
+    const price = config.workers[call.worker]?.price;
+    return call.provider !== "ollama" && !(price && price.input === 0 && price.output === 0);
+  });
   // Assumption: the tokens saved are output the host would have had to read, so input price.
   const hostCostAvoided = (totals.host_tokens_saved * config.host.price.input) / PER_MILLION;
   return {
@@ -97,8 +102,8 @@ export function buildStats(ctx: AppContext, sinceMs: number): StatsReport {
       successes: rows.reduce((sum, row) => sum + row.successes, 0),
       squad_runs: totals.squad_runs,
       model_calls: totals.model_calls,
-      cloud_tokens_in: totals.cloud_tokens_in,
-      cloud_tokens_out: totals.cloud_tokens_out,
+      cloud_tokens_in: cloudCalls.reduce((sum, call) => sum + call.tokens_in, 0),
+      cloud_tokens_out: cloudCalls.reduce((sum, call) => sum + call.tokens_out, 0),
       host_tokens_saved: totals.host_tokens_saved,
       host_model: config.host.model,
       host_price: { ...config.host.price },
