@@ -67,6 +67,39 @@ const badInputs: [tool: string, args: unknown, field: RegExp][] = [
   ["no_such_tool", {}, /Tool no_such_tool not found/],
 ];
 
+const MEBIBYTE = 1_048_576;
+
+/** Messages the size of which is the problem: how each is sent, and what comes back. */
+const oversizedMessages: [
+  name: string,
+  send: (server: RunningServer) => Promise<string>,
+  expected: RegExp,
+][] = [
+  [
+    "a 9 MiB tools/call",
+    (server) => callError(server.client, "route_task", { task: "x".repeat(9 * MEBIBYTE) }),
+    /<=20000 characters at task/,
+  ],
+  [
+    "an 11 MiB tools/call with an error",
+    (server) => callError(server.client, "route_task", { task: "x".repeat(11 * MEBIBYTE) }),
+    /a message of \d+ bytes is over the 10 MiB limit for one message/,
+  ],
+  [
+    "an 11 MiB notification with a logged line",
+    async (server) => {
+      await server.transport.send({
+        jsonrpc: "2.0",
+        method: "notifications/message",
+        params: { level: "info", data: "x".repeat(11 * MEBIBYTE) },
+      });
+      await server.client.ping();
+      return server.stderr();
+    },
+    /skipped a message of \d+ bytes, over the 10 MiB limit.*its id could not be read/,
+  ],
+];
+
 describe("bad input", () => {
   let server: RunningServer;
   beforeAll(async () => {
@@ -92,6 +125,16 @@ describe("bad input", () => {
     expect(logged.profile).toMatchObject({ worker: "qwen-fast", category: "tests", n: 1 });
     const again = await callOk(server.client, "route_task", { task: "run tests for zalgo" });
     expect(again.similar).toEqual([expect.objectContaining({ decision_id: routed.decision_id })]);
+  });
+
+  it.each(oversizedMessages)("answers %s and stays up", async (_name, send, expected) => {
+    const outcome = await send(server).then(
+      (text) => text,
+      (error: Error) => error.message,
+    );
+    expect(outcome).toMatch(expected);
+    const next = await callOk(server.client, "route_task", { task: "git status" });
+    expect(next.category).toBe("git");
   });
 
   it("stays up after all of it", async () => {
