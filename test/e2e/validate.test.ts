@@ -181,6 +181,38 @@ describe("validate_output without a usable validator", () => {
   });
 });
 
+describe("validate_output with a costly schema", () => {
+  it("stops a quadratic uniqueItems check at its time limit and answers meanwhile", async () => {
+    const server = await startServer({ cwd: tempDir("squad-project-") });
+    try {
+      const items = Array.from({ length: 60_000 }, (_, index) => ({ n: index }));
+      let settled = false;
+      const checking = validate(server, {
+        task: "List distinct items",
+        output: JSON.stringify(items),
+        checks: { json_schema: { type: "array", uniqueItems: true } },
+      }).finally(() => {
+        settled = true;
+      });
+      const listed = await server.client.listTools();
+      expect(listed.tools.length).toBeGreaterThan(0);
+      expect(settled).toBe(false);
+      const verdict = await checking;
+      expect(verdict.pass).toBe(false);
+      expect(verdict.checks[0]).toMatchObject({ name: "json_schema", pass: false });
+      expect(verdict.checks[0]?.detail).toMatch(/gave up after 2000 ms.*uniqueItems/);
+      const small = await validate(server, {
+        task: "List distinct items",
+        output: "[1, 2, 2]",
+        checks: { json_schema: { type: "array", uniqueItems: true } },
+      });
+      expect(small.checks[0]?.detail).toMatch(/must NOT have duplicate items/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("validate_output closes the learning loop", () => {
   let ollama: FakeOllama;
   beforeAll(async () => {
