@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
 import { isSpecId } from "../memory/specs.js";
+import { capList } from "../text/cap-list.js";
 import { applyPatch } from "./apply.js";
 import type { Verdict } from "./report.js";
 
@@ -47,12 +48,12 @@ export async function applySpec(
   const result = await applyPatch(ctx.projectRoot, patch, signal ? { signal } : {});
   const verdict = stored.verdict;
   return result.applied
-    ? { spec_id: specId, applied: true, verdict, files: result.files }
+    ? { spec_id: specId, applied: true, verdict, files: capList(result.files, "git status") }
     : {
         spec_id: specId,
         applied: false,
         verdict,
-        conflicts: result.conflicts,
+        conflicts: capList(result.conflicts, "the message"),
         message: result.message,
       };
 }

@@ -87,6 +87,8 @@ async function attemptIn(
     };
   }
   const { usage } = answerText;
+  const tooLarge = oversizedAnswer(answerText.text, ctx.config.squad.maxCoderAnswerBytes);
+  if (tooLarge) return { ...unverified(tooLarge, "the coder's answer was too large"), usage };
   const parsed = parseCoderAnswer(answerText.text);
   if (!parsed.ok) {
     return {
@@ -219,6 +221,15 @@ async function readHead(
   } finally {
     await handle.close();
   }
+}
+
+/** Why an answer is too large to use, or null: nothing of it is written or diffed. */
+function oversizedAnswer(text: string, maxBytes: number): string | null {
+  // A UTF-8 character takes at most 3 bytes per UTF-16 unit, so most answers skip the count.
+  if (text.length * 3 <= maxBytes) return null;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return null;
+  return `the coder's answer is ${bytes} bytes, over squad.maxCoderAnswerBytes (${maxBytes}); nothing of it was written — ask for fewer or smaller files`;
 }
 
 /** An attempt that ended before verification: the problem is a blocker and the next prompt's news. */

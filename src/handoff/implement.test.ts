@@ -349,6 +349,87 @@ describe("implementSpec", () => {
   });
 });
 
+type ImplementOutcome = Awaited<ReturnType<typeof implementSpec>>;
+
+/** Coder answers that are too much: what the coder sends, the config, and what must hold. */
+const excessiveAnswers: [
+  name: string,
+  coderAnswer: string,
+  config: Record<string, unknown>,
+  check: (result: ImplementOutcome, report: string) => void,
+][] = [
+  [
+    "10,000 proposed files",
+    answer([
+      { path: "src/add.js", action: "MODIFY", content: FIXED_ADD },
+      ...Array.from({ length: 10_000 }, (_, i) => ({
+        path: `extra/f${i}.txt`,
+        action: "NEW",
+        content: "x",
+      })),
+    ]),
+    {},
+    (result, report) => {
+      expect(result.deviations).toHaveLength(6);
+      expect(result.deviations[5]).toMatch(/^… and 9995 more \(squad:\/\/specs\/CS-001\/report\)$/);
+      expect(report).toContain("extra/f9999.txt");
+    },
+  ],
+  [
+    "300 blockers and 300 deviations of 1 KB each",
+    answer([{ path: "src/add.js", action: "MODIFY", content: FIXED_ADD }], {
+      blockers: Array.from({ length: 300 }, (_, i) => `blocker-${i} ${"b".repeat(1_024)}`),
+      deviations: Array.from({ length: 300 }, (_, i) => `deviation-${i} ${"d".repeat(1_024)}`),
+    }),
+    {},
+    (result, report) => {
+      expect(result.blockers.at(-1)).toMatch(/^… and \d+ more/);
+      expect(result.deviations.at(-1)).toMatch(/^… and \d+ more/);
+      for (const item of [...result.blockers, ...result.deviations]) {
+        expect(item.length).toBeLessThanOrEqual(200);
+      }
+      expect(report).toContain("blocker-299");
+      expect(report).toContain("deviation-299");
+    },
+  ],
+  [
+    "an answer over squad.maxCoderAnswerBytes",
+    answer([{ path: "src/add.js", action: "MODIFY", content: FIXED_ADD + "//".repeat(10_000) }]),
+    { squad: { maxCoderAnswerBytes: 10_000 } },
+    (result, report) => {
+      expect(result).toMatchObject({ verdict: "fail", attempts: 1, files_changed: [] });
+      expect(result.blockers).toEqual([
+        expect.stringMatching(/answer is \d+ bytes, over squad\.maxCoderAnswerBytes \(10000\)/),
+      ]);
+      expect(report).toContain("squad.maxCoderAnswerBytes");
+    },
+  ],
+];
+
+describe("implementSpec with a coder answer that is too much", () => {
+  it.each(excessiveAnswers)(
+    "%s: the result stays small, the report has it all",
+    async (_name, coderAnswer, config, check) => {
+      const ctx = await makeProject({
+        "src/add.js": BROKEN_ADD,
+        "squad.config.json": JSON.stringify(config),
+      });
+      const { id } = writeSpec(ctx);
+      fake.script(CODER_MODEL, [coderAnswer]);
+
+      const result = await implementSpec(
+        ctx,
+        { specId: id, coders: ["qwen-coder"], maxAttempts: 1 },
+        never,
+      );
+
+      expect(JSON.stringify(result).length).toBeLessThan(3_000);
+      check(result, readFileSync(reportFilePath(ctx.projectRoot, id), "utf8"));
+      expect(await worktreePaths(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    },
+  );
+});
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,6 +5,7 @@ import type { AppContext } from "../context.js";
 import { errorMessage, UserInputError } from "../errors.js";
 import type { StoredSpec } from "../memory/specs.js";
 import { recordOutcome } from "../routing/record-outcome.js";
+import { capList, capObjects } from "../text/cap-list.js";
 import type { PreviousFailure } from "./coder-prompt.js";
 import { type AttemptResult, type CoderUsage, runAttempt } from "./implement-attempt.js";
 import type { CandidateResult, ChangedFile, CodeReport } from "./report.js";
@@ -114,21 +115,42 @@ export async function implementSpec(
     patchPath,
   });
   for (const run of runs) logOutcome(ctx, stored.id, run);
+  return resultOf(report, patchPath);
+}
+
+/** Files changed listed in a result; the report lists them all. */
+const MAX_RESULT_FILES = 20;
+
+/** The result the host reads: the report with every coder-controlled list capped. */
+function resultOf(report: CodeReport, patchPath: string): ImplementResult {
+  const uri = reportUri(report.spec_id);
   return {
     spec_id: report.spec_id,
     verdict: report.verdict,
     attempts: report.attempts,
     worker: report.worker,
-    files_changed: report.files_changed,
+    files_changed: capObjects(report.files_changed, MAX_RESULT_FILES, (rest) => ({
+      path: `… and ${rest.length} more files (${uri})`,
+      added: rest.reduce((sum, file) => sum + file.added, 0),
+      removed: rest.reduce((sum, file) => sum + file.removed, 0),
+    })),
     verification: {
       exit_code: report.verification.exit_code,
       digest: report.verification.digest,
     },
-    blockers: report.blockers,
-    deviations: report.deviations,
+    blockers: capList(report.blockers, uri),
+    deviations: capList(report.deviations, uri),
     patch: patchPath,
-    report: reportUri(stored.id),
-    ...(report.candidates ? { candidates: report.candidates } : {}),
+    report: uri,
+    ...(report.candidates
+      ? {
+          candidates: report.candidates.map((candidate) => ({
+            ...candidate,
+            blockers: capList(candidate.blockers, uri),
+            deviations: capList(candidate.deviations, uri),
+          })),
+        }
+      : {}),
   };
 }
 
