@@ -9,7 +9,7 @@ import { capList, capObjects } from "../text/cap-list.js";
 import type { PreviousFailure } from "./coder-prompt.js";
 import { type AttemptResult, type CoderUsage, runAttempt } from "./implement-attempt.js";
 import type { CandidateResult, ChangedFile, CodeReport } from "./report.js";
-import { reportUri, writeReportFiles } from "./spec-files.js";
+import { checkSquadFolder, reportUri, writeReportFiles } from "./spec-files.js";
 import { renderReport, renderSpec } from "./spec-markdown.js";
 
 export interface ImplementRequest {
@@ -80,6 +80,7 @@ export async function implementSpec(
       `no spec "${request.specId}" in this project; use the spec_id write_code_spec returned`,
     );
   }
+  checkSquadFolder(ctx.projectRoot);
   const coders = checkCoders(ctx, request.coders);
   const maxAttempts = checkMaxAttempts(request.maxAttempts);
   const specMarkdown = await readSpecMarkdown(stored);

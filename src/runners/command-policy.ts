@@ -1,6 +1,7 @@
 import { realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { UserInputError } from "../errors.js";
+import { isInside } from "../paths.js";
 
 export interface DenyRule {
   rule: string;
@@ -27,7 +28,7 @@ export function resolveCommandCwd(
     root,
     ...roots.flatMap((entry) => realpathOrNull(expandPath(entry, root, userHome)) ?? []),
   ];
-  if (allowed.some((folder) => isInside(real, folder))) return real;
+  if (allowed.some((folder) => isInside(folder, real))) return real;
   const extra =
     allowed.length > 1 ? ` or the configured roots (${allowed.slice(1).join(", ")})` : "";
   throw new UserInputError(
@@ -130,9 +131,4 @@ function existingFolder(cwd: string, requested: string): string {
     throw new UserInputError("cwd", `'${cwd}' is not a folder (${real})`);
   }
   return real;
-}
-
-function isInside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

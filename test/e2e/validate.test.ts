@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openSqlite } from "../../src/memory/sqlite.js";
@@ -177,6 +177,41 @@ describe("validate_output without a usable validator", () => {
       expect(nothing.issues[0]).toMatch(/nothing could judge this output: .*GEMINI_API_KEY/);
     } finally {
       await server.close();
+    }
+  });
+});
+
+/** Files to attach: which are inside the project and which are refused, and why. */
+const attachments: [name: string, files: string[], refusal: RegExp | null][] = [
+  ["a file whose name starts with two dots", ["..notes.md"], null],
+  ["a file in a folder whose name starts with two dots", ["..drafts/notes.md"], null],
+  [
+    "a file above the project",
+    ["../outside.md"],
+    /files: '\.\.\/outside\.md' is outside the project/,
+  ],
+  ["the project folder itself", ["."], /files: '\.' is not a file/],
+];
+
+describe("validate_output attachments", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    const parent = tempDir("squad-attach-");
+    const root = join(parent, "project");
+    mkdirSync(join(root, "..drafts"), { recursive: true });
+    writeFileSync(join(root, "..notes.md"), "hello notes\n");
+    writeFileSync(join(root, "..drafts", "notes.md"), "hello drafts\n");
+    writeFileSync(join(parent, "outside.md"), "hello outside\n");
+    server = await startServer({ cwd: root });
+  });
+  afterAll(() => server.close());
+
+  it.each(attachments)("%s", async (_name, files, refusal) => {
+    const args = { task: "Say hello", files, checks: { must_match: ["hello"] } };
+    if (refusal) {
+      expect(await callError(server.client, "validate_output", args)).toMatch(refusal);
+    } else {
+      expect((await validate(server, args)).checks[0]).toMatchObject({ pass: true });
     }
   });
 });
