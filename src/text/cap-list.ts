@@ -1,3 +1,5 @@
+import { stripControl } from "./control.js";
+
 /** How much of a list a model or a command controls may go into a result. */
 export interface ListCap {
   /** Items kept; the rest become one "… and N more" line. */
@@ -12,7 +14,8 @@ export interface ListCap {
 export const RESULT_LIST_CAP: ListCap = { maxItems: 5, maxItemChars: 200, maxTotalChars: 600 };
 
 /**
- * The list as a result may carry it: at most `maxItems` items, each clipped, all within
+ * The list as a result may carry it: at most `maxItems` items, each clipped and without
+ * control characters, all within
  * `maxTotalChars`, and a last line "… and N more (where)" when anything was left out. `where`
  * names the place that keeps the full list.
  */
@@ -21,7 +24,7 @@ export function capList(items: readonly string[], where: string, cap = RESULT_LI
   let total = 0;
   for (const item of items) {
     if (kept.length >= cap.maxItems) break;
-    const clipped = clipItem(item, cap.maxItemChars);
+    const clipped = clipItem(stripControl(item), cap.maxItemChars);
     if (kept.length > 0 && total + clipped.length > cap.maxTotalChars) break;
     kept.push(clipped);
     total += clipped.length;

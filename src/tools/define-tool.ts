@@ -9,6 +9,7 @@ import type {
 import type { z } from "zod";
 import type { AppContext } from "../context.js";
 import { errorMessage, UserInputError } from "../errors.js";
+import { stripControl, stripControlDeep } from "../text/control.js";
 import type { ToolName } from "./names.js";
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -71,9 +72,10 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
 ): Promise<CallToolResult> {
   try {
     const result = await tool.handler(args, ctx, extra);
+    // Worker and command output reaches the host's terminal: no escape or control codes.
     return {
-      content: [{ type: "text", text: result.text }],
-      structuredContent: result.structured as { [key: string]: unknown },
+      content: [{ type: "text", text: stripControl(result.text) }],
+      structuredContent: stripControlDeep(result.structured) as { [key: string]: unknown },
       ...(result.isError ? { isError: true } : {}),
     };
   } catch (error) {
@@ -86,7 +88,7 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
 }
 
 function toolError(text: string): CallToolResult {
-  return { content: [{ type: "text", text }], isError: true };
+  return { content: [{ type: "text", text: stripControl(text) }], isError: true };
 }
 
 /** Cuts a string for display, marking the cut. */

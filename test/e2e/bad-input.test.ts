@@ -100,6 +100,22 @@ const oversizedMessages: [
   ],
 ];
 
+/** Command outputs carrying terminal control sequences, and the text the digest must keep. */
+const terminalOutputs: [name: string, command: string, kept: string][] = [
+  ["ESC c (terminal reset)", "printf '\\033cafter reset\\n'; exit 1", "after reset"],
+  ["ESC 7 and ESC 8", "printf '\\0337saved\\0338\\n'; exit 1", "saved"],
+  ["the C1 CSI U+009B", "printf '\\302\\2332Jcleared\\n'; exit 1", "cleared"],
+  ["an OSC title", "printf '\\033]0;title\\007shown\\n'; exit 1", "shown"],
+  ["bell, backspace and DEL", "printf 'a\\007b\\010c\\177d\\n'; exit 1", "abcd"],
+];
+
+/** Code points below 32 (but tab and newline), DEL and C1. */
+function controlsIn(text: string): number[] {
+  return [...text]
+    .map((char) => char.codePointAt(0) ?? 0)
+    .filter((code) => (code < 32 && code !== 9 && code !== 10) || (code >= 127 && code <= 159));
+}
+
 describe("bad input", () => {
   let server: RunningServer;
   beforeAll(async () => {
@@ -135,6 +151,15 @@ describe("bad input", () => {
     expect(outcome).toMatch(expected);
     const next = await callOk(server.client, "route_task", { task: "git status" });
     expect(next.category).toBe("git");
+  });
+
+  it.each(terminalOutputs)("shows %s without control characters", async (_name, command, kept) => {
+    const result = await callOk(server.client, "spawn_squad", { tasks: [{ command }] });
+    const [task] = result.tasks as { digest: string }[];
+    const shown = `${JSON.stringify(result)}${task?.digest ?? ""}`;
+    expect(task?.digest).toContain(kept);
+    expect(controlsIn(task?.digest ?? "")).toEqual([]);
+    expect(shown).not.toMatch(/\\u001b|\\u009b/);
   });
 
   it("stays up after all of it", async () => {
