@@ -27,10 +27,16 @@ export async function applySpec(
     throw new UserInputError("spec_id", `no spec "${specId}" in this project`);
   }
   const stored = ctx.store.specs.latestReport(ctx.projectRoot, specId);
-  if (!stored?.patchPath) {
+  if (!stored) {
     throw new UserInputError(
       "spec_id",
       `${specId} has no Code Report yet; run implement_spec on it first`,
+    );
+  }
+  if (!stored.patchPath) {
+    throw new UserInputError(
+      "spec_id",
+      `the latest implement_spec of ${specId} never reached a coder, so there is nothing to apply; run implement_spec again once the coder can be reached`,
     );
   }
   const patch = await readFile(stored.patchPath, "utf8").catch((error: NodeJS.ErrnoException) => {

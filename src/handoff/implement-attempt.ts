@@ -46,6 +46,12 @@ export interface AttemptResult {
   hopeless: boolean;
   /** What the coder's answer cost; zeros when there was none. */
   usage: CoderUsage;
+  /**
+   * False when the call never reached the coder (no host or key, quota or rate limit spent, 5xx
+   * after the retries, a fault of ours): the attempt says nothing about the coder's skill.
+   * Too slow (a timeout) is the coder's own result.
+   */
+  reached: boolean;
 }
 
 export interface CoderUsage {
@@ -84,6 +90,7 @@ async function attemptIn(
     return {
       ...unverified(answerText.problem, "the coder call failed"),
       hopeless: answerText.final,
+      reached: answerText.reached,
     };
   }
   const { usage } = answerText;
@@ -131,13 +138,14 @@ async function attemptIn(
     patch: diff.patch,
     hopeless: verification.denied,
     usage,
+    reached: true,
   };
 }
 
 /** `final`: asking again now cannot help (no host has the model, no key, the quota is spent). */
 type CoderText =
   | { ok: true; text: string; usage: CoderUsage }
-  | { ok: false; problem: string; final: boolean };
+  | { ok: false; problem: string; final: boolean; reached: boolean };
 
 const FINAL_FAILURES: ReadonlySet<string> = new Set(["unavailable", "quota_exhausted", "rejected"]);
 
@@ -148,7 +156,14 @@ async function askCoder(
 ): Promise<CoderText> {
   const { signal } = input;
   const worker = ctx.config.workers[input.alias];
-  if (!worker) return { ok: false, problem: `unknown coder alias ${input.alias}`, final: true };
+  if (!worker) {
+    return {
+      ok: false,
+      problem: `unknown coder alias ${input.alias}`,
+      final: true,
+      reached: false,
+    };
+  }
   const prompt = buildCoderPrompt({
     specMarkdown: input.specMarkdown,
     currentFiles: await readModifyFiles(ctx, worktree, input.spec),
@@ -180,6 +195,7 @@ async function askCoder(
       ok: false,
       problem: `the coder call to ${input.alias} failed: ${errorMessage(error)}`,
       final: error instanceof ModelCallError && FINAL_FAILURES.has(error.kind),
+      reached: error instanceof ModelCallError && error.kind === "timeout",
     };
   }
 }
@@ -245,5 +261,6 @@ function unverified(problem: string, summary: string): AttemptResult {
     patch: "",
     hopeless: false,
     usage: NO_USAGE,
+    reached: true,
   };
 }

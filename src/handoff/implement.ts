@@ -31,8 +31,10 @@ export interface ImplementResult {
   verification: { exit_code: number | null; digest: string };
   blockers: string[];
   deviations: string[];
-  /** Absolute path of the saved patch (`.squad/specs/CS-NNN.patch`). */
-  patch: string;
+  /** Absolute path of the saved patch (`.squad/specs/CS-NNN.patch`); absent when no coder was reached. */
+  patch?: string;
+  /** Present (false) only when no coder could be reached: nothing was recorded against one. */
+  coder_reached?: false;
   /** `squad://specs/CS-NNN/report`. */
   report: string;
   /** Competitive mode: every coder, best first. */
@@ -46,6 +48,8 @@ interface CoderRun {
   last: AttemptResult;
   /** Summed over the attempts: what asking this coder cost. */
   usage: CoderUsage;
+  /** Some attempt reached the coder; otherwise the run says nothing about its skill. */
+  reached: boolean;
 }
 
 interface CoderJob {
@@ -102,11 +106,12 @@ export async function implementSpec(
   signal.throwIfAborted();
   const ranked = rankRuns(runs);
   const report = buildReport(stored, ranked, competitive);
+  const reached = ranked[0]?.reached === true;
   const { reportPath, patchPath } = writeReportFiles(
     ctx.projectRoot,
     stored.id,
     renderReport(report),
-    ranked[0]?.last.patch ?? "",
+    reached ? (ranked[0]?.last.patch ?? "") : null,
   );
   ctx.store.specs.saveReport(ctx.projectRoot, {
     specId: stored.id,
@@ -115,7 +120,7 @@ export async function implementSpec(
     reportPath,
     patchPath,
   });
-  for (const run of runs) logOutcome(ctx, stored.id, run);
+  for (const run of runs) if (run.reached) logOutcome(ctx, stored.id, run);
   return resultOf(report, patchPath);
 }
 
@@ -123,7 +128,7 @@ export async function implementSpec(
 const MAX_RESULT_FILES = 20;
 
 /** The result the host reads: the report with every coder-controlled list capped. */
-function resultOf(report: CodeReport, patchPath: string): ImplementResult {
+function resultOf(report: CodeReport, patchPath: string | null): ImplementResult {
   const uri = reportUri(report.spec_id);
   return {
     spec_id: report.spec_id,
@@ -141,7 +146,7 @@ function resultOf(report: CodeReport, patchPath: string): ImplementResult {
     },
     blockers: capList(report.blockers, uri),
     deviations: capList(report.deviations, uri),
-    patch: patchPath,
+    ...(patchPath === null ? { coder_reached: false as const } : { patch: patchPath }),
     report: uri,
     ...(report.candidates
       ? {
@@ -214,6 +219,7 @@ async function runCoder(ctx: AppContext, job: CoderJob): Promise<CoderRun> {
   const { stored, alias, maxAttempts } = job;
   let previous: PreviousFailure | undefined;
   const usage: CoderUsage = { tokensIn: 0, tokensOut: 0, latencyMs: 0 };
+  let reached = false;
   for (let attempt = 1; ; attempt += 1) {
     const last = await runAttempt(ctx, {
       spec: stored.spec,
@@ -228,18 +234,23 @@ async function runCoder(ctx: AppContext, job: CoderJob): Promise<CoderRun> {
     usage.tokensIn += last.usage.tokensIn;
     usage.tokensOut += last.usage.tokensOut;
     usage.latencyMs += last.usage.latencyMs;
+    reached ||= last.reached;
     job.onProgress(`${stored.id} attempt ${attempt}/${maxAttempts} on ${alias}: ${last.summary}`);
     if (last.passed || last.hopeless || attempt >= maxAttempts) {
-      return { alias, attempts: attempt, last, usage };
+      return { alias, attempts: attempt, last, usage, reached };
     }
     previous = { attempt, summary: last.summary, details: last.digest };
   }
 }
 
-/** Best first: verification passed, then fewer blockers and deviations, then the smaller diff. */
+/**
+ * Best first: verification passed, then a coder that was reached, then fewer blockers and
+ * deviations, then the smaller diff.
+ */
 function rankRuns(runs: readonly CoderRun[]): CoderRun[] {
   const key = (run: CoderRun) => [
     run.last.passed ? 0 : 1,
+    run.reached ? 0 : 1,
     run.last.blockers.length + run.last.deviations.length,
     run.last.files.reduce((sum, file) => sum + file.added + file.removed, 0),
   ];

@@ -36,16 +36,23 @@ export function writeSpecFiles(projectRoot: string, id: string, markdown: string
   return path;
 }
 
-/** Writes the report and the patch beside the spec; returns both absolute paths. */
+/**
+ * Writes the report and the patch beside the spec; returns both absolute paths. Without a patch
+ * (no coder was reached) an older patch is removed, so the files on disk agree with the report.
+ */
 export function writeReportFiles(
   projectRoot: string,
   id: string,
   markdown: string,
-  patch: string,
-): { reportPath: string; patchPath: string } {
+  patch: string | null,
+): { reportPath: string; patchPath: string | null } {
   const reportPath = reportFilePath(projectRoot, id);
-  const patchPath = patchFilePath(projectRoot, id);
   writeAtomically(projectRoot, reportPath, markdown);
+  if (patch === null) {
+    rmSync(patchFilePath(projectRoot, id), { force: true });
+    return { reportPath, patchPath: null };
+  }
+  const patchPath = patchFilePath(projectRoot, id);
   writeAtomically(projectRoot, patchPath, patch);
   return { reportPath, patchPath };
 }

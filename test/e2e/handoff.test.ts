@@ -354,7 +354,7 @@ describe("implement_spec and apply_spec", () => {
     });
     expect(result.candidates).toBeUndefined();
     expect(userPrompts(ollama, CODER, since)).toEqual([expect.stringContaining("return a - b;")]);
-    expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
+    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).toContain("+  return a + b;");
     const report = await readText(client, result.report);
     expect(report).toContain("## Summary");
     expect(report).toContain("## Files Changed");
@@ -459,7 +459,7 @@ describe("implement_spec and apply_spec", () => {
       expect(existsSync(join(folder, outsideName))).toBe(false);
     }
     expect(existsSync(join(repo, ".git/hooks/post-checkout"))).toBe(false);
-    const patch = readFileSync(result.patch, "utf8");
+    const patch = readFileSync(result.patch ?? "(no patch)", "utf8");
     expect(patch).not.toContain("escape");
     expect(patch).not.toContain("pwned");
     expect(await worktreePaths(repo)).toEqual([repo]);
@@ -499,7 +499,7 @@ describe("implement_spec and apply_spec", () => {
       },
     ]);
     expect(gemini.requests.slice(geminiSince).map((request) => request.model)).toEqual([FLASH]);
-    expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
+    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).toContain("+  return a + b;");
     expect(await readText(client, result.report)).toContain("## Candidates");
     expect(await worktreePaths(repo)).toEqual([repo]);
   });
