@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { statfs } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { AppContext } from "../context.js";
 import { errorMessage } from "../errors.js";
 import type { FinalTaskStatus } from "../memory/runs.js";
@@ -94,14 +95,17 @@ async function runAndDigest(ctx: AppContext, run: FolderCommand): Promise<TaskOu
     // The digest reads the log itself; a tail read here would be the same bytes twice.
     tailBytes: 0,
   });
-  const status = commandStatus(result);
+  const full = await cutByFullDisk(result, run.logFile);
+  const status = full ? "error" : commandStatus(result);
   const digest = await digestLogFile(
     run.logFile,
     { command: run.command, exitCode: result.exitCode },
     { maxChars: ctx.config.squad.digestChars, maxFailures: ctx.config.squad.maxFailures },
     result.bytes,
   );
-  const why = statusNote(status, result, run.timeoutMs);
+  const why = full
+    ? `disk full writing ${run.logFile} (${result.bytes} bytes written); free space and run it again`
+    : statusNote(status, result, run.timeoutMs);
   const text = why ? `${why}\n${digest.text}` : digest.text;
   return {
     ...outcomeWithout(status, text),
@@ -116,6 +120,23 @@ async function runAndDigest(ctx: AppContext, run: FolderCommand): Promise<TaskOu
     rawBytes: result.bytes,
     logFile: run.logFile,
   };
+}
+
+/** Less room than this left on the log's file system counts as full. */
+const FULL_BELOW_BYTES = 64 * 1024;
+
+/**
+ * A command that failed while the file system holding its log has no room left: its output
+ * was cut short by the full disk (the command's own writes failed), so its exit says nothing.
+ */
+async function cutByFullDisk(result: CommandResult, logFile: string): Promise<boolean> {
+  if (result.exitCode === 0 || result.timedOut || result.cancelled) return false;
+  try {
+    const space = await statfs(dirname(logFile));
+    return space.bavail * space.bsize < FULL_BELOW_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 function commandStatus(result: CommandResult): FinalTaskStatus {

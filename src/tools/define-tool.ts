@@ -8,7 +8,7 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { AppContext } from "../context.js";
-import { errorMessage, UserInputError } from "../errors.js";
+import { diskFullPath, errorMessage, UserInputError } from "../errors.js";
 import { stripControl, stripControlDeep } from "../text/control.js";
 import type { ToolName } from "./names.js";
 
@@ -80,6 +80,8 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
     };
   } catch (error) {
     if (error instanceof UserInputError) return toolError(error.message);
+    const full = diskFullPath(error, ctx.store.file);
+    if (full) return toolError(`${tool.name}: disk full writing ${full}; free space and try again`);
     ctx.logger.error(
       `${tool.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
     );
