@@ -177,6 +177,8 @@ async function askCoder(
       system: CODER_SYSTEM,
       prompt,
       schema: CODER_ANSWER_SCHEMA,
+      // A character takes at least one byte: past this many, the answer is refused anyway.
+      maxAnswerChars: ctx.config.squad.maxCoderAnswerBytes,
       signal,
       timeoutMs: ctx.config.squad.modelTimeoutS * 1000,
     });
@@ -245,7 +247,7 @@ function oversizedAnswer(text: string, maxBytes: number): string | null {
   if (text.length * 3 <= maxBytes) return null;
   const bytes = Buffer.byteLength(text);
   if (bytes <= maxBytes) return null;
-  return `the coder's answer is ${bytes} bytes, over squad.maxCoderAnswerBytes (${maxBytes}); nothing of it was written — ask for fewer or smaller files`;
+  return `the coder's answer is over squad.maxCoderAnswerBytes (${maxBytes} bytes; ${bytes} read before it was refused); nothing of it was written — ask for fewer or smaller files`;
 }
 
 /** An attempt that ended before verification: the problem is a blocker and the next prompt's news. */

@@ -463,9 +463,11 @@ const excessiveAnswers: [
     (result, report) => {
       expect(result).toMatchObject({ verdict: "fail", attempts: 1, files_changed: [] });
       expect(result.blockers).toEqual([
-        expect.stringMatching(/answer is \d+ bytes, over squad\.maxCoderAnswerBytes \(10000\)/),
+        expect.stringMatching(/answer is over squad\.maxCoderAnswerBytes \(10000 bytes; \d+ read/),
       ]);
       expect(report).toContain("squad.maxCoderAnswerBytes");
+      // The stream was closed soon after the limit, not read to its 20 KB end.
+      expect(Number(/; (\d+) read/.exec(result.blockers[0] ?? "")?.[1])).toBeLessThan(12_000);
     },
   ],
 ];
