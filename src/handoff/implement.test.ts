@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FakeGemini, startFakeGemini } from "../../test/fakes/gemini.js";
 import {
   type FakeOllama,
   type FakeReply,
@@ -29,9 +30,11 @@ const contexts: AppContext[] = [];
 beforeAll(async () => {
   base = realpathSync(mkdtempSync(join(tmpdir(), "squad-implement-test-")));
   fake = await startFakeOllama({ models: [{ name: CODER_MODEL }, { name: RIVAL_MODEL }] });
+  spentGemini = await startFakeGemini({ rpdLimit: 0 });
 });
 afterAll(async () => {
   await fake.close();
+  await spentGemini.close();
   rmSync(base, { recursive: true, force: true });
 });
 afterEach(() => {
@@ -104,27 +107,37 @@ const brokenAnswer = answer([{ path: "src/add.js", action: "MODIFY", content: BR
 
 const never = new AbortController().signal;
 
+/** Gemini with no requests left today: every call is a per-day 429. */
+let spentGemini: FakeGemini;
+
 /** Coders an attempt cannot reach: the alias, the environment, what the fake says, the blocker. */
 const unreachableCoders: [
   name: string,
   coder: string,
-  env: Record<string, string>,
+  env: () => Record<string, string>,
   replies: FakeReply[],
   blocker: RegExp,
 ][] = [
   [
     "connection refused",
     "qwen-coder",
-    { OLLAMA_HOST: "http://127.0.0.1:2" },
+    () => ({ OLLAMA_HOST: "http://127.0.0.1:2" }),
     [],
-    /qwen-coder failed/,
+    /qwen-coder failed: .*127\.0\.0\.1:2/,
   ],
-  ["no host has its model", "qwen-moe", {}, [], /qwen3:30b-a3b/],
-  ["no API key", "flash", {}, [], /coder call to flash failed: .*GEMINI_API_KEY/],
+  ["no host has its model", "qwen-moe", () => ({}), [], /qwen3:30b-a3b/],
+  ["no API key", "flash", () => ({}), [], /coder call to flash failed: .*GEMINI_API_KEY/],
+  [
+    "the daily quota spent",
+    "flash",
+    () => ({ GEMINI_API_KEY: "test-key", GEMINI_BASE_URL: spentGemini.url }),
+    [],
+    /coder call to flash failed: .*quota/i,
+  ],
   [
     "5xx after the retries",
     "qwen-coder",
-    {},
+    () => ({}),
     Array.from({ length: 3 }, () => ({ content: "", status: 503, error: "overloaded" })),
     /qwen-coder failed: .*overloaded/,
   ],
@@ -255,7 +268,7 @@ describe("implementSpec", () => {
   it.each(unreachableCoders)(
     "records nothing against a coder it never reached: %s",
     async (_name, coder, env, replies, blocker) => {
-      const ctx = await makeProject({ "src/add.js": BROKEN_ADD }, env);
+      const ctx = await makeProject({ "src/add.js": BROKEN_ADD }, env());
       const { id } = writeSpec(ctx);
       if (replies.length) fake.script(CODER_MODEL, replies);
 
