@@ -155,11 +155,15 @@ describe("bad input", () => {
 
   it.each(terminalOutputs)("shows %s without control characters", async (_name, command, kept) => {
     const result = await callOk(server.client, "spawn_squad", { tasks: [{ command }] });
-    const [task] = result.tasks as { digest: string }[];
+    const [task] = result.tasks as { digest: string; log: string | null }[];
     const shown = `${JSON.stringify(result)}${task?.digest ?? ""}`;
     expect(task?.digest).toContain(kept);
     expect(controlsIn(task?.digest ?? "")).toEqual([]);
     expect(shown).not.toMatch(/\\u001b|\\u009b/);
+    const log = await server.client.readResource({ uri: task?.log ?? "" });
+    const logText = (log.contents[0] as { text: string }).text;
+    expect(logText).toContain(kept);
+    expect(controlsIn(logText)).toEqual([]);
   });
 
   it("stays up after all of it", async () => {
