@@ -53,6 +53,10 @@ function runInWorker(
       if (reusable && !idle) {
         worker.unref();
         idle = worker;
+        // A parked worker that dies is not handed out again.
+        worker.once("exit", () => {
+          if (idle === worker) idle = undefined;
+        });
       } else {
         void worker.terminate();
       }
