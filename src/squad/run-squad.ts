@@ -79,7 +79,7 @@ export async function startSquad(
         const logFile = taskLogFile(ctx, runId, task.id);
         return executePrompt(ctx, models, task, route, host, { runId, logFile }, signal).catch(
           (error: unknown) => {
-            const full = diskFullPath(error, ctx.store.file);
+            const full = diskFullPath(error, ctx.store.file, logFile);
             if (!full) throw error;
             return outcomeWithout("error", `disk full writing ${full}`, {
               decisionId: route.decisionId,

@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlite } from "../../src/memory/sqlite.js";
+import { type FakeOllama, startFakeOllama } from "../fakes/ollama.js";
 import { callOk, type RunningServer, startServer, tempDir } from "../support/server.js";
 
 interface RunView {
@@ -22,11 +23,24 @@ function mountSmallDisk(folder: string): boolean {
   }
 }
 
+type Task = { command: string } | { prompt: string; worker: string };
+
 /** The tasks of one squad whose flood fills the disk, and how each must end. */
-const squadOnFullDisk: [id: string, command: string, status: string, digest: RegExp][] = [
-  ["flood", "yes squad | head -c 5000000", "error", /^disk full writing \/.*\/flood\.log/],
-  ["quiet", "true", "ok", /exit 0/],
-  ["late", "sleep 0.5; echo late", "error", /^disk full writing \/.*\/late\.log/],
+const squadOnFullDisk: [id: string, task: Task, status: string, digest: RegExp][] = [
+  [
+    "flood",
+    { command: "yes squad | head -c 5000000" },
+    "error",
+    /^disk full writing \/.*\/flood\.log/,
+  ],
+  ["quiet", { command: "true" }, "ok", /exit 0/],
+  ["late", { command: "sleep 0.5; echo late" }, "error", /^disk full writing \/.*\/late\.log/],
+  [
+    "answer",
+    { prompt: "Say hello", worker: "qwen-fast" },
+    "error",
+    /^disk full writing \/.*\/answer\.log/,
+  ],
 ];
 
 const base = tempDir("squad-disk-full-");
@@ -35,13 +49,24 @@ const mounted = mountSmallDisk(disk);
 
 describe.skipIf(!mounted)("a squad on a disk that fills up (2 MiB tmpfs)", () => {
   let server: RunningServer;
+  let ollama: FakeOllama;
   beforeAll(async () => {
     const project = join(base, "project");
     mkdirSync(project);
-    server = await startServer({ home: join(disk, "home"), cwd: project, env: { HOME: base } });
+    // The answer comes after the flood has filled the disk, so its log cannot be written.
+    ollama = await startFakeOllama({
+      models: [{ name: "qwen2.5-coder:7b" }],
+      reply: () => ({ content: "hello", delayMs: 1_000 }),
+    });
+    server = await startServer({
+      home: join(disk, "home"),
+      cwd: project,
+      env: { HOME: base, OLLAMA_HOST: ollama.url },
+    });
   });
   afterAll(async () => {
     await server?.close();
+    await ollama?.close();
     if (mounted) execFileSync("umount", [disk]);
     rmSync(base, { recursive: true, force: true });
   });
@@ -49,7 +74,7 @@ describe.skipIf(!mounted)("a squad on a disk that fills up (2 MiB tmpfs)", () =>
   let run: RunView;
   it("ends the run, with the flooding task in error naming the log and the others' results", async () => {
     run = (await callOk(server.client, "spawn_squad", {
-      tasks: squadOnFullDisk.map(([id, command]) => ({ id, command })),
+      tasks: squadOnFullDisk.map(([id, task]) => ({ id, ...task })),
     })) as unknown as RunView;
     expect(run.status).toBe("done");
     for (const [id, , status, digest] of squadOnFullDisk) {
