@@ -7,6 +7,9 @@ import type { JsonWorkerRequest } from "./json-worker.js";
 /** How long one JSON Schema check may run before it is stopped and fails. */
 export const JSON_CHECK_TIMEOUT_MS = 2_000;
 
+/** How long a new worker may take to load (busy machines are slow to start threads). */
+const WORKER_START_LIMIT_MS = 15_000;
+
 /** Keywords whose cost grows faster than the output does, named when a check is stopped. */
 const COSTLY_KEYWORDS = [
   "uniqueItems",
@@ -35,13 +38,57 @@ export function prepareJsonCheck(
 /** One idle worker is kept (unreferenced) for the next check; a busy one is never shared. */
 let idle: Worker | undefined;
 
-function runInWorker(
+async function runInWorker(
   request: JsonWorkerRequest,
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<JsonCheckResult> {
-  const worker = idle ?? new Worker(workerFile());
+  let worker = idle;
   idle = undefined;
+  if (!worker) {
+    worker = new Worker(workerFile());
+    const problem = await startProblem(worker, signal);
+    if (problem) {
+      void worker.terminate();
+      return { pass: false, detail: problem };
+    }
+  }
+  return check(worker, request, timeoutMs, signal);
+}
+
+/** Waits for a new worker's "ready"; says why it did not come, or null. */
+function startProblem(worker: Worker, signal: AbortSignal | undefined): Promise<string | null> {
+  return new Promise((resolve) => {
+    const done = (problem: string | null) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      worker.off("message", onReady);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      resolve(problem);
+    };
+    const onReady = () => done(null);
+    const onError = (error: Error) =>
+      done(clip(`the schema check could not start: ${error.message}`));
+    const onExit = () => done("the schema check could not start");
+    const onAbort = () => done("cancelled");
+    const timer = setTimeout(
+      () => done(`the schema check did not start within ${WORKER_START_LIMIT_MS} ms`),
+      WORKER_START_LIMIT_MS,
+    );
+    worker.once("message", onReady);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function check(
+  worker: Worker,
+  request: JsonWorkerRequest,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<JsonCheckResult> {
   worker.ref();
   return new Promise((resolve) => {
     const finish = (result: JsonCheckResult, reusable: boolean) => {

@@ -12,3 +12,5 @@ export interface JsonWorkerRequest {
 parentPort?.on("message", ({ schema, text }: JsonWorkerRequest) => {
   parentPort?.postMessage(compileJsonSchema(schema)(text));
 });
+// Loaded and listening: a check's time limit starts from here, not from the thread's start.
+parentPort?.postMessage("ready");
