@@ -12,6 +12,11 @@ export interface ModelRequest {
   signal?: AbortSignal | undefined;
   /** Gives up after this long; the error's kind is `timeout`. */
   timeoutMs?: number | undefined;
+  /**
+   * Stop reading an answer once it is longer than this many characters: the text returned is
+   * then the first part only, over the limit, for the caller to refuse. Streaming backends only.
+   */
+  maxAnswerChars?: number | undefined;
   /** Told before the call waits on purpose: for a per-minute slot, or before a retry. */
   onWait?: ((wait: ModelWait) => void) | undefined;
 }
