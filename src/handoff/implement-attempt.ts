@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppContext } from "../context.js";
 import { errorMessage } from "../errors.js";
-import { ModelCallError } from "../runners/types.js";
+import { failureCountsAgainstWorker, ModelCallError } from "../runners/types.js";
 import { writeCoderFiles } from "./coder-files.js";
 import {
   buildCoderPrompt,
@@ -198,7 +198,7 @@ async function askCoder(
       ok: false,
       problem: `the coder call to ${input.alias} failed: ${errorMessage(error)}`,
       final: error instanceof ModelCallError && FINAL_FAILURES.has(error.kind),
-      reached: error instanceof ModelCallError && error.kind === "timeout",
+      reached: failureCountsAgainstWorker(error),
     };
   }
 }

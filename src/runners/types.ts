@@ -77,6 +77,16 @@ export class ModelCallError extends BackendError {
   }
 }
 
+/**
+ * Whether a failed model call says anything about the worker's skill. Only a timeout does: the
+ * worker was reached and was too slow. No host or key, a spent quota or rate limit, a 5xx after
+ * retries, a refused request or a cancel never reached its judgement, so every tool records
+ * nothing against the worker for them.
+ */
+export function failureCountsAgainstWorker(error: unknown): boolean {
+  return error instanceof ModelCallError && error.kind === "timeout";
+}
+
 export interface ModelRunner {
   generate(request: ModelRequest): Promise<ModelAnswer>;
 }
