@@ -9,7 +9,8 @@ const validatorStandIn = fileURLToPath(
 );
 
 export default defineConfig({
-  input: "dist/cli.js",
+  // The JSON Schema worker is its own entry: it runs in a worker thread the server can stop.
+  input: { cli: "dist/cli.js", "json-worker": "dist/validation/json-worker.js" },
   platform: "node",
   external: ["better-sqlite3"],
   plugins: [

@@ -9,6 +9,12 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { type FakeOllama, startFakeOllama } from "../test/fakes/ollama.js";
 import { PACKAGE_ROOT } from "../test/support/server.js";
+import {
+  BIG_MESSAGE_BUDGET_MS,
+  type BigMessageFigures,
+  bigMessageRows,
+  measureBigMessage,
+} from "./big-message.js";
 import { logOutcomeThroughput, type Throughput } from "./log-outcome.js";
 import { latency, markdownTable, ms, type Row, thousands, verdict } from "./report.js";
 import {
@@ -100,6 +106,7 @@ interface Figures {
   squad: SquadFigures;
   validate: ValidateFigures;
   toolList: ToolListFigures;
+  bigMessage: BigMessageFigures;
   totalMs: number;
 }
 
@@ -122,6 +129,8 @@ async function main(): Promise<number> {
     const validate = await measureValidateOverhead();
     step("tools/list: its size");
     const toolList = await measureToolList();
+    step("stdin: 9 MiB and 11 MiB messages");
+    const bigMessage = await measureBigMessage();
     const loadAtEnd = round(loadavg()[0] ?? 0, 2);
     const totalMs = performance.now() - began;
     figures = {
@@ -133,6 +142,7 @@ async function main(): Promise<number> {
       squad,
       validate,
       toolList,
+      bigMessage,
       totalMs,
     };
   } finally {
@@ -145,6 +155,7 @@ async function main(): Promise<number> {
     ...squadRows(figures.squad),
     ...validateRows(figures.validate),
     ...toolListRows(figures.toolList),
+    ...bigMessageRows(figures.bigMessage),
   ]);
   const digests = digestTable(figures.squad.digests);
   process.stdout.write(`${table}\n\n${footer(figures)}\n\n${digests}\n`);
@@ -294,6 +305,7 @@ function writeResults({
   squad,
   validate,
   toolList,
+  bigMessage,
   totalMs,
 }: Figures): void {
   const results = {
@@ -321,6 +333,7 @@ function writeResults({
     squad: squadResults(squad),
     validate,
     toolList: { ...toolList, budgetBytes: TOOL_LIST_BUDGET_BYTES },
+    bigMessage: { ...bigMessage, budgetMs: BIG_MESSAGE_BUDGET_MS },
     totalMs: round(totalMs),
   };
   const file = join(PACKAGE_ROOT, "bench", "results.json");

@@ -177,6 +177,8 @@ const configSchema = z.strictObject({
     modelTimeoutS: z.number().positive().max(86_400),
     /** Bytes of files a prompt task may attach in all. */
     maxFileBytes: z.number().int().positive(),
+    /** Bytes of one coder answer in implement_spec; a larger one fails that attempt. */
+    maxCoderAnswerBytes: z.number().int().positive(),
   }),
 });
 export type SquadConfig = z.infer<typeof configSchema>;
@@ -322,6 +324,7 @@ export const DEFAULT_CONFIG: SquadConfig = {
     maxFailures: 30,
     modelTimeoutS: 300,
     maxFileBytes: 400_000,
+    maxCoderAnswerBytes: 4 * 1_048_576,
   },
 };
 

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { geminiApiKey, loadConfig, type SquadConfig, squadHome } from "./config.js";
-import { StoreError } from "./errors.js";
+import { errorMessage, StoreError } from "./errors.js";
 import { createLogger, type Logger, parseLogLevel } from "./logger.js";
 import { openStore, type Store } from "./memory/store.js";
 import { seededRandom } from "./routing/posterior.js";
@@ -69,6 +69,7 @@ export function createContext({
   const { store, problem } = openStoreOrReport(join(home, "squad.db"), tolerateBadStore);
   const now = () => Date.now();
   const keys = new KeyRejections();
+  const bestEffort = bestEffortWriter(log);
   const availability = new BackendAvailability(
     config,
     Boolean(geminiApiKey(env)),
@@ -126,9 +127,12 @@ export function createContext({
       projectRoot: cwd,
       userHome,
       env,
+      // Best effort: a command runs even when its group cannot be written down (a full disk);
+      // it is then only not killed by the next server if this one dies with SIGKILL.
       ledger: {
-        started: (pgid, ticks) => store.commandGroups.started(process.pid, pgid, ticks, now()),
-        ended: (pgid) => store.commandGroups.ended(process.pid, pgid),
+        started: (pgid, ticks) =>
+          bestEffort(() => store.commandGroups.started(process.pid, pgid, ticks, now())),
+        ended: (pgid) => bestEffort(() => store.commandGroups.ended(process.pid, pgid)),
       },
     }),
     models: () => {
@@ -155,6 +159,19 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => {
     made ??= make();
     return made;
+  };
+}
+
+/** Runs a bookkeeping write; a failure is logged, never thrown at the work it records. */
+function bestEffortWriter(log: Logger): (write: () => void) => void {
+  let warned = false;
+  return (write) => {
+    try {
+      write();
+    } catch (error) {
+      if (!warned) log.warn(`cannot record a command's process group: ${errorMessage(error)}`);
+      warned = true;
+    }
   };
 }
 

@@ -51,6 +51,27 @@ export class BackendError extends Error {
   }
 }
 
+/**
+ * The file or folder a write failed on for want of space, or null when the error is not a full
+ * disk: ENOSPC from the file system (its path, else `writing`, the file the caller was
+ * writing), SQLITE_FULL from either SQLite driver (`databaseFile`).
+ */
+export function diskFullPath(
+  error: unknown,
+  databaseFile: string,
+  writing?: string,
+): string | null {
+  const failure = error as { code?: unknown; errcode?: unknown; path?: unknown } | null;
+  if (failure?.code === "ENOSPC") {
+    return typeof failure.path === "string" ? failure.path : (writing ?? "the disk");
+  }
+  const sqliteFull =
+    failure?.code === "SQLITE_FULL" ||
+    failure?.errcode === 13 ||
+    /database or disk is full/.test(errorMessage(error));
+  return sqliteFull ? databaseFile : null;
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

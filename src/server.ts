@@ -1,5 +1,4 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { AppContext } from "./context.js";
 import { errorMessage } from "./errors.js";
 import { shippedSkillsDir } from "./package-files.js";
@@ -9,6 +8,7 @@ import { registerSpecs } from "./resources/specs.js";
 import { registerStatsResource } from "./resources/stats.js";
 import { activeRuns } from "./squad/active-runs.js";
 import { processAlive } from "./squad/process-alive.js";
+import { StdioTransport } from "./stdio/transport.js";
 import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
 
@@ -51,7 +51,7 @@ export async function serveStdio(ctx: AppContext): Promise<void> {
   console.info = console.error;
   console.debug = console.error;
   const server = createServer(ctx);
-  const transport = new StdioServerTransport();
+  const transport = new StdioTransport(ctx.logger);
   let closing = false;
   const shutdown = async (why: string) => {
     if (closing) return;

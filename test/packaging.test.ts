@@ -22,6 +22,7 @@ describe("the npm package", () => {
     const files = packed.files.map((file) => file.path);
     for (const wanted of [
       "bundle/cli.js",
+      "bundle/json-worker.js",
       "LICENSE",
       "README.md",
       "package.json",

@@ -3,7 +3,7 @@ import type { Category } from "../config.js";
 import type { AppContext } from "../context.js";
 import { errorMessage, UserInputError } from "../errors.js";
 import { recordOutcome } from "../routing/record-outcome.js";
-import { ModelCallError } from "../runners/types.js";
+import { failureCountsAgainstWorker, ModelCallError } from "../runners/types.js";
 import { type CheckPolicy, checkAnswer } from "./checkers.js";
 import { answerShape, EVAL_SUITE, EVAL_SYSTEM, type EvalTask, taskPrompt } from "./suite.js";
 
@@ -177,7 +177,7 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
         const detail = `no answer: ${errorMessage(error)}`.slice(0, 200);
         // Too slow is a verdict on the worker; no host, no key, a spent quota, a rate limit,
         // a 5xx or a fault of ours say nothing about its skill, so nothing is recorded.
-        if (kind === "timeout") {
+        if (failureCountsAgainstWorker(error)) {
           record(base, { pass: false, detail }, null, 0, 0);
         } else {
           if (GIVE_UP.has(kind)) givenUp = detail;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
 import { isSpecId } from "../memory/specs.js";
+import { capList } from "../text/cap-list.js";
 import { applyPatch } from "./apply.js";
 import type { Verdict } from "./report.js";
 
@@ -26,10 +27,16 @@ export async function applySpec(
     throw new UserInputError("spec_id", `no spec "${specId}" in this project`);
   }
   const stored = ctx.store.specs.latestReport(ctx.projectRoot, specId);
-  if (!stored?.patchPath) {
+  if (!stored) {
     throw new UserInputError(
       "spec_id",
       `${specId} has no Code Report yet; run implement_spec on it first`,
+    );
+  }
+  if (!stored.patchPath) {
+    throw new UserInputError(
+      "spec_id",
+      `the latest implement_spec of ${specId} never reached a coder, so there is nothing to apply; run implement_spec again once the coder can be reached`,
     );
   }
   const patch = await readFile(stored.patchPath, "utf8").catch((error: NodeJS.ErrnoException) => {
@@ -47,12 +54,12 @@ export async function applySpec(
   const result = await applyPatch(ctx.projectRoot, patch, signal ? { signal } : {});
   const verdict = stored.verdict;
   return result.applied
-    ? { spec_id: specId, applied: true, verdict, files: result.files }
+    ? { spec_id: specId, applied: true, verdict, files: capList(result.files, "git status") }
     : {
         spec_id: specId,
         applied: false,
         verdict,
-        conflicts: result.conflicts,
+        conflicts: capList(result.conflicts, "the message"),
         message: result.message,
       };
 }

@@ -1,7 +1,8 @@
 import { constants } from "node:fs";
 import { lstat, mkdir, open, realpath, unlink } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { errorMessage } from "../errors.js";
+import { isInside } from "../paths.js";
 import type { FileAction } from "./spec.js";
 import { checkRelativePath } from "./spec-paths.js";
 import type { Worktree } from "./worktree.js";
@@ -146,11 +147,14 @@ async function escapeThroughSymlink(
   } catch {
     return "a folder on its way is a dangling symbolic link";
   }
-  const fromRoot = relative(root, real);
-  if (fromRoot === ".." || fromRoot.startsWith(`..${sep}`) || isAbsolute(fromRoot)) {
+  if (!isInside(root, real)) {
     return "a folder on its way is a symbolic link leading outside the worktree";
   }
-  if (fromRoot.split(sep).some((segment) => segment.toLowerCase() === ".git")) {
+  if (
+    relative(root, real)
+      .split(sep)
+      .some((segment) => segment.toLowerCase() === ".git")
+  ) {
     return "a folder on its way is a symbolic link leading into .git";
   }
   if (action !== "DELETE" && (await lstat(target).catch(() => null))?.isSymbolicLink()) {

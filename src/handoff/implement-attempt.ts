@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppContext } from "../context.js";
 import { errorMessage } from "../errors.js";
-import { ModelCallError } from "../runners/types.js";
+import { failureCountsAgainstWorker, ModelCallError } from "../runners/types.js";
 import { writeCoderFiles } from "./coder-files.js";
 import {
   buildCoderPrompt,
@@ -46,6 +46,12 @@ export interface AttemptResult {
   hopeless: boolean;
   /** What the coder's answer cost; zeros when there was none. */
   usage: CoderUsage;
+  /**
+   * False when the call never reached the coder (no host or key, quota or rate limit spent, 5xx
+   * after the retries, a fault of ours): the attempt says nothing about the coder's skill.
+   * Too slow (a timeout) is the coder's own result.
+   */
+  reached: boolean;
 }
 
 export interface CoderUsage {
@@ -84,9 +90,12 @@ async function attemptIn(
     return {
       ...unverified(answerText.problem, "the coder call failed"),
       hopeless: answerText.final,
+      reached: answerText.reached,
     };
   }
   const { usage } = answerText;
+  const tooLarge = oversizedAnswer(answerText.text, ctx.config.squad.maxCoderAnswerBytes);
+  if (tooLarge) return { ...unverified(tooLarge, "the coder's answer was too large"), usage };
   const parsed = parseCoderAnswer(answerText.text);
   if (!parsed.ok) {
     return {
@@ -130,13 +139,14 @@ async function attemptIn(
     patch: diff.patch,
     hopeless: verification.denied,
     usage,
+    reached: true,
   };
 }
 
 /** `final`: asking again now cannot help (no host has the model, no key, the quota is spent). */
 type CoderText =
   | { ok: true; text: string; usage: CoderUsage }
-  | { ok: false; problem: string; final: boolean };
+  | { ok: false; problem: string; final: boolean; reached: boolean };
 
 const FINAL_FAILURES: ReadonlySet<string> = new Set(["unavailable", "quota_exhausted", "rejected"]);
 
@@ -147,7 +157,14 @@ async function askCoder(
 ): Promise<CoderText> {
   const { signal } = input;
   const worker = ctx.config.workers[input.alias];
-  if (!worker) return { ok: false, problem: `unknown coder alias ${input.alias}`, final: true };
+  if (!worker) {
+    return {
+      ok: false,
+      problem: `unknown coder alias ${input.alias}`,
+      final: true,
+      reached: false,
+    };
+  }
   const prompt = buildCoderPrompt({
     specMarkdown: input.specMarkdown,
     currentFiles: await readModifyFiles(ctx, worktree, input.spec),
@@ -161,6 +178,8 @@ async function askCoder(
       system: CODER_SYSTEM,
       prompt,
       schema: CODER_ANSWER_SCHEMA,
+      // A character takes at least one byte: past this many, the answer is refused anyway.
+      maxAnswerChars: ctx.config.squad.maxCoderAnswerBytes,
       signal,
       timeoutMs: ctx.config.squad.modelTimeoutS * 1000,
     });
@@ -179,6 +198,7 @@ async function askCoder(
       ok: false,
       problem: `the coder call to ${input.alias} failed: ${errorMessage(error)}`,
       final: error instanceof ModelCallError && FINAL_FAILURES.has(error.kind),
+      reached: failureCountsAgainstWorker(error),
     };
   }
 }
@@ -222,6 +242,15 @@ async function readHead(
   }
 }
 
+/** Why an answer is too large to use, or null: nothing of it is written or diffed. */
+function oversizedAnswer(text: string, maxBytes: number): string | null {
+  // A UTF-8 character takes at most 3 bytes per UTF-16 unit, so most answers skip the count.
+  if (text.length * 3 <= maxBytes) return null;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return null;
+  return `the coder's answer is over squad.maxCoderAnswerBytes (${maxBytes} bytes; ${bytes} read before it was refused); nothing of it was written — ask for fewer or smaller files`;
+}
+
 /** An attempt that ended before verification: the problem is a blocker and the next prompt's news. */
 function unverified(problem: string, summary: string): AttemptResult {
   return {
@@ -235,5 +264,6 @@ function unverified(problem: string, summary: string): AttemptResult {
     patch: "",
     hopeless: false,
     usage: NO_USAGE,
+    reached: true,
   };
 }

@@ -2,7 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type FakeOllama, startFakeOllama, userPrompts } from "../../test/fakes/ollama.js";
+import { type FakeGemini, startFakeGemini } from "../../test/fakes/gemini.js";
+import {
+  type FakeOllama,
+  type FakeReply,
+  startFakeOllama,
+  userPrompts,
+} from "../../test/fakes/ollama.js";
 import { initRepo, worktreePaths } from "../../test/support/git-repo.js";
 import { type AppContext, createContext } from "../context.js";
 import { implementSpec } from "./implement.js";
@@ -24,9 +30,11 @@ const contexts: AppContext[] = [];
 beforeAll(async () => {
   base = realpathSync(mkdtempSync(join(tmpdir(), "squad-implement-test-")));
   fake = await startFakeOllama({ models: [{ name: CODER_MODEL }, { name: RIVAL_MODEL }] });
+  spentGemini = await startFakeGemini({ rpdLimit: 0 });
 });
 afterAll(async () => {
   await fake.close();
+  await spentGemini.close();
   rmSync(base, { recursive: true, force: true });
 });
 afterEach(() => {
@@ -34,14 +42,23 @@ afterEach(() => {
 });
 
 /** A committed repository holding `files`, with a context whose models are the fake Ollama. */
-async function makeProject(files: Record<string, string>): Promise<AppContext> {
+async function makeProject(
+  files: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<AppContext> {
   repoCount += 1;
   const repo = await initRepo(join(base, `repo-${repoCount}`), files);
   const home = join(base, `home-${repoCount}`);
   mkdirSync(home);
   const ctx = createContext({
     cwd: repo,
-    env: { SQUAD_HOME: home, HOME: home, OLLAMA_HOST: fake.url, SQUAD_LOG_LEVEL: "silent" },
+    env: {
+      SQUAD_HOME: home,
+      HOME: home,
+      OLLAMA_HOST: fake.url,
+      SQUAD_LOG_LEVEL: "silent",
+      ...env,
+    },
   });
   contexts.push(ctx);
   return ctx;
@@ -90,6 +107,42 @@ const brokenAnswer = answer([{ path: "src/add.js", action: "MODIFY", content: BR
 
 const never = new AbortController().signal;
 
+/** Gemini with no requests left today: every call is a per-day 429. */
+let spentGemini: FakeGemini;
+
+/** Coders an attempt cannot reach: the alias, the environment, what the fake says, the blocker. */
+const unreachableCoders: [
+  name: string,
+  coder: string,
+  env: () => Record<string, string>,
+  replies: FakeReply[],
+  blocker: RegExp,
+][] = [
+  [
+    "connection refused",
+    "qwen-coder",
+    () => ({ OLLAMA_HOST: "http://127.0.0.1:2" }),
+    [],
+    /qwen-coder failed: .*127\.0\.0\.1:2/,
+  ],
+  ["no host has its model", "qwen-moe", () => ({}), [], /qwen3:30b-a3b/],
+  ["no API key", "flash", () => ({}), [], /coder call to flash failed: .*GEMINI_API_KEY/],
+  [
+    "the daily quota spent",
+    "flash",
+    () => ({ GEMINI_API_KEY: "test-key", GEMINI_BASE_URL: spentGemini.url }),
+    [],
+    /coder call to flash failed: .*quota/i,
+  ],
+  [
+    "5xx after the retries",
+    "qwen-coder",
+    () => ({}),
+    Array.from({ length: 3 }, () => ({ content: "", status: 503, error: "overloaded" })),
+    /qwen-coder failed: .*overloaded/,
+  ],
+];
+
 describe("implementSpec", () => {
   it("passes on the first attempt and saves a report and a patch that applies to the user's tree", async () => {
     const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
@@ -122,8 +175,8 @@ describe("implementSpec", () => {
     expect(prompt).toContain(`# Code Spec ${id} — Fix add`);
     expect(prompt).toContain("return a - b;"); // the MODIFY file's current contents
     expect(readFileSync(reportFilePath(ctx.projectRoot, id), "utf8")).toContain("**Result:** PASS");
-    expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
-    await gitOutput(ctx.projectRoot, ["apply", "--check", result.patch]);
+    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).toContain("+  return a + b;");
+    await gitOutput(ctx.projectRoot, ["apply", "--check", result.patch ?? "(no patch)"]);
     expect(readFileSync(join(ctx.projectRoot, "src/add.js"), "utf8")).toBe(BROKEN_ADD);
     expect(await gitOutput(ctx.projectRoot, ["status", "--porcelain"])).toBe("");
     expect(await worktreePaths(ctx.projectRoot)).toEqual([ctx.projectRoot]);
@@ -212,6 +265,30 @@ describe("implementSpec", () => {
     ]);
   });
 
+  it.each(unreachableCoders)(
+    "records nothing against a coder it never reached: %s",
+    async (_name, coder, env, replies, blocker) => {
+      const ctx = await makeProject({ "src/add.js": BROKEN_ADD }, env());
+      const { id } = writeSpec(ctx);
+      if (replies.length) fake.script(CODER_MODEL, replies);
+
+      for (let call = 0; call < 3; call++) {
+        const result = await implementSpec(
+          ctx,
+          { specId: id, coders: [coder], maxAttempts: 1 },
+          never,
+        );
+        expect(result).toMatchObject({ verdict: "fail", worker: coder, coder_reached: false });
+        expect(result.patch).toBeUndefined();
+        expect(result.blockers).toEqual([expect.stringMatching(blocker)]);
+      }
+      expect(ctx.store.outcomes.profile(coder, "codegen")).toBeUndefined();
+      expect(existsSync(join(ctx.projectRoot, ".squad", "specs", `${id}.patch`))).toBe(false);
+      expect(readFileSync(reportFilePath(ctx.projectRoot, id), "utf8")).toContain(coder);
+      expect(ctx.store.specs.latestReport(ctx.projectRoot, id)?.patchPath).toBeNull();
+    },
+  );
+
   it("does not write paths outside the spec's list and reports them as deviations", async () => {
     const ctx = await makeProject({ "src/add.js": BROKEN_ADD });
     const { id } = writeSpec(ctx);
@@ -236,7 +313,7 @@ describe("implementSpec", () => {
       expect.stringMatching(/^"\.git\/config" not written: inside \.git/),
     ]);
     expect(result.files_changed.map((file) => file.path)).toEqual(["src/add.js"]);
-    expect(readFileSync(result.patch, "utf8")).not.toContain("outside");
+    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).not.toContain("outside");
     expect(existsSync(join(tmpdir(), "outside.txt"))).toBe(false);
     expect(readFileSync(join(ctx.projectRoot, ".git/config"), "utf8")).toBe(gitConfig);
   });
@@ -288,7 +365,7 @@ describe("implementSpec", () => {
       },
     ]);
     expect(progress).toContain(`${id} attempt 2/2 on llama-rival: verification failed (exit 1)`);
-    expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
+    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).toContain("+  return a + b;");
     const report = readFileSync(reportFilePath(ctx.projectRoot, id), "utf8");
     expect(report).toContain("## Candidates");
     expect(report).toMatch(/\| 2 \| llama-rival \| FAIL \| 2 \|/);
@@ -347,6 +424,89 @@ describe("implementSpec", () => {
       message: expect.stringMatching(/unknown alias "nobody"/),
     });
   });
+});
+
+type ImplementOutcome = Awaited<ReturnType<typeof implementSpec>>;
+
+/** Coder answers that are too much: what the coder sends, the config, and what must hold. */
+const excessiveAnswers: [
+  name: string,
+  coderAnswer: string,
+  config: Record<string, unknown>,
+  check: (result: ImplementOutcome, report: string) => void,
+][] = [
+  [
+    "10,000 proposed files",
+    answer([
+      { path: "src/add.js", action: "MODIFY", content: FIXED_ADD },
+      ...Array.from({ length: 10_000 }, (_, i) => ({
+        path: `extra/f${i}.txt`,
+        action: "NEW",
+        content: "x",
+      })),
+    ]),
+    {},
+    (result, report) => {
+      expect(result.deviations).toHaveLength(6);
+      expect(result.deviations[5]).toMatch(/^… and 9995 more \(squad:\/\/specs\/CS-001\/report\)$/);
+      expect(report).toContain("extra/f9999.txt");
+    },
+  ],
+  [
+    "300 blockers and 300 deviations of 1 KB each",
+    answer([{ path: "src/add.js", action: "MODIFY", content: FIXED_ADD }], {
+      blockers: Array.from({ length: 300 }, (_, i) => `blocker-${i} ${"b".repeat(1_024)}`),
+      deviations: Array.from({ length: 300 }, (_, i) => `deviation-${i} ${"d".repeat(1_024)}`),
+    }),
+    {},
+    (result, report) => {
+      expect(result.blockers.at(-1)).toMatch(/^… and \d+ more/);
+      expect(result.deviations.at(-1)).toMatch(/^… and \d+ more/);
+      for (const item of [...result.blockers, ...result.deviations]) {
+        expect(item.length).toBeLessThanOrEqual(200);
+      }
+      expect(report).toContain("blocker-299");
+      expect(report).toContain("deviation-299");
+    },
+  ],
+  [
+    "an answer over squad.maxCoderAnswerBytes",
+    answer([{ path: "src/add.js", action: "MODIFY", content: FIXED_ADD + "//".repeat(10_000) }]),
+    { squad: { maxCoderAnswerBytes: 10_000 } },
+    (result, report) => {
+      expect(result).toMatchObject({ verdict: "fail", attempts: 1, files_changed: [] });
+      expect(result.blockers).toEqual([
+        expect.stringMatching(/answer is over squad\.maxCoderAnswerBytes \(10000 bytes; \d+ read/),
+      ]);
+      expect(report).toContain("squad.maxCoderAnswerBytes");
+      // The stream was closed soon after the limit, not read to its 20 KB end.
+      expect(Number(/; (\d+) read/.exec(result.blockers[0] ?? "")?.[1])).toBeLessThan(12_000);
+    },
+  ],
+];
+
+describe("implementSpec with a coder answer that is too much", () => {
+  it.each(excessiveAnswers)(
+    "%s: the result stays small, the report has it all",
+    async (_name, coderAnswer, config, check) => {
+      const ctx = await makeProject({
+        "src/add.js": BROKEN_ADD,
+        "squad.config.json": JSON.stringify(config),
+      });
+      const { id } = writeSpec(ctx);
+      fake.script(CODER_MODEL, [coderAnswer]);
+
+      const result = await implementSpec(
+        ctx,
+        { specId: id, coders: ["qwen-coder"], maxAttempts: 1 },
+        never,
+      );
+
+      expect(JSON.stringify(result).length).toBeLessThan(3_000);
+      check(result, readFileSync(reportFilePath(ctx.projectRoot, id), "utf8"));
+      expect(await worktreePaths(ctx.projectRoot)).toEqual([ctx.projectRoot]);
+    },
+  );
 });
 
 function sleep(ms: number): Promise<void> {

@@ -5,10 +5,11 @@ import type { AppContext } from "../context.js";
 import { errorMessage, UserInputError } from "../errors.js";
 import type { StoredSpec } from "../memory/specs.js";
 import { recordOutcome } from "../routing/record-outcome.js";
+import { capList, capObjects } from "../text/cap-list.js";
 import type { PreviousFailure } from "./coder-prompt.js";
 import { type AttemptResult, type CoderUsage, runAttempt } from "./implement-attempt.js";
 import type { CandidateResult, ChangedFile, CodeReport } from "./report.js";
-import { reportUri, writeReportFiles } from "./spec-files.js";
+import { checkSquadFolder, reportUri, writeReportFiles } from "./spec-files.js";
 import { renderReport, renderSpec } from "./spec-markdown.js";
 
 export interface ImplementRequest {
@@ -30,8 +31,10 @@ export interface ImplementResult {
   verification: { exit_code: number | null; digest: string };
   blockers: string[];
   deviations: string[];
-  /** Absolute path of the saved patch (`.squad/specs/CS-NNN.patch`). */
-  patch: string;
+  /** Absolute path of the saved patch (`.squad/specs/CS-NNN.patch`); absent when no coder was reached. */
+  patch?: string;
+  /** Present (false) only when no coder could be reached: nothing was recorded against one. */
+  coder_reached?: false;
   /** `squad://specs/CS-NNN/report`. */
   report: string;
   /** Competitive mode: every coder, best first. */
@@ -45,6 +48,8 @@ interface CoderRun {
   last: AttemptResult;
   /** Summed over the attempts: what asking this coder cost. */
   usage: CoderUsage;
+  /** Some attempt reached the coder; otherwise the run says nothing about its skill. */
+  reached: boolean;
 }
 
 interface CoderJob {
@@ -79,6 +84,7 @@ export async function implementSpec(
       `no spec "${request.specId}" in this project; use the spec_id write_code_spec returned`,
     );
   }
+  checkSquadFolder(ctx.projectRoot);
   const coders = checkCoders(ctx, request.coders);
   const maxAttempts = checkMaxAttempts(request.maxAttempts);
   const specMarkdown = await readSpecMarkdown(stored);
@@ -100,11 +106,12 @@ export async function implementSpec(
   signal.throwIfAborted();
   const ranked = rankRuns(runs);
   const report = buildReport(stored, ranked, competitive);
+  const reached = ranked[0]?.reached === true;
   const { reportPath, patchPath } = writeReportFiles(
     ctx.projectRoot,
     stored.id,
     renderReport(report),
-    ranked[0]?.last.patch ?? "",
+    reached ? (ranked[0]?.last.patch ?? "") : null,
   );
   ctx.store.specs.saveReport(ctx.projectRoot, {
     specId: stored.id,
@@ -113,22 +120,43 @@ export async function implementSpec(
     reportPath,
     patchPath,
   });
-  for (const run of runs) logOutcome(ctx, stored.id, run);
+  for (const run of runs) if (run.reached) logOutcome(ctx, stored.id, run);
+  return resultOf(report, patchPath);
+}
+
+/** Files changed listed in a result; the report lists them all. */
+const MAX_RESULT_FILES = 20;
+
+/** The result the host reads: the report with every coder-controlled list capped. */
+function resultOf(report: CodeReport, patchPath: string | null): ImplementResult {
+  const uri = reportUri(report.spec_id);
   return {
     spec_id: report.spec_id,
     verdict: report.verdict,
     attempts: report.attempts,
     worker: report.worker,
-    files_changed: report.files_changed,
+    files_changed: capObjects(report.files_changed, MAX_RESULT_FILES, (rest) => ({
+      path: `… and ${rest.length} more files (${uri})`,
+      added: rest.reduce((sum, file) => sum + file.added, 0),
+      removed: rest.reduce((sum, file) => sum + file.removed, 0),
+    })),
     verification: {
       exit_code: report.verification.exit_code,
       digest: report.verification.digest,
     },
-    blockers: report.blockers,
-    deviations: report.deviations,
-    patch: patchPath,
-    report: reportUri(stored.id),
-    ...(report.candidates ? { candidates: report.candidates } : {}),
+    blockers: capList(report.blockers, uri),
+    deviations: capList(report.deviations, uri),
+    ...(patchPath === null ? { coder_reached: false as const } : { patch: patchPath }),
+    report: uri,
+    ...(report.candidates
+      ? {
+          candidates: report.candidates.map((candidate) => ({
+            ...candidate,
+            blockers: capList(candidate.blockers, uri),
+            deviations: capList(candidate.deviations, uri),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -191,6 +219,7 @@ async function runCoder(ctx: AppContext, job: CoderJob): Promise<CoderRun> {
   const { stored, alias, maxAttempts } = job;
   let previous: PreviousFailure | undefined;
   const usage: CoderUsage = { tokensIn: 0, tokensOut: 0, latencyMs: 0 };
+  let reached = false;
   for (let attempt = 1; ; attempt += 1) {
     const last = await runAttempt(ctx, {
       spec: stored.spec,
@@ -205,18 +234,23 @@ async function runCoder(ctx: AppContext, job: CoderJob): Promise<CoderRun> {
     usage.tokensIn += last.usage.tokensIn;
     usage.tokensOut += last.usage.tokensOut;
     usage.latencyMs += last.usage.latencyMs;
+    reached ||= last.reached;
     job.onProgress(`${stored.id} attempt ${attempt}/${maxAttempts} on ${alias}: ${last.summary}`);
     if (last.passed || last.hopeless || attempt >= maxAttempts) {
-      return { alias, attempts: attempt, last, usage };
+      return { alias, attempts: attempt, last, usage, reached };
     }
     previous = { attempt, summary: last.summary, details: last.digest };
   }
 }
 
-/** Best first: verification passed, then fewer blockers and deviations, then the smaller diff. */
+/**
+ * Best first: verification passed, then a coder that was reached, then fewer blockers and
+ * deviations, then the smaller diff.
+ */
 function rankRuns(runs: readonly CoderRun[]): CoderRun[] {
   const key = (run: CoderRun) => [
     run.last.passed ? 0 : 1,
+    run.reached ? 0 : 1,
     run.last.blockers.length + run.last.deviations.length,
     run.last.files.reduce((sum, file) => sum + file.added + file.removed, 0),
   ];

@@ -45,7 +45,7 @@ describe("spec files", () => {
     expect(paths.reportPath).toBe(join(root, ".squad", "specs", "CS-001.report.md"));
     expect(paths.patchPath).toBe(join(root, ".squad", "specs", "CS-001.patch"));
     expect(readFileSync(paths.reportPath, "utf8")).toBe("# Code Report — CS-001\n");
-    expect(readFileSync(paths.patchPath, "utf8")).toBe("diff --git a b\n");
+    expect(readFileSync(paths.patchPath ?? "(no patch)", "utf8")).toBe("diff --git a b\n");
     expect(readdirSync(join(root, ".squad", "specs")).filter((f) => f.endsWith(".tmp"))).toEqual(
       [],
     );

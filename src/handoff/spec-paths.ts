@@ -1,5 +1,6 @@
 import { lstatSync, realpathSync } from "node:fs";
-import { dirname, isAbsolute, join, posix, relative, sep } from "node:path";
+import { dirname, join, posix } from "node:path";
+import { isInside } from "../paths.js";
 
 export type PathCheck = { ok: true; path: string } | { ok: false; problem: string };
 
@@ -49,6 +50,5 @@ export function escapesThroughSymlink(root: string, path: string): boolean {
   } catch {
     return true;
   }
-  const fromRoot = relative(realRoot, real);
-  return fromRoot === ".." || fromRoot.startsWith(`..${sep}`) || isAbsolute(fromRoot);
+  return !isInside(realRoot, real);
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from "../context.js";
 import { type CodeSpec, checkSpec, type SpecDraft } from "./spec.js";
-import { specUri, writeSpecFiles } from "./spec-files.js";
+import { checkSquadFolder, specUri, writeSpecFiles } from "./spec-files.js";
 import { renderSpec } from "./spec-markdown.js";
 
 export interface WrittenSpec {
@@ -24,6 +24,7 @@ export function writeCodeSpecs(
   const specs: CodeSpec[] = drafts.map((draft, index) =>
     checkSpec(draft, ctx.projectRoot, fieldOf(index)),
   );
+  checkSquadFolder(ctx.projectRoot);
   const ids = ctx.store.specs.allocate(ctx.projectRoot, specs, ctx.now());
   const batch = specs.length > 1 ? { ids } : undefined;
   return specs.map((spec, index) => {

@@ -2,13 +2,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "./db.js";
 import { createRunStore } from "./runs.js";
 import { openSqlite } from "./sqlite.js";
 import { openStore, type Store } from "./store.js";
 
-const dbFile = () => join(mkdtempSync(join(tmpdir(), "runs-")), "squad.db");
+let base = "";
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), "squad-runs-test-"));
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+let files = 0;
+const dbFile = () => join(mkdtempSync(join(base, `db-${++files}-`)), "squad.db");
 const TASKS = ["a", "b", "c"].map((taskId, position) => ({
   taskId,
   position,
@@ -26,6 +32,16 @@ function statusesSeenElsewhere(file: string): Record<string, string> {
     return Object.fromEntries(
       (rows as { task_id: string; status: string }[]).map((row) => [row.task_id, row.status]),
     );
+  } finally {
+    other.close();
+  }
+}
+
+function runStatusSeenElsewhere(file: string): string {
+  const other = openSqlite(file, { readOnly: true });
+  try {
+    return (other.prepare("SELECT status FROM runs WHERE id = 'r-1'").get() as { status: string })
+      .status;
   } finally {
     other.close();
   }
@@ -67,8 +83,9 @@ describe("run store task updates", () => {
     expect(statusesSeenElsewhere(file).a).toBe("timeout");
   });
 
-  it("that fail to be written later are reported, not thrown into the event loop", async () => {
-    const db = openDatabase(dbFile());
+  it("that fail to be written are reported once, shown as kept, and written once the database takes them", async () => {
+    const file = dbFile();
+    const db = openDatabase(file);
     const errors: string[] = [];
     const runs = createRunStore(db, (error) => errors.push(String(error)));
     runs.start(RUN, TASKS);
@@ -76,10 +93,34 @@ describe("run store task updates", () => {
       BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
     runs.updateTask("r-1", "a", { status: "ok" });
     await nextTurn();
+    runs.updateTask("r-1", "b", { status: "error", digest: "disk full writing /x/b.log" });
+    runs.finish("r-1", "done", 2_000);
+
     expect(errors).toEqual([expect.stringContaining("database or disk is full")]);
+    expect(runs.get("r-1")).toMatchObject({ status: "done", finishedAt: 2_000 });
+    expect(runs.tasks("r-1").map((task) => task.status)).toEqual(["ok", "error", "cancelled"]);
+    expect(statusesSeenElsewhere(file)).toEqual({ a: "pending", b: "pending", c: "pending" });
+
     db.exec("DROP TRIGGER full");
-    runs.updateTask("r-1", "b", { status: "ok" });
-    expect(runs.tasks("r-1").map((task) => task.status)).toEqual(["pending", "ok", "pending"]);
+    expect(runs.tasks("r-1").map((task) => task.status)).toEqual(["ok", "error", "cancelled"]);
+    expect(statusesSeenElsewhere(file)).toEqual({ a: "ok", b: "error", c: "cancelled" });
+    expect(runStatusSeenElsewhere(file)).toBe("done");
+    expect(errors).toHaveLength(1);
+    db.close();
+  });
+
+  it("that fail are tried again on their own, with no read to prompt them", async () => {
+    const file = dbFile();
+    const db = openDatabase(file);
+    const runs = createRunStore(db, () => {});
+    runs.start(RUN, TASKS);
+    db.exec(`CREATE TRIGGER full BEFORE UPDATE ON runs
+      BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    runs.finish("r-1", "done", 2_000);
+    expect(runStatusSeenElsewhere(file)).toBe("running");
+    db.exec("DROP TRIGGER full");
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(runStatusSeenElsewhere(file)).toBe("done");
     db.close();
   });
 });

@@ -107,10 +107,18 @@ export function newRunId(): string {
   return `r-${randomBytes(6).toString("hex")}`;
 }
 
+/** First wait before a failed write is tried again; it doubles up to the maximum. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 10_000;
+
 /**
  * Task updates are queued and written together, in one transaction per turn of the event loop:
  * a squad of short commands makes two updates per task, and a transaction each cost more than
  * the task's own bookkeeping. Every read through this store writes the queue first.
+ *
+ * A write that fails (the disk is full, the database is locked past its timeout) is kept and
+ * tried again until it succeeds, and reads show the kept writes over what the database holds:
+ * a run's results are never lost to, nor left `running` by, a write that failed for a while.
  */
 export function createRunStore(db: Db, onWriteError: (error: unknown) => void = reportWriteError) {
   const insertRun = db.prepare(`
@@ -133,34 +141,74 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
     UPDATE run_tasks
     SET status = CASE @status WHEN 'interrupted' THEN 'interrupted' ELSE 'cancelled' END,
       digest = coalesce(digest, CASE @status WHEN 'interrupted'
-        THEN 'interrupted: the server running it stopped' ELSE 'cancelled' END)
+        THEN '${INTERRUPTED}' ELSE 'cancelled' END)
     WHERE run_id = @runId AND status IN ('pending', 'running')`);
   const recentRuns = db.prepare<[number], RunRow>(
     "SELECT * FROM runs ORDER BY created_at DESC LIMIT ?",
   );
   const updates = new Map<string, ReturnType<Db["prepare"]>>();
-  const queued: { statement: ReturnType<Db["prepare"]>; values: Record<string, unknown> }[] = [];
+  interface QueuedUpdate {
+    statement: ReturnType<Db["prepare"]>;
+    runId: string;
+    taskId: string;
+    update: TaskUpdate;
+    values: Record<string, unknown>;
+  }
+  const queued: QueuedUpdate[] = [];
+  /** Runs whose finish could not be written yet. */
+  const finishes = new Map<string, { status: Exclude<RunStatus, "running">; at: number }>();
   let flushTimer: NodeJS.Immediate | null = null;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let retryMs = RETRY_FIRST_MS;
+  let failing = false;
 
-  const flush = (): void => {
+  /** Writes the queue and any kept finishes; throws (keeping them) when the database refuses. */
+  const write = (): void => {
     if (flushTimer !== null) {
       clearImmediate(flushTimer);
       flushTimer = null;
     }
-    if (queued.length === 0) return;
+    if (!db.open || (queued.length === 0 && finishes.size === 0)) return;
     const batch = queued.splice(0);
-    if (!db.open) return;
-    writeTransaction(db, () => {
-      for (const { statement, values } of batch) statement.run(values);
-    });
-  };
-  const flushSoon = (): void => {
-    flushTimer = null;
+    const finished = [...finishes];
     try {
-      flush();
+      writeTransaction(db, () => {
+        for (const { statement, values } of batch) statement.run(values);
+        for (const [runId, { status, at }] of finished) {
+          finishRun.run(status, at, runId);
+          abandonTasks.run({ status, runId });
+        }
+      });
     } catch (error) {
-      onWriteError(error);
+      queued.unshift(...batch);
+      throw error;
     }
+    for (const [runId] of finished) finishes.delete(runId);
+    if (failing) {
+      failing = false;
+      retryMs = RETRY_FIRST_MS;
+    }
+  };
+
+  /** Writes what it can; a failure is reported once per spell and tried again later. */
+  const tryWrite = (): void => {
+    try {
+      write();
+    } catch (error) {
+      if (!failing) onWriteError(error);
+      failing = true;
+      retryLater();
+    }
+  };
+
+  const retryLater = (): void => {
+    if (retryTimer !== null) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+      tryWrite();
+    }, retryMs);
+    retryTimer.unref();
   };
 
   const updateStatement = (keys: (keyof TaskUpdate)[]) => {
@@ -174,6 +222,34 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
       updates.set(signature, statement);
     }
     return statement;
+  };
+
+  /** The run as written, with a finish that could not be written yet. */
+  const withKept = (run: RunRecord): RunRecord => {
+    const finish = finishes.get(run.id);
+    return finish && run.status === "running"
+      ? { ...run, status: finish.status, finishedAt: finish.at }
+      : run;
+  };
+
+  /** The tasks as written, with the updates (and finish) that could not be written yet. */
+  const withKeptTasks = (runId: string, tasks: TaskRecord[]): TaskRecord[] => {
+    const byId = new Map(tasks.map((task) => [task.taskId, task]));
+    for (const kept of queued) {
+      const task = kept.runId === runId ? byId.get(kept.taskId) : undefined;
+      if (task) Object.assign(task, definedOnly(kept.update));
+    }
+    const finish = finishes.get(runId);
+    if (finish) {
+      const interrupted = finish.status === "interrupted";
+      for (const task of tasks) {
+        if (task.status === "pending" || task.status === "running") {
+          task.status = interrupted ? "interrupted" : "cancelled";
+          task.digest ??= interrupted ? INTERRUPTED : "cancelled";
+        }
+      }
+    }
+    return tasks;
   };
 
   return {
@@ -199,51 +275,50 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
         const value = update[key];
         values[key] = key === "detail" ? JSON.stringify(value) : value;
       }
-      queued.push({ statement: updateStatement(keys), values });
-      flushTimer ??= setImmediate(flushSoon);
+      queued.push({ statement: updateStatement(keys), runId, taskId, update, values });
+      if (retryTimer === null) flushTimer ??= setImmediate(tryWrite);
     },
 
-    /** Writes queued task updates now (before a read, or before the database closes). */
-    flush,
+    /** Writes queued task updates now (before the database closes); throws when it cannot. */
+    flush: write,
 
     finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
       if (!db.open) return;
-      flush();
-      writeTransaction(db, () => {
-        finishRun.run(status, at, runId);
-        abandonTasks.run({ status, runId });
-      });
+      finishes.set(runId, { status, at });
+      tryWrite();
     },
 
     get(runId: string): RunRecord | null {
-      flush();
+      tryWrite();
       const row = oneRun.get(runId);
-      return row ? toRun(row) : null;
+      return row ? withKept(toRun(row)) : null;
     },
 
     tasks(runId: string): TaskRecord[] {
-      flush();
-      return runTasks.all(runId).map(toTask);
+      tryWrite();
+      return withKeptTasks(runId, runTasks.all(runId).map(toTask));
     },
 
     recent(limit: number): RunRecord[] {
-      flush();
-      return recentRuns.all(limit).map(toRun);
+      tryWrite();
+      return recentRuns.all(limit).map((row) => withKept(toRun(row)));
     },
 
     /** Marks runs whose server process is gone as interrupted; returns their ids. */
     markInterrupted(isAlive: (pid: number) => boolean, at: number): string[] {
-      flush();
+      tryWrite();
       const orphans = runningRuns.all().filter((run) => !isAlive(run.pid));
-      for (const run of orphans) {
-        writeTransaction(db, () => {
-          finishRun.run("interrupted", at, run.id);
-          abandonTasks.run({ status: "interrupted", runId: run.id });
-        });
-      }
+      for (const run of orphans) finishes.set(run.id, { status: "interrupted", at });
+      if (orphans.length > 0) tryWrite();
       return orphans.map((run) => run.id);
     },
   };
+}
+
+const INTERRUPTED = "interrupted: the server running it stopped";
+
+function definedOnly(update: TaskUpdate): TaskUpdate {
+  return Object.fromEntries(Object.entries(update).filter(([, value]) => value !== undefined));
 }
 
 export type RunStore = ReturnType<typeof createRunStore>;

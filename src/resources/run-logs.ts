@@ -3,6 +3,7 @@ import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/serv
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "../context.js";
 import { logUri } from "../squad/report.js";
+import { stripControl } from "../text/control.js";
 import { RESOURCE_NOT_FOUND } from "./not-found.js";
 
 /** A log bigger than this is returned as its head and tail; the file keeps everything. */
@@ -46,7 +47,9 @@ export function registerRunLogs(server: McpServer, ctx: AppContext): void {
       const text = await readBounded(task.log).catch((error: NodeJS.ErrnoException) => {
         throw new McpError(RESOURCE_NOT_FOUND, `${uri.href}: log file ${task.log} (${error.code})`);
       });
-      return { contents: [{ uri: uri.href, mimeType: "text/plain", text }] };
+      // Shown to the host as text: a carriage return becomes a line break, escapes go.
+      const shown = stripControl(text.replace(/\r\n?/g, "\n"));
+      return { contents: [{ uri: uri.href, mimeType: "text/plain", text: shown }] };
     },
   );
 }

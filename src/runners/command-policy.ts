@@ -1,6 +1,7 @@
 import { realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { UserInputError } from "../errors.js";
+import { isInside } from "../paths.js";
 
 /**
  * Resolves `cwd` (relative to the project root, or absolute) with symlinks resolved and checks
@@ -19,7 +20,7 @@ export function resolveCommandCwd(
   if (cwd === undefined || cwd.trim() === "") return root;
   const requested = expandPath(cwd, root, userHome);
   const real = existingFolder(cwd, requested);
-  if (allowed.some((folder) => isInside(real, folder))) return real;
+  if (allowed.some((folder) => isInside(folder, real))) return real;
   const extra =
     allowed.length > 1 ? ` or the configured roots (${allowed.slice(1).join(", ")})` : "";
   throw new UserInputError(
@@ -123,9 +124,4 @@ function existingFolder(cwd: string, requested: string): string {
     throw new UserInputError("cwd", `'${cwd}' is not a folder (${real})`);
   }
   return real;
-}
-
-export function isInside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

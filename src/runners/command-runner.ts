@@ -6,7 +6,8 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SquadConfig } from "../config.js";
 import { errorMessage, UserInputError } from "../errors.js";
-import { allowedRoots, childEnvironment, isInside, resolveCommandCwd } from "./command-policy.js";
+import { isInside } from "../paths.js";
+import { allowedRoots, childEnvironment, resolveCommandCwd } from "./command-policy.js";
 import { denialMessage, deniedBy } from "./deny.js";
 import { groupAlive, signalGroup, startTicks } from "./process-group.js";
 import { probeSandbox, sandboxedShell } from "./sandbox.js";
@@ -164,7 +165,7 @@ export class CommandRunner {
       // Nested roots are bound once, by the outer one.
       const writable = roots.filter(
         (root, index) =>
-          !roots.some((other, at) => at !== index && isInside(root, other) && root !== other),
+          !roots.some((other, at) => at !== index && isInside(other, root) && root !== other),
       );
       return { cwd, writable };
     } catch (error) {

@@ -9,6 +9,8 @@ export interface ChatCall {
   numCtx: number;
   keepAlive: string | number;
   format?: Record<string, unknown> | undefined;
+  /** Stop reading past this many characters (the answer is then cut and over it). */
+  maxAnswerChars?: number | undefined;
 }
 
 export interface ChatResult {
@@ -55,8 +57,14 @@ export async function chatOnHost(
     ...(call.format ? { format: call.format } : {}),
   });
   let text = "";
+  const maxChars = call.maxAnswerChars ?? Number.POSITIVE_INFINITY;
   for await (const part of stream) {
     text += part.message.content;
+    if (text.length > maxChars) {
+      // Closing the stream stops the model: an answer over the limit is refused whole anyway.
+      stream.abort();
+      return { text, promptEvalCount: 0, evalCount: 0 };
+    }
     if (part.done) {
       return { text, promptEvalCount: part.prompt_eval_count, evalCount: part.eval_count };
     }

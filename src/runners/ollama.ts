@@ -142,6 +142,7 @@ export class OllamaPool implements ModelRunner {
       numCtx: request.worker.contextWindow,
       keepAlive: this.deps.config.ollama.keepAlive,
       format: request.schema,
+      maxAnswerChars: request.maxAnswerChars,
     };
   }
 

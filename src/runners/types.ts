@@ -12,6 +12,11 @@ export interface ModelRequest {
   signal?: AbortSignal | undefined;
   /** Gives up after this long; the error's kind is `timeout`. */
   timeoutMs?: number | undefined;
+  /**
+   * Stop reading an answer once it is longer than this many characters: the text returned is
+   * then the first part only, over the limit, for the caller to refuse. Streaming backends only.
+   */
+  maxAnswerChars?: number | undefined;
   /** Told before the call waits on purpose: for a per-minute slot, or before a retry. */
   onWait?: ((wait: ModelWait) => void) | undefined;
 }
@@ -70,6 +75,16 @@ export class ModelCallError extends BackendError {
   ) {
     super(backend, message, status);
   }
+}
+
+/**
+ * Whether a failed model call says anything about the worker's skill. Only a timeout does: the
+ * worker was reached and was too slow. No host or key, a spent quota or rate limit, a 5xx after
+ * retries, a refused request or a cancel never reached its judgement, so every tool records
+ * nothing against the worker for them.
+ */
+export function failureCountsAgainstWorker(error: unknown): boolean {
+  return error instanceof ModelCallError && error.kind === "timeout";
 }
 
 export interface ModelRunner {

@@ -1,5 +1,6 @@
 import { readFile, realpath, stat } from "node:fs/promises";
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
+import { isInside } from "../paths.js";
 
 export interface Attachment {
   path: string;
@@ -28,7 +29,7 @@ export async function readAttachments(
     const full = await realpath(resolve(base, path)).catch(() => {
       throw new AttachmentError(`files: '${path}' does not exist`);
     });
-    if (!realRoots.some((root) => isInside(full, root))) {
+    if (!realRoots.some((root) => isInside(root, full))) {
       throw new AttachmentError(
         `files: '${path}' is outside the project (${realRoots.join(", ")}); only project files can be attached`,
       );
@@ -46,11 +47,6 @@ export async function readAttachments(
     attachments.push({ path, content: buffer.toString("utf8"), bytes: info.size });
   }
   return attachments;
-}
-
-export function isInside(path: string, root: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 /** The prompt a worker sees: the task, then each file fenced and named. */

@@ -1,3 +1,5 @@
+import { statfs } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { AppContext } from "../context.js";
 import { digestLogFile } from "./digest/index.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
@@ -25,10 +27,16 @@ export async function executeCommand(ctx: AppContext, task: CommandTask): Promis
     { maxChars: ctx.config.squad.digestChars, maxFailures: ctx.config.squad.maxFailures },
     result.logBytes,
   );
-  const why = result.status === "ok" || result.status === "failed" ? null : result.problem;
+  const full = await cutByFullDisk(result.status, task.logFile);
+  const status = full ? "error" : result.status;
+  const why = full
+    ? `disk full writing ${task.logFile} (${result.logBytes} bytes written); free space and run it again`
+    : result.status === "ok" || result.status === "failed"
+      ? null
+      : result.problem;
   const text = why ? `${why}\n${digest.text}` : digest.text;
   return {
-    ...outcomeWithout(result.status, text),
+    ...outcomeWithout(status, text),
     exitCode: result.exitCode,
     signal: result.signal,
     durationMs: result.durationMs,
@@ -40,6 +48,23 @@ export async function executeCommand(ctx: AppContext, task: CommandTask): Promis
     rawBytes: result.logBytes,
     logFile: task.logFile,
   };
+}
+
+/** Less room than this left on the log's file system counts as full. */
+const FULL_BELOW_BYTES = 64 * 1024;
+
+/**
+ * A command that failed while the file system holding its log has no room left: its output
+ * was cut short by the full disk (the command's own writes failed), so its exit says nothing.
+ */
+async function cutByFullDisk(status: string, logFile: string): Promise<boolean> {
+  if (status !== "failed" && status !== "error") return false;
+  try {
+    const space = await statfs(dirname(logFile));
+    return space.bavail * space.bsize < FULL_BELOW_BYTES;
+  } catch {
+    return false;
+  }
 }
 
 function firstLine(text: string): string {

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_MAX_CONCURRENT } from "../config.js";
 import type { AppContext } from "../context.js";
+import { diskFullPath } from "../errors.js";
 import { newRunId, type RunStatus } from "../memory/runs.js";
 import { routeTask } from "../routing/route-task.js";
 import type { ModelBackends } from "../runners/models.js";
@@ -75,7 +76,15 @@ export async function startSquad(
         const route = task.route;
         if ("error" in route) return Promise.resolve(outcomeWithout("error", route.error));
         const logFile = taskLogFile(ctx, runId, task.id);
-        return executePrompt(ctx, models, task, route, host, { runId, logFile }, signal);
+        return executePrompt(ctx, models, task, route, host, { runId, logFile }, signal).catch(
+          (error: unknown) => {
+            const full = diskFullPath(error, ctx.store.file, logFile);
+            if (!full) throw error;
+            return outcomeWithout("error", `disk full writing ${full}`, {
+              decisionId: route.decisionId,
+            });
+          },
+        );
       },
       settle: (task, status, why) =>
         outcomeWithout(status, why, {

@@ -17,8 +17,8 @@ export const applySpecTool = defineTool({
   name: "apply_spec",
   title: "Apply an implemented spec",
   description:
-    "Apply the patch of a spec's latest implement_spec run to your working tree (git apply " +
-    "--3way: staged, never committed). Refused, naming the conflicting files, unless it applies cleanly.",
+    "Apply a spec's latest implement_spec patch to your working tree (git apply --3way: " +
+    "staged, not committed). Refused, naming conflicting files, unless it applies cleanly.",
   input,
   output,
   annotations: {

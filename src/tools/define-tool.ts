@@ -8,7 +8,8 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { AppContext } from "../context.js";
-import { errorMessage, UserInputError } from "../errors.js";
+import { diskFullPath, errorMessage, UserInputError } from "../errors.js";
+import { stripControl, stripControlDeep } from "../text/control.js";
 import type { ToolName } from "./names.js";
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -71,13 +72,16 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
 ): Promise<CallToolResult> {
   try {
     const result = await tool.handler(args, ctx, extra);
+    // Worker and command output reaches the host's terminal: no escape or control codes.
     return {
-      content: [{ type: "text", text: result.text }],
-      structuredContent: result.structured as { [key: string]: unknown },
+      content: [{ type: "text", text: stripControl(result.text) }],
+      structuredContent: stripControlDeep(result.structured) as { [key: string]: unknown },
       ...(result.isError ? { isError: true } : {}),
     };
   } catch (error) {
     if (error instanceof UserInputError) return toolError(error.message);
+    const full = diskFullPath(error, ctx.store.file);
+    if (full) return toolError(`${tool.name}: disk full writing ${full}; free space and try again`);
     ctx.logger.error(
       `${tool.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
     );
@@ -86,7 +90,7 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
 }
 
 function toolError(text: string): CallToolResult {
-  return { content: [{ type: "text", text }], isError: true };
+  return { content: [{ type: "text", text: stripControl(text) }], isError: true };
 }
 
 /** Cuts a string for display, marking the cut. */

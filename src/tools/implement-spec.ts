@@ -40,7 +40,8 @@ const specResult = z.object({
   verification: z.object({ exit_code: z.number().nullable(), digest: z.string() }),
   blockers: z.array(z.string()),
   deviations: z.array(z.string()),
-  patch: z.string(),
+  patch: z.string().optional(),
+  coder_reached: z.literal(false).optional(),
   report: z.string(),
   candidates: z
     .array(
@@ -166,11 +167,16 @@ function renderResult(result: ImplementResult, maxChars: number): string {
   }
   if (result.blockers.length) lines.push(`blockers: ${result.blockers.join(" | ")}`);
   if (result.deviations.length) lines.push(`deviations: ${result.deviations.join(" | ")}`);
-  lines.push(
-    result.verdict === "pass"
-      ? `review ${result.report}, then apply_spec ${result.spec_id}`
-      : `report ${result.report}; revise the spec (write_code_spec) or implement_spec again`,
-  );
+  if (result.coder_reached === false) {
+    lines.push(
+      `no coder was reached, so nothing was recorded against ${result.worker} and there is no patch; fix the backend (squad-mcp doctor) and run implement_spec again`,
+    );
+  } else
+    lines.push(
+      result.verdict === "pass"
+        ? `review ${result.report}, then apply_spec ${result.spec_id}`
+        : `report ${result.report}; revise the spec (write_code_spec) or implement_spec again`,
+    );
   const head = lines.join("\n");
   const room = Math.max(0, maxChars - head.length - 40);
   const exit = result.verification.exit_code ?? "none";

@@ -75,10 +75,9 @@ export const routeTaskTool = defineTool({
   name: "route_task",
   title: "Route a task",
   description:
-    "Decide what a task is and who does it. kind command: a shell command (literal, or the " +
-    "project's test/lint/format/type-check command, in commands): give it to spawn_squad, no " +
-    "model. model: the cheapest worker whose record on such tasks clears the bar. host: you " +
-    "(skill-bound, complex, or no usable worker). Pass decision_id to log_outcome.",
+    "What a task is and who does it. command: a shell command (literal, or the project's own " +
+    "test/lint/format/type-check command in commands) for spawn_squad, no model. model: the " +
+    "cheapest worker whose record clears the bar. host: you. Pass decision_id to log_outcome.",
   input,
   output,
   annotations: {

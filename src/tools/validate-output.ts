@@ -85,7 +85,7 @@ export const validateOutputTool = defineTool({
   },
 });
 
-/** Seed 004: validators emit compact feedback. About 100 tokens at most. */
+/** Validators give compact feedback: about 100 tokens at most. */
 function renderVerdict(result: {
   pass: boolean;
   escalate: boolean;

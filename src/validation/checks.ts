@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { AppContext } from "../context.js";
 import { executeCommand } from "../squad/execute-command.js";
 import { oneLine } from "../squad/plan.js";
-import { compileJsonSchema, type JsonValidator } from "./json-check.js";
+import { type BoundedJsonCheck, prepareJsonCheck } from "./json-check-worker.js";
 import { type CompiledPattern, compilePatterns, matchPatterns } from "./safe-regex.js";
 import type { CheckOutcome } from "./verdict.js";
 
@@ -20,7 +20,7 @@ export interface PreparedChecks {
   cwd: string | undefined;
   mustMatch: CompiledPattern[];
   mustNotMatch: CompiledPattern[];
-  json: JsonValidator | null;
+  json: BoundedJsonCheck | null;
 }
 
 /** Compiles patterns and the schema up front, so a bad one is an input error before any work. */
@@ -30,7 +30,7 @@ export function prepareChecks(input: ChecksInput | undefined): PreparedChecks {
     cwd: input?.cwd,
     mustMatch: compilePatterns(input?.must_match ?? [], "checks.must_match"),
     mustNotMatch: compilePatterns(input?.must_not_match ?? [], "checks.must_not_match"),
-    json: input?.json_schema === undefined ? null : compileJsonSchema(input.json_schema),
+    json: input?.json_schema === undefined ? null : prepareJsonCheck(input.json_schema),
   };
 }
 
@@ -74,7 +74,9 @@ export async function runChecks(
       detail: result.detail,
     })),
   ];
-  const json = checks.json ? [{ name: "json_schema", ...checks.json(subject.jsonText) }] : [];
+  const json = checks.json
+    ? [{ name: "json_schema", ...(await checks.json(subject.jsonText, signal)) }]
+    : [];
   return [...(await Promise.all(commands)), ...patterns, ...json];
 }
 

@@ -74,9 +74,13 @@ export async function validateOutput(
     signal,
   );
   const verdict = decideVerdict(checks, part, request.minConfidence);
-  const outcome = request.decisionId
-    ? logValidationOutcome(ctx, request.decisionId, verdict, call)
-    : null;
+  // Only a verdict something reached says anything about the worker: with no validator
+  // answer and no checks, nothing is recorded against it.
+  const judged = part.kind === "answered" || checks.length > 0;
+  const outcome =
+    request.decisionId && judged
+      ? logValidationOutcome(ctx, request.decisionId, verdict, call)
+      : null;
   ctx.store.validations.save({
     id: validationId,
     createdAt: ctx.now(),
@@ -92,7 +96,7 @@ export async function validateOutput(
     ...verdict,
     checks,
     validator: call,
-    validator_note: validatorNote(part, countChecks(prepared)),
+    validator_note: validatorNote(part, countChecks(prepared), Boolean(request.decisionId)),
     outcome,
   };
 }
@@ -131,8 +135,9 @@ function logValidationOutcome(
   };
 }
 
-function validatorNote(part: ValidatorPart, checks: number): string | null {
+function validatorNote(part: ValidatorPart, checks: number, logging: boolean): string | null {
   if (part.kind === "answered") return null;
   const base = part.kind === "failed" ? part.why : `validator not usable: ${part.why}`;
-  return checks > 0 ? `${base}; the verdict rests on the checks` : base;
+  if (checks > 0) return `${base}; the verdict rests on the checks`;
+  return logging ? `nothing judged the output, so no outcome was recorded (${base})` : base;
 }

@@ -67,6 +67,55 @@ const badInputs: [tool: string, args: unknown, field: RegExp][] = [
   ["no_such_tool", {}, /Tool no_such_tool not found/],
 ];
 
+const MEBIBYTE = 1_048_576;
+
+/** Messages the size of which is the problem: how each is sent, and what comes back. */
+const oversizedMessages: [
+  name: string,
+  send: (server: RunningServer) => Promise<string>,
+  expected: RegExp,
+][] = [
+  [
+    "a 9 MiB tools/call",
+    (server) => callError(server.client, "route_task", { task: "x".repeat(9 * MEBIBYTE) }),
+    /<=20000 characters at task/,
+  ],
+  [
+    "an 11 MiB tools/call with an error",
+    (server) => callError(server.client, "route_task", { task: "x".repeat(11 * MEBIBYTE) }),
+    /a message of \d+ bytes is over the 10 MiB limit for one message/,
+  ],
+  [
+    "an 11 MiB notification with a logged line",
+    async (server) => {
+      await server.transport.send({
+        jsonrpc: "2.0",
+        method: "notifications/message",
+        params: { level: "info", data: "x".repeat(11 * MEBIBYTE) },
+      });
+      await server.client.ping();
+      return server.stderr();
+    },
+    /skipped a message of \d+ bytes, over the 10 MiB limit.*its id could not be read/,
+  ],
+];
+
+/** Command outputs carrying terminal control sequences, and the text the digest must keep. */
+const terminalOutputs: [name: string, command: string, kept: string][] = [
+  ["ESC c (terminal reset)", "printf '\\033cafter reset\\n'; exit 1", "after reset"],
+  ["ESC 7 and ESC 8", "printf '\\0337saved\\0338\\n'; exit 1", "saved"],
+  ["the C1 CSI U+009B", "printf '\\302\\2332Jcleared\\n'; exit 1", "cleared"],
+  ["an OSC title", "printf '\\033]0;title\\007shown\\n'; exit 1", "shown"],
+  ["bell, backspace and DEL", "printf 'a\\007b\\010c\\177d\\n'; exit 1", "abcd"],
+];
+
+/** Code points below 32 (but tab and newline), DEL and C1. */
+function controlsIn(text: string): number[] {
+  return [...text]
+    .map((char) => char.codePointAt(0) ?? 0)
+    .filter((code) => (code < 32 && code !== 9 && code !== 10) || (code >= 127 && code <= 159));
+}
+
 describe("bad input", () => {
   let server: RunningServer;
   beforeAll(async () => {
@@ -92,6 +141,29 @@ describe("bad input", () => {
     expect(logged.profile).toMatchObject({ worker: "qwen-fast", category: "tests", n: 1 });
     const again = await callOk(server.client, "route_task", { task: "run tests for zalgo" });
     expect(again.similar).toEqual([expect.objectContaining({ decision_id: routed.decision_id })]);
+  });
+
+  it.each(oversizedMessages)("answers %s and stays up", async (_name, send, expected) => {
+    const outcome = await send(server).then(
+      (text) => text,
+      (error: Error) => error.message,
+    );
+    expect(outcome).toMatch(expected);
+    const next = await callOk(server.client, "route_task", { task: "git status" });
+    expect(next.category).toBe("git");
+  });
+
+  it.each(terminalOutputs)("shows %s without control characters", async (_name, command, kept) => {
+    const result = await callOk(server.client, "spawn_squad", { tasks: [{ command }] });
+    const [task] = result.tasks as { digest: string; log: string | null }[];
+    const shown = `${JSON.stringify(result)}${task?.digest ?? ""}`;
+    expect(task?.digest).toContain(kept);
+    expect(controlsIn(task?.digest ?? "")).toEqual([]);
+    expect(shown).not.toMatch(/\\u001b|\\u009b/);
+    const log = await server.client.readResource({ uri: task?.log ?? "" });
+    const logText = (log.contents[0] as { text: string }).text;
+    expect(logText).toContain(kept);
+    expect(controlsIn(logText)).toEqual([]);
   });
 
   it("stays up after all of it", async () => {

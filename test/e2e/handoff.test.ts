@@ -1,9 +1,12 @@
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -162,6 +165,56 @@ async function until(check: () => boolean | Promise<boolean>, ms: number): Promi
   return check();
 }
 
+/** `.squad` set up to lead elsewhere: how, and the error write_code_spec must give. */
+const squadEscapes: [
+  name: string,
+  plant: (repo: string, outside: string) => void,
+  error: RegExp,
+][] = [
+  [
+    ".squad linked to a folder outside the project",
+    (repo, outside) => symlinkSync(outside, join(repo, ".squad")),
+    /^\.squad: \/.*\/\.squad is a symbolic link leading outside the project \(to \/.*outside-\d+\)/,
+  ],
+  [
+    ".squad/specs linked to a folder outside the project",
+    (repo, outside) => {
+      mkdirSync(join(repo, ".squad"));
+      symlinkSync(outside, join(repo, ".squad", "specs"));
+    },
+    /^\.squad: \/.*\/\.squad\/specs is a symbolic link leading outside the project/,
+  ],
+  [
+    "a dangling .squad symlink",
+    (repo, outside) => symlinkSync(join(outside, "missing"), join(repo, ".squad")),
+    /^\.squad: \/.*\/\.squad is a dangling symbolic link/,
+  ],
+  [
+    "a dangling .squad/.gitignore symlink",
+    (repo, outside) => {
+      mkdirSync(join(repo, ".squad"));
+      symlinkSync(join(outside, "planted"), join(repo, ".squad", ".gitignore"));
+    },
+    /^\.squad: \/.*\/\.squad\/\.gitignore is a symbolic link; squad-mcp writes only plain files here/,
+  ],
+];
+
+describe("write_code_spec with a .squad that leads elsewhere", () => {
+  it.each(squadEscapes)(
+    "refuses %s, naming the path, and writes nothing there",
+    async (_name, plant, error) => {
+      const repo = await project({ "src/add.js": BROKEN_ADD });
+      const outside = join(base, `outside-${repoCount}`);
+      mkdirSync(outside);
+      plant(repo, outside);
+      const client = await serve(repo);
+
+      expect(await callError(client, "write_code_spec", FIX_ADD_SPEC)).toMatch(error);
+      expect(readdirSync(outside)).toEqual([]);
+    },
+  );
+});
+
 describe("write_code_spec", () => {
   it("saves CS-001 as Markdown under .squad/specs, serves it as a resource and numbers the next CS-002", async () => {
     const repo = await project({ "src/add.js": BROKEN_ADD });
@@ -301,7 +354,7 @@ describe("implement_spec and apply_spec", () => {
     });
     expect(result.candidates).toBeUndefined();
     expect(userPrompts(ollama, CODER, since)).toEqual([expect.stringContaining("return a - b;")]);
-    expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
+    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).toContain("+  return a + b;");
     const report = await readText(client, result.report);
     expect(report).toContain("## Summary");
     expect(report).toContain("## Files Changed");
@@ -406,7 +459,7 @@ describe("implement_spec and apply_spec", () => {
       expect(existsSync(join(folder, outsideName))).toBe(false);
     }
     expect(existsSync(join(repo, ".git/hooks/post-checkout"))).toBe(false);
-    const patch = readFileSync(result.patch, "utf8");
+    const patch = readFileSync(result.patch ?? "(no patch)", "utf8");
     expect(patch).not.toContain("escape");
     expect(patch).not.toContain("pwned");
     expect(await worktreePaths(repo)).toEqual([repo]);
@@ -446,7 +499,7 @@ describe("implement_spec and apply_spec", () => {
       },
     ]);
     expect(gemini.requests.slice(geminiSince).map((request) => request.model)).toEqual([FLASH]);
-    expect(readFileSync(result.patch, "utf8")).toContain("+  return a + b;");
+    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).toContain("+  return a + b;");
     expect(await readText(client, result.report)).toContain("## Candidates");
     expect(await worktreePaths(repo)).toEqual([repo]);
   });

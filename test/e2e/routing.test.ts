@@ -3,6 +3,7 @@ import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { Ollama } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSqlite } from "../../src/memory/sqlite.js";
 import { type FakeOllama, startFakeOllama } from "../fakes/ollama.js";
 import { callError, callOk, startServer, tempDir } from "../support/server.js";
 
@@ -141,6 +142,44 @@ describe("routing end to end", () => {
       expect(after.evidence).toEqual(before.evidence);
     } finally {
       await server.close();
+    }
+  });
+
+  it("records nothing against a worker its work never reached", async () => {
+    const down = await startFakeOllama({ models: [{ name: "qwen2.5-coder:7b" }] });
+    const cwd = projectWith({ "squad.config.json": NO_EXPLORATION, "notes.md": "# notes\n" });
+    const home = tempDir("squad-home-");
+    const server = await startServer({ cwd, home, env: { OLLAMA_HOST: down.url } });
+    try {
+      const routed = await callOk(server.client, "route_task", { task: DOCS });
+      expect(routed).toMatchObject({ kind: "model", worker: "qwen-fast" });
+      down.setDown(true);
+      const run = await callOk(server.client, "spawn_squad", {
+        tasks: [{ id: "doc", prompt: DOCS, worker: "qwen-fast", files: ["notes.md"] }],
+      });
+      expect(run.tasks).toEqual([expect.objectContaining({ id: "doc", status: "error" })]);
+      // The validator (flash) has no key and there are no checks: nothing judged the output.
+      const result = await server.client.callTool({
+        name: "validate_output",
+        arguments: {
+          task: DOCS,
+          output: "def add(a, b):\n    return a + b\n",
+          decision_id: routed.decision_id,
+        },
+      });
+      expect(result.structuredContent).toMatchObject({ pass: false, escalate: true });
+      const text = (result.content as { text: string }[])[0]?.text ?? "";
+      expect(text).toMatch(/nothing judged the output, so no outcome was recorded/);
+      expect(text).not.toMatch(/logged for/);
+      const db = openSqlite(join(home, "squad.db"), { readOnly: true });
+      try {
+        expect(db.prepare("SELECT count(*) AS n FROM outcomes").get()).toEqual({ n: 0 });
+      } finally {
+        db.close();
+      }
+    } finally {
+      await server.close();
+      await down.close();
     }
   });
 

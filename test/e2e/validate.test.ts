@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openSqlite } from "../../src/memory/sqlite.js";
@@ -175,6 +175,73 @@ describe("validate_output without a usable validator", () => {
       const nothing = await validate(server, { task: "Say hello", output: "hello" });
       expect(nothing).toMatchObject({ pass: false, escalate: true, validator: null });
       expect(nothing.issues[0]).toMatch(/nothing could judge this output: .*GEMINI_API_KEY/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** Files to attach: which are inside the project and which are refused, and why. */
+const attachments: [name: string, files: string[], refusal: RegExp | null][] = [
+  ["a file whose name starts with two dots", ["..notes.md"], null],
+  ["a file in a folder whose name starts with two dots", ["..drafts/notes.md"], null],
+  [
+    "a file above the project",
+    ["../outside.md"],
+    /files: '\.\.\/outside\.md' is outside the project/,
+  ],
+  ["the project folder itself", ["."], /files: '\.' is not a file/],
+];
+
+describe("validate_output attachments", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    const parent = tempDir("squad-attach-");
+    const root = join(parent, "project");
+    mkdirSync(join(root, "..drafts"), { recursive: true });
+    writeFileSync(join(root, "..notes.md"), "hello notes\n");
+    writeFileSync(join(root, "..drafts", "notes.md"), "hello drafts\n");
+    writeFileSync(join(parent, "outside.md"), "hello outside\n");
+    server = await startServer({ cwd: root });
+  });
+  afterAll(() => server.close());
+
+  it.each(attachments)("%s", async (_name, files, refusal) => {
+    const args = { task: "Say hello", files, checks: { must_match: ["hello"] } };
+    if (refusal) {
+      expect(await callError(server.client, "validate_output", args)).toMatch(refusal);
+    } else {
+      expect((await validate(server, args)).checks[0]).toMatchObject({ pass: true });
+    }
+  });
+});
+
+describe("validate_output with a costly schema", () => {
+  it("stops a quadratic uniqueItems check at its time limit and answers meanwhile", async () => {
+    const server = await startServer({ cwd: tempDir("squad-project-") });
+    try {
+      const items = Array.from({ length: 60_000 }, (_, index) => ({ n: index }));
+      let settled = false;
+      const checking = validate(server, {
+        task: "List distinct items",
+        output: JSON.stringify(items),
+        checks: { json_schema: { type: "array", uniqueItems: true } },
+      }).finally(() => {
+        settled = true;
+      });
+      const listed = await server.client.listTools();
+      expect(listed.tools.length).toBeGreaterThan(0);
+      expect(settled).toBe(false);
+      const verdict = await checking;
+      expect(verdict.pass).toBe(false);
+      expect(verdict.checks[0]).toMatchObject({ name: "json_schema", pass: false });
+      expect(verdict.checks[0]?.detail).toMatch(/gave up after 2000 ms.*uniqueItems/);
+      const small = await validate(server, {
+        task: "List distinct items",
+        output: "[1, 2, 2]",
+        checks: { json_schema: { type: "array", uniqueItems: true } },
+      });
+      expect(small.checks[0]?.detail).toMatch(/must NOT have duplicate items/);
     } finally {
       await server.close();
     }

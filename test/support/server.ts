@@ -65,6 +65,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     SQUAD_HOME: home,
     OLLAMA_HOST: CLOSED_OLLAMA,
     SQUAD_LOG_LEVEL: "warn",
+    // The test file's own temp folder (test/support/private-tmp.ts), removed when it is done.
+    ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
     ...options.env,
   };
   const transport = new StdioClientTransport({
