@@ -65,7 +65,7 @@ const SEED = 20_240_601;
 
 const BUDGET = { startupMedianMs: 300, routeP99Ms: 5 };
 
-const step = stepper(10);
+const step = stepper(12);
 
 type Machine = ReturnType<typeof machine>;
 
