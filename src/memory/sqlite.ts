@@ -80,7 +80,7 @@ export function openSqlite(file: string, { readOnly = false } = {}): Db {
       const statement = raw.prepare(sql) as Statement<Params, Row> & NodeSqliteStatement;
       // better-sqlite3 ignores object keys the SQL does not name; node:sqlite must be told to.
       if (driver === "node:sqlite") statement.setAllowUnknownNamedParameters(true);
-      return statement;
+      return withoutNul(statement);
     },
     exec: (sql) => {
       raw.exec(sql);
@@ -107,6 +107,43 @@ export function openSqlite(file: string, { readOnly = false } = {}): Db {
     },
   };
   return db;
+}
+
+/**
+ * Binds text with NUL characters replaced by U+FFFD, the same on both drivers: SQLite's text
+ * functions, FTS5 and Node 22's node:sqlite (which reads text back only up to the first NUL)
+ * would each cut it there. NUL means nothing in any text squad-mcp stores.
+ */
+function withoutNul<Params extends unknown[], Row>(
+  statement: Statement<Params, Row>,
+): Statement<Params, Row> {
+  const clean = (params: Params): Params =>
+    params.some(holdsNul) ? (params.map(cleanParam) as Params) : params;
+  return {
+    run: (...params) => statement.run(...clean(params)),
+    get: (...params) => statement.get(...clean(params)),
+    all: (...params) => statement.all(...clean(params)),
+  };
+}
+
+const NUL = "\u0000";
+
+function holdsNul(param: unknown): boolean {
+  if (typeof param === "string") return param.includes(NUL);
+  if (param !== null && typeof param === "object" && !ArrayBuffer.isView(param)) {
+    return Object.values(param).some((value) => typeof value === "string" && value.includes(NUL));
+  }
+  return false;
+}
+
+function cleanParam(param: unknown): unknown {
+  if (typeof param === "string") return param.replaceAll(NUL, "\uFFFD");
+  if (param !== null && typeof param === "object" && !ArrayBuffer.isView(param)) {
+    return Object.fromEntries(
+      Object.entries(param).map(([key, value]) => [key, cleanParam(value)]),
+    );
+  }
+  return param;
 }
 
 function rollback(raw: RawDatabase): void {
