@@ -15,6 +15,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { openSqlite } from "../src/memory/sqlite.js";
 import {
   CLI,
+  callOk,
   PACKAGE_ROOT,
   type RunningServer,
   startServer,
@@ -22,8 +23,8 @@ import {
 } from "../test/support/server.js";
 import { type Backends, chooseBackends } from "./demo/backends.js";
 import { bold, cell, clip, dim, heading, mark } from "./demo/print.js";
-import { createProject, SKILL_NAME } from "./demo/project.js";
-import { logOutcome, type Route, routeTask } from "./demo/results.js";
+import { createProject, DATES_FILE, SKILL_NAME } from "./demo/project.js";
+import { type Route, routeTask } from "./demo/results.js";
 import { createSpecProject, runSpec, type SpecOutcome } from "./demo/spec.js";
 import { FIXTURE, ID_WIDTH, runSquad, SQUAD_TASKS, type SquadRun } from "./demo/squad.js";
 
@@ -39,16 +40,27 @@ const TASKS = [
   "Add docstrings to app/utils/dates.py",
 ];
 
-const LESSON_TASK = "Add docstrings to app/utils/dates.py";
+const LESSON_TASK = `Write the docstring for add_days in ${DATES_FILE}`;
+const LESSON_PROMPT =
+  `Write the docstring for add_days in ${DATES_FILE}: one or two sentences naming its ` +
+  "parameters day and n and what it returns. Answer with the docstring only.";
+/** What a right docstring for add_days must say, and what a wrong one says. */
+const LESSON_CHECKS = {
+  must_match: ["\\bday\\b", "\\bn\\b", "[Rr]eturn"],
+  must_not_match: ["\\bcount\\b", "[Rr]eturns? an? str"],
+};
 /**
- * The host's verdicts in this story, scripted: the first workers tried write docstrings that
- * contradict the code, the next gets them right.
+ * With the simulated Ollama, what each model answers (a live model writes its own): the small
+ * models get add_days wrong in two ways, the larger coder gets it right.
  */
-const FAILURES = [
-  "docstring names a parameter add_days does not have",
-  "docstring says parse_date returns a string; it returns a date",
-];
-const GOOD_REPORT = "docstrings match the signatures and the examples run";
+const SIMULATED_ANSWERS: Record<string, string[]> = {
+  "qwen-fast": ['"""Add count days to the date and give the new date."""'],
+  "qwen-moe": ['"""Add n days to day.\n\nReturns a str in ISO format."""'],
+  "qwen-coder": [
+    '"""Return the date n days after day (n may be negative)."""',
+    '"""Return the date n days after day; a negative n goes back."""',
+  ],
+};
 const MAX_ROUNDS = 6;
 
 const TASK_WIDTH = 36;
@@ -105,10 +117,16 @@ async function main(cleanup: Cleanup): Promise<void> {
     ),
   );
 
-  heading(`2. Learning: route "${LESSON_TASK}", judge the work, log_outcome, route again`);
+  heading(
+    "2. Learning: route a docstring, the worker writes it (spawn_squad), validate_output judges it, route again",
+  );
+  const simulated = backends.scriptAnswers;
+  if (simulated) {
+    for (const [alias, answers] of Object.entries(SIMULATED_ANSWERS)) simulated(alias, answers);
+  }
   console.log(
     dim(
-      "  The host's verdicts below are scripted. 2/3, 0.85 = successes/tries on this category, expected success.",
+      `  ${simulated ? "Simulated models give scripted answers; " : ""}checks judge each one and the verdict is logged for the worker. 2/3, 0.85 = successes/tries on docs, expected success.`,
     ),
   );
   const lesson = await teachDocs(client);
@@ -208,21 +226,36 @@ async function teachDocs(client: Client): Promise<string | null> {
         : "nobody failed";
       return `docs: ${losers}; ${worker} (${record(route)}) now gets them first`;
     }
-    const notes = failed.includes(worker) ? undefined : FAILURES[failed.length];
-    const success = notes === undefined;
-    const outcome = await logOutcome(client, route.decision_id, success, notes ?? GOOD_REPORT);
-    if (success) wins.set(worker, (wins.get(worker) ?? 0) + 1);
-    else failed.push(worker);
+    const verdict = await writeAndJudge(client, worker, route.decision_id);
+    if (verdict.pass) wins.set(worker, (wins.get(worker) ?? 0) + 1);
+    else if (!failed.includes(worker)) failed.push(worker);
     console.log(
-      `  round ${round}  → ${cell(worker, 11)} ${dim(cell(record(route), 10))} ${mark(success)} ${notes ?? GOOD_REPORT}`,
-    );
-    const { profile } = outcome;
-    const consequence = outcome.effect.split("; ").slice(1).join("; ");
-    console.log(
-      `${" ".repeat(13)}${dim(`now ${profile.successes}/${profile.n}, ${profile.expected.toFixed(2)}: ${consequence}`)}`,
+      `  round ${round}  → ${cell(worker, 11)} ${dim(cell(record(route), 10))} ${mark(verdict.pass)} ${clip(verdict.why, 60)}`,
     );
   }
   return null;
+}
+
+/** The worker writes the docstring; validate_output judges it and logs the verdict for it. */
+async function writeAndJudge(
+  client: Client,
+  worker: string,
+  decisionId: string,
+): Promise<{ pass: boolean; why: string }> {
+  const run = await callOk(client, "spawn_squad", {
+    tasks: [{ id: "doc", prompt: LESSON_PROMPT, worker, files: [DATES_FILE] }],
+  });
+  const [task] = run.tasks as { status: string; digest: string }[];
+  if (task?.status !== "ok") return { pass: false, why: `no answer: ${task?.digest ?? "?"}` };
+  const verdict = (await callOk(client, "validate_output", {
+    task: LESSON_TASK,
+    output: task.digest,
+    checks: LESSON_CHECKS,
+    decision_id: decisionId,
+  })) as { pass: boolean; checks: { name: string; pass: boolean; detail: string }[] };
+  const failing = verdict.checks.find((check) => !check.pass);
+  const answer = task.digest.split("\n")[0] ?? "";
+  return { pass: verdict.pass, why: failing ? `${failing.name}: ${failing.detail}` : answer };
 }
 
 function showSettled(route: Route, failed: string[]): void {

@@ -19,6 +19,8 @@ export interface Backends {
   coder: { alias: string } | { none: string };
   /** Simulated Ollama only: queues the coder model's next answers (a real coder writes its own). */
   scriptCoder?: (answers: string[]) => void;
+  /** Simulated Ollama only: queues a model's next answers, by the alias that points at it. */
+  scriptAnswers?: (alias: string, answers: string[]) => void;
   close(): Promise<void>;
 }
 
@@ -57,7 +59,7 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
         ? `live Ollama at ${liveOllama.map((probe) => `${probe.host} (v${probe.version})`).join(", ")}`
         : `no Ollama answered at ${tried.join(", ")}: local workers are off`,
       geminiKey
-        ? "live Gemini (key set; routing sends no requests, so no tokens are spent)"
+        ? "live Gemini (key set; the learning step's validator, flash, spends a few tokens)"
         : "Gemini off (GEMINI_API_KEY not set)",
       openai.describe,
       env.ANTHROPIC_API_KEY
@@ -99,9 +101,20 @@ export async function chooseBackends(env: NodeJS.ProcessEnv): Promise<Backends> 
     ],
     coder: { alias: "qwen-coder" },
     scriptCoder: (answers) => fake.script(CODER_MODEL, answers),
+    scriptAnswers: (alias, answers) => {
+      const model = MODEL_OF[alias];
+      if (model) fake.script(model, answers);
+    },
     close: () => fake.close(),
   };
 }
+
+/** The simulated models behind the default local aliases. */
+const MODEL_OF: Record<string, string> = {
+  "qwen-fast": "qwen2.5-coder:7b",
+  "qwen-coder": "qwen2.5-coder:32b",
+  "qwen-moe": "qwen3:30b-a3b",
+};
 
 /** The model behind the default `coder` role, qwen-coder, and the smaller one behind qwen-fast. */
 const CODER_MODEL = "qwen2.5-coder:32b";

@@ -33,11 +33,23 @@ Check a schedule before it is published and after every swap.
 - Near misses (78+ hours, 7th day worked in a rolling window) are warnings, not passes.
 `;
 
+/** The file the demo's workers write a docstring for. */
+export const DATES_FILE = "app/utils/dates.py";
+
+const DATES_PY = `from datetime import date, timedelta
+
+
+def add_days(day: date, n: int) -> date:
+    return day + timedelta(days=n)
+`;
+
 /** Creates the project a host would be working in: its skill and a repeatable squad config. */
 export function createProject(root: string, workers: Record<string, unknown> = {}): void {
   const skillDir = join(root, ".claude", "skills", SKILL_NAME);
   mkdirSync(skillDir, { recursive: true });
   writeFileSync(join(skillDir, "SKILL.md"), SKILL_MD);
+  mkdirSync(join(root, "app", "utils"), { recursive: true });
+  writeFileSync(join(root, DATES_FILE), DATES_PY);
   // Exploration (normally 10% of decisions) is turned off so every run of the demo reads the same.
   writeFileSync(
     join(root, "squad.config.json"),

@@ -25,22 +25,6 @@ const routeSchema = z.object({
 });
 export type Route = z.infer<typeof routeSchema>;
 
-const outcomeSchema = z.object({
-  profile: z.object({ n: z.number(), successes: z.number(), expected: z.number() }),
-  effect: z.string(),
-});
-export type Outcome = z.infer<typeof outcomeSchema>;
-
 export async function routeTask(client: Client, task: string): Promise<Route> {
   return routeSchema.parse(await callOk(client, "route_task", { task }));
-}
-
-export async function logOutcome(
-  client: Client,
-  decisionId: string,
-  success: boolean,
-  notes: string,
-): Promise<Outcome> {
-  const args = { decision_id: decisionId, success, notes };
-  return outcomeSchema.parse(await callOk(client, "log_outcome", args));
 }
