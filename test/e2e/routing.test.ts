@@ -5,6 +5,7 @@ import { Ollama } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlite } from "../../src/memory/sqlite.js";
 import { type FakeOllama, startFakeOllama } from "../fakes/ollama.js";
+import { initRepo } from "../support/git-repo.js";
 import { callError, callOk, startServer, tempDir } from "../support/server.js";
 
 function projectWith(files: Record<string, string>): string {
@@ -145,9 +146,13 @@ describe("routing end to end", () => {
     }
   });
 
-  it("records nothing against a worker its work never reached", async () => {
+  it("records nothing against a worker its work never reached: a prompt, a validator, a coder", async () => {
     const down = await startFakeOllama({ models: [{ name: "qwen2.5-coder:7b" }] });
-    const cwd = projectWith({ "squad.config.json": NO_EXPLORATION, "notes.md": "# notes\n" });
+    const cwd = await initRepo(tempDir("squad-project-"), {
+      "squad.config.json": NO_EXPLORATION,
+      "notes.md": "# notes\n",
+      "src/add.js": "export const add = (a, b) => a - b;\n",
+    });
     const home = tempDir("squad-home-");
     const server = await startServer({ cwd, home, env: { OLLAMA_HOST: down.url } });
     try {
@@ -171,6 +176,19 @@ describe("routing end to end", () => {
       const text = (result.content as { text: string }[])[0]?.text ?? "";
       expect(text).toMatch(/nothing judged the output, so no outcome was recorded/);
       expect(text).not.toMatch(/logged for/);
+      // The coder's host is down: implement_spec never reaches it.
+      await callOk(server.client, "write_code_spec", {
+        title: "Fix add",
+        objective: "add returns the sum.",
+        files: [{ path: "src/add.js", action: "MODIFY", change: "a + b" }],
+        verification: "true",
+      });
+      const implemented = await callOk(server.client, "implement_spec", {
+        spec_id: "CS-001",
+        coder: "qwen-fast",
+      });
+      expect(implemented).toMatchObject({ coder_reached: false });
+      expect(implemented.patch ?? null).toBeNull();
       const db = openSqlite(join(home, "squad.db"), { readOnly: true });
       try {
         expect(db.prepare("SELECT count(*) AS n FROM outcomes").get()).toEqual({ n: 0 });
