@@ -9,11 +9,8 @@ import type { Logger } from "../logger.js";
 import {
   ApiCaller,
   type ApiFailure,
-  ContextLengthError,
   httpFailure,
   type KeyRejections,
-  redactKey,
-  StopRetrying,
   targetId,
 } from "./api-retry.js";
 import { callDeadline } from "./call-deadline.js";
@@ -73,7 +70,7 @@ export class AnthropicRunner implements ModelRunner {
       );
       return this.toAnswer(request, message, notes, started, waited.ms);
     } catch (error) {
-      throw this.asModelCallError(request, target, error, deadline.stoppedBy());
+      throw this.caller.failed(request, target, error, deadline.stoppedBy(), this.options.keys);
     } finally {
       deadline.dispose();
     }
@@ -128,46 +125,6 @@ export class AnthropicRunner implements ModelRunner {
       truncated: false,
       notes,
     };
-  }
-
-  private asModelCallError(
-    request: ModelRequest,
-    target: ApiTarget,
-    error: unknown,
-    stoppedBy: "cancelled" | "timeout" | null,
-  ): ModelCallError {
-    const { alias } = request;
-    if (stoppedBy === "timeout") {
-      return this.caller.error("timeout", `${alias}: no answer within ${request.timeoutMs} ms`);
-    }
-    if (stoppedBy === "cancelled") return this.caller.error("cancelled", `${alias}: cancelled`);
-    if (error instanceof ModelCallError) return error;
-    if (!(error instanceof StopRetrying)) {
-      return this.caller.error("unavailable", `${alias}: ${errorMessage(error)}`);
-    }
-    const { failure } = error;
-    switch (failure.kind) {
-      case "key_rejected": {
-        const reason = redactKey(
-          `key rejected for ${alias} (env ${target.keyEnv}): ${failure.message}`,
-          target.key,
-        );
-        this.options.keys.reject(alias, targetId(target), reason);
-        return this.caller.error("rejected", reason, failure.status);
-      }
-      case "context_length":
-        return new ContextLengthError(
-          BACKEND,
-          alias,
-          request.worker.contextWindow,
-          failure.message,
-          failure.status,
-        );
-      case "rejected":
-        return this.caller.error("rejected", `${alias}: ${failure.message}`, failure.status);
-      default:
-        return this.caller.error("unavailable", `${alias}: ${failure.message}`);
-    }
   }
 }
 

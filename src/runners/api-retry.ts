@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { ApiTarget } from "../config.js";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { MinuteWindow, type Sleep } from "./minute-window.js";
 import { ModelCallError, type ModelFailureKind, type ModelRequest } from "./types.js";
@@ -231,5 +232,51 @@ export class ApiCaller {
 
   error(kind: ModelFailureKind, message: string, status?: number): ModelCallError {
     return new ModelCallError(this.options.backend, kind, message, status);
+  }
+
+  /**
+   * What a failed call becomes for the caller: a timeout or cancel by our deadline, the
+   * failure `send` gave up on, or anything else as "unavailable". A refused key is remembered
+   * in `keys`, so the alias stays unusable until its base URL, key variable or key changes.
+   */
+  failed(
+    request: ModelRequest,
+    target: ApiTarget,
+    error: unknown,
+    stoppedBy: "cancelled" | "timeout" | null,
+    keys: KeyRejections,
+  ): ModelCallError {
+    const { alias } = request;
+    if (stoppedBy === "timeout") {
+      return this.error("timeout", `${alias}: no answer within ${request.timeoutMs} ms`);
+    }
+    if (stoppedBy === "cancelled") return this.error("cancelled", `${alias}: cancelled`);
+    if (error instanceof ModelCallError) return error;
+    if (!(error instanceof StopRetrying)) {
+      return this.error("unavailable", `${alias}: ${errorMessage(error)}`);
+    }
+    const { failure } = error;
+    switch (failure.kind) {
+      case "key_rejected": {
+        const reason = redactKey(
+          `key rejected for ${alias} (env ${target.keyEnv}): ${failure.message}`,
+          target.key,
+        );
+        keys.reject(alias, targetId(target), reason);
+        return this.error("rejected", reason, failure.status);
+      }
+      case "context_length":
+        return new ContextLengthError(
+          this.options.backend,
+          alias,
+          request.worker.contextWindow,
+          failure.message,
+          failure.status,
+        );
+      case "rejected":
+        return this.error("rejected", `${alias}: ${failure.message}`, failure.status);
+      default:
+        return this.error("unavailable", `${alias}: ${failure.message}`);
+    }
   }
 }

@@ -10,10 +10,8 @@ import type { Logger } from "../logger.js";
 import {
   ApiCaller,
   type ApiFailure,
-  ContextLengthError,
   httpFailure,
   type KeyRejections,
-  redactKey,
   StopRetrying,
   targetId,
 } from "./api-retry.js";
@@ -109,7 +107,7 @@ export class OpenAIRunner implements ModelRunner {
       }
       return this.toAnswer(request, response, answer, text, notes, started, waited.ms);
     } catch (error) {
-      throw this.asModelCallError(request, target, error, deadline.stoppedBy());
+      throw this.caller.failed(request, target, error, deadline.stoppedBy(), this.options.keys);
     } finally {
       deadline.dispose();
     }
@@ -223,46 +221,6 @@ export class OpenAIRunner implements ModelRunner {
       truncated: false,
       notes,
     };
-  }
-
-  private asModelCallError(
-    request: ModelRequest,
-    target: ApiTarget,
-    error: unknown,
-    stoppedBy: "cancelled" | "timeout" | null,
-  ): ModelCallError {
-    const { alias } = request;
-    if (stoppedBy === "timeout") {
-      return this.caller.error("timeout", `${alias}: no answer within ${request.timeoutMs} ms`);
-    }
-    if (stoppedBy === "cancelled") return this.caller.error("cancelled", `${alias}: cancelled`);
-    if (error instanceof ModelCallError) return error;
-    if (!(error instanceof StopRetrying)) {
-      return this.caller.error("unavailable", `${alias}: ${errorMessage(error)}`);
-    }
-    const { failure } = error;
-    switch (failure.kind) {
-      case "key_rejected": {
-        const reason = redactKey(
-          `key rejected for ${alias} (env ${target.keyEnv}): ${failure.message}`,
-          target.key,
-        );
-        this.options.keys.reject(alias, targetId(target), reason);
-        return this.caller.error("rejected", reason, failure.status);
-      }
-      case "context_length":
-        return new ContextLengthError(
-          BACKEND,
-          alias,
-          request.worker.contextWindow,
-          failure.message,
-          failure.status,
-        );
-      case "rejected":
-        return this.caller.error("rejected", `${alias}: ${failure.message}`, failure.status);
-      default:
-        return this.caller.error("unavailable", `${alias}: ${failure.message}`);
-    }
   }
 }
 
