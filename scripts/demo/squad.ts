@@ -9,7 +9,7 @@ import { cell, clip, dim, mark } from "./print.js";
 /** The fixture project, relative to the repository root the squad's server runs in. */
 export const FIXTURE = "scripts/demo/fixture-project";
 
-/** Seed 000's skill-free work, run for real over this repository. */
+/** Routine, skill-free work, run for real over this repository. */
 export const SQUAD_TASKS = [
   { id: "type-check", command: "npx tsc -p tsconfig.json --noEmit", timeout_s: 240 },
   { id: "fixture-tests", command: `npx vitest run --root ${FIXTURE}`, timeout_s: 120 },

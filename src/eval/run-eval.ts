@@ -99,7 +99,7 @@ export function selectEval(
 }
 
 /**
- * Seed 004's weekly evaluation: every usable worker answers every selected suite task, a
+ * The weekly evaluation: every usable worker answers every selected suite task, a
  * deterministic checker runs the answer, and each verdict is recorded as an `eval` outcome so
  * routing's priors rest on measurements. Local models run one after another (one load each);
  * each Gemini alias runs alongside them.

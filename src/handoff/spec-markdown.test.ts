@@ -38,7 +38,7 @@ const spec: CodeSpec = {
 const headings = (markdown: string) => markdown.split("\n").filter((line) => /^#{1,3} /.test(line));
 
 describe("renderSpec", () => {
-  it("puts the sections in the seed's order, one block per file", () => {
+  it("puts the sections in the fixed order, one block per file", () => {
     expect(headings(renderSpec("CS-007", spec))).toEqual([
       "# Code Spec CS-007 — Retry flaky fetches",
       "## Objective",
@@ -87,7 +87,7 @@ describe("renderSpec", () => {
     expect(markdown).toContain("````bash\necho ```; npm test\n````");
   });
 
-  it("heads the first spec of a batch with the seed's batch note, and numbers the rest", () => {
+  it("heads the first spec of a batch with the batch note, and numbers the rest", () => {
     const batch = { ids: ["CS-004", "CS-005", "CS-006"] };
     const first = renderSpec("CS-004", spec, batch);
     expect(first).toContain(
@@ -142,7 +142,7 @@ const report: CodeReport = {
 };
 
 describe("renderReport", () => {
-  it("puts the sections in the seed's order, candidates last", () => {
+  it("puts the sections in the fixed order, candidates last", () => {
     expect(headings(renderReport(report))).toEqual([
       "# Code Report — CS-007",
       "## Summary",
@@ -185,7 +185,7 @@ describe("renderReport", () => {
     expect(markdown).toContain("| 2 | flash | FAIL | 2 | 5 | 0 | 2 |");
   });
 
-  it("reports a clean pass with no blockers, deviations or candidates in the seed's words", () => {
+  it("reports a clean pass with no blockers, deviations or candidates in the report's own words", () => {
     const markdown = renderReport({
       ...report,
       verdict: "pass",

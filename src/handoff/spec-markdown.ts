@@ -10,7 +10,7 @@ export interface SpecBatch {
 
 /**
  * A Code Spec as Markdown, sections in a fixed order. The first spec of a batch carries the
- * seed's batch header; every spec of a batch also says where it stands in it, since a coder
+ * batch header; every spec of a batch also says where it stands in it, since a coder
  * may be handed one spec alone.
  */
 export function renderSpec(id: string, spec: CodeSpec, batch?: SpecBatch): string {
@@ -51,7 +51,7 @@ function batchRange(batch: SpecBatch): string {
   return `${batch.ids[0]} through ${batch.ids[batch.ids.length - 1]}`;
 }
 
-/** What the `change` field means depends on the action, as in the seed's three block kinds. */
+/** What the `change` field means depends on the action, one meaning per kind of block. */
 const CHANGE_LABEL: Readonly<Record<FileAction, string>> = {
   MODIFY: "Change",
   NEW: "Contents",

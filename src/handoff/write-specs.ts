@@ -12,7 +12,7 @@ export interface WrittenSpec {
 }
 
 /**
- * Checks, numbers and saves Code Specs: one, or a batch whose first spec carries the seed's
+ * Checks, numbers and saves Code Specs: one, or a batch whose first spec carries the
  * batch header. Every spec is checked before any id is taken, so a bad spec in a batch costs
  * nothing; `fieldOf(i)` names the field a problem is reported under.
  */

@@ -38,7 +38,7 @@ const CATEGORY_WEIGHTS: Partial<Record<Category, number>> = {
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-/** Seed 004's heuristic, extended; 0 is a one-line command, 10 is the director's own work. */
+/** A complexity heuristic; 0 is a one-line command, 10 is the director's own work. */
 export function scoreComplexity(
   task: string,
   context: TaskContext,

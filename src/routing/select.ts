@@ -52,7 +52,7 @@ export interface SelectionPolicy {
 
 /** The token budget a cost estimate assumes for one delegated task. */
 const TYPICAL_TOKENS = { input: 2000, output: 500 };
-/** Seed 001: bringing a model into memory costs tens of seconds. */
+/** Bringing a model into memory costs tens of seconds. */
 const LOAD_SECONDS = 20;
 
 export function estimateCostUsd(worker: WorkerConfig): number {

@@ -11,7 +11,7 @@ import {
   type ValidatorPart,
 } from "./verdict.js";
 
-/** Seed 004's validation checkpoint, as the JSON schema the validator must answer in. */
+/** The validation checkpoint, as the JSON schema the validator must answer in. */
 export const VERDICT_SCHEMA = {
   type: "object",
   properties: {
