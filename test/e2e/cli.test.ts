@@ -55,15 +55,7 @@ describe("the squad-mcp command", () => {
   });
 
   it("piped, as clients run it, it prints nothing before serving", async () => {
-    const home = tempDir();
-    const result = await execa(process.execPath, [CLI], {
-      input: "",
-      env: { SQUAD_HOME: home, HOME: home, OLLAMA_HOST: CLOSED_OLLAMA, SQUAD_LOG_LEVEL: "warn" },
-      extendEnv: false,
-      reject: false,
-      timeout: 20_000,
-    });
-    rmSync(home, { recursive: true, force: true });
+    const result = await cli([], { input: "", env: { SQUAD_LOG_LEVEL: "warn" }, timeout: 20_000 });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe("");
     expect(result.stdout).toBe("");

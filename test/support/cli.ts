@@ -9,6 +9,8 @@ export interface CliOptions {
   timeout?: number;
   /** A command and its arguments the CLI runs under (e.g. bwrap with a read-only mount). */
   wrap?: string[];
+  /** What the CLI reads on stdin, which then closes (the server ends when it does). */
+  input?: string;
 }
 
 /** Runs the built `squad-mcp` command as a user would, never throwing on a non-zero exit. */
@@ -27,5 +29,6 @@ export function runCli(args: string[], options: CliOptions = {}) {
     extendEnv: false,
     reject: false,
     ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+    ...(options.input !== undefined ? { input: options.input } : {}),
   });
 }
