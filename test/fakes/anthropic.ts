@@ -16,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { sleepUntilAborted } from "./sleep.js";
 
 export interface FakeAnthropicRequest {
   model: string;
@@ -131,18 +132,7 @@ export async function startFakeAnthropic(
   const scripts = new Map<string, FakeAnthropicReply[]>();
   const shutdown = new AbortController();
 
-  function sleep(ms: number): Promise<void> {
-    if (ms <= 0 || shutdown.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        shutdown.signal.removeEventListener("abort", done);
-        resolve();
-      }
-      shutdown.signal.addEventListener("abort", done);
-    });
-  }
+  const sleep = sleepUntilAborted(shutdown.signal);
 
   async function nextReply(request: FakeAnthropicRequest): Promise<FakeAnthropicReply> {
     const queued = scripts.get(request.model)?.shift();

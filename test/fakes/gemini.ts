@@ -15,6 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { sleepUntilAborted } from "./sleep.js";
 
 export interface FakeGeminiRequest {
   model: string;
@@ -184,18 +185,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
   // Lets close() cut short replies that are waiting out a delayMs.
   const shutdown = new AbortController();
 
-  function sleep(ms: number): Promise<void> {
-    if (ms <= 0 || shutdown.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        shutdown.signal.removeEventListener("abort", done);
-        resolve();
-      }
-      shutdown.signal.addEventListener("abort", done);
-    });
-  }
+  const sleep = sleepUntilAborted(shutdown.signal);
 
   function authenticate(req: IncomingMessage, url: URL): void {
     const apiKey = apiKeyOf(req, url);

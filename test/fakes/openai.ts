@@ -16,6 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { sleepUntilAborted } from "./sleep.js";
 
 export interface FakeOpenAIRequest {
   model: string;
@@ -126,18 +127,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const shutdown = new AbortController();
   let modelListings = 0;
 
-  function sleep(ms: number): Promise<void> {
-    if (ms <= 0 || shutdown.signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        shutdown.signal.removeEventListener("abort", done);
-        resolve();
-      }
-      shutdown.signal.addEventListener("abort", done);
-    });
-  }
+  const sleep = sleepUntilAborted(shutdown.signal);
 
   /** True when the request may go on; otherwise the 401 has been sent. */
   function authorised(req: IncomingMessage, res: ServerResponse): boolean {
