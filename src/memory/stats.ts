@@ -37,7 +37,7 @@ export interface StatsTotals {
   /**
    * ≈ tokens the host did not read: over every task of the runs started in the window,
    * max(0, round((raw output bytes + attached file bytes − digest length) ÷ 4)), the same
-   * figure `viewRun` (src/squad/report.ts) reports per run, computed here in SQL.
+   * figure `tokensSaved` (src/squad/run-result.ts) gives per task, computed here in SQL.
    */
   host_tokens_saved: number;
   /** spawn_squad runs started in the window. */

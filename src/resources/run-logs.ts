@@ -2,7 +2,7 @@ import { open, stat } from "node:fs/promises";
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "../context.js";
-import { logUri } from "../squad/report.js";
+import { logUri } from "../squad/run-result.js";
 import { stripControl } from "../text/control.js";
 import { RESOURCE_NOT_FOUND } from "./not-found.js";
 

@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { AppContext } from "../context.js";
 import { diskFullPath, errorMessage, UserInputError } from "../errors.js";
 import { stripControl, stripControlDeep } from "../text/control.js";
+import { compact } from "./compact.js";
 import type { ToolName } from "./names.js";
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -75,7 +76,7 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
     // Worker and command output reaches the host's terminal: no escape or control codes.
     return {
       content: [{ type: "text", text: stripControl(result.text) }],
-      structuredContent: stripControlDeep(result.structured) as { [key: string]: unknown },
+      structuredContent: compact(stripControlDeep(result.structured)) as { [key: string]: unknown },
       ...(result.isError ? { isError: true } : {}),
     };
   } catch (error) {

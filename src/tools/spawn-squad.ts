@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { renderRun, viewRun } from "../squad/report.js";
+import { renderRunResult, runResult, runResultOf } from "../squad/run-result.js";
 import { defineTool } from "./define-tool.js";
 import { progressSender } from "./progress.js";
 import { sandboxField, sandboxNote } from "./sandbox-note.js";
-import { runOutput } from "./squad-output.js";
+import { maxCharsField } from "./squad-output.js";
 
 const task = z.strictObject({
   id: z
@@ -50,6 +50,7 @@ const input = z.strictObject({
     .boolean()
     .optional()
     .describe("false: return a run_id at once and follow with squad_status (default true)."),
+  max_chars: maxCharsField,
 });
 
 export const spawnSquadTool = defineTool({
@@ -60,7 +61,7 @@ export const spawnSquadTool = defineTool({
     "prompts for cheap models — with dependencies. Returns per task a status and a short digest " +
     "naming each failure; full output is in the task's `log` resource. Long runs: wait=false.",
   input,
-  output: runOutput.extend({ sandbox: sandboxField }),
+  output: runResult.extend({ sandbox: sandboxField }),
   annotations: {
     readOnlyHint: false,
     destructiveHint: true,
@@ -93,10 +94,13 @@ export const spawnSquadTool = defineTool({
     }
     const record = ctx.store.runs.get(run.id);
     if (!record) throw new Error(`run ${run.id} vanished from the store`);
-    const view = viewRun(ctx, record);
-    const text = renderRun(view, ctx.config.squad.digestChars);
-    if (!args.tasks.some((task) => task.command !== undefined)) return { structured: view, text };
+    const maxChars = args.max_chars ?? ctx.config.squad.digestChars;
+    if (!args.tasks.some((task) => task.command !== undefined)) {
+      const result = runResultOf(ctx, record, maxChars);
+      return { structured: result, text: renderRunResult(result) };
+    }
     const note = await sandboxNote(ctx);
-    return { structured: { ...view, ...note.field }, text: text + note.line };
+    const result = { ...runResultOf(ctx, record, maxChars - note.line.length), ...note.field };
+    return { structured: result, text: renderRunResult(result) + note.line };
   },
 });

@@ -4,6 +4,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { hostReads, overBudget } from "../../src/tools/host-reads.js";
 
 /** The package root, found from this file whether it runs from test/ or build/test/. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -98,8 +100,11 @@ export async function callOk(
   name: string,
   args: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
-  const result = await client.callTool({ name, arguments: args });
+  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+  // Every result a test sees is held to what the host may read.
+  const over = overBudget(hostReads(result), args.max_chars as number | undefined);
+  if (over) throw new Error(`${name}: ${over}\n${JSON.stringify(result.structuredContent)}`);
   return result.structuredContent as Record<string, unknown>;
 }
 

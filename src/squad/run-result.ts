@@ -1,0 +1,218 @@
+import { z } from "zod";
+import type { AppContext } from "../context.js";
+import {
+  type RunRecord,
+  type RunStatus,
+  TASK_STATUSES,
+  type TaskRecord,
+  type TaskStatus,
+} from "../memory/runs.js";
+import { cutToJsonChars } from "../text/cut.js";
+
+/** `squad://runs/<run>/<task>`: the full output, readable as an MCP resource. */
+export function logUri(runId: string, taskId: string): string {
+  return `squad://runs/${encodeURIComponent(runId)}/${encodeURIComponent(taskId)}`;
+}
+
+/** The order a reader meets the groups in: what went wrong first. */
+const GROUP_ORDER: readonly TaskStatus[] = [
+  "failed",
+  "error",
+  "timeout",
+  "denied",
+  "interrupted",
+  "cancelled",
+  "skipped",
+  "running",
+  "pending",
+  "ok",
+];
+const WRONG = new Set<TaskStatus>(["failed", "error", "timeout", "denied", "interrupted"]);
+
+const taskResult = z.object({
+  id: z.string(),
+  kind: z.literal("prompt").optional().describe("Set for a prompt task; absent: a command."),
+  exit_code: z.number().optional().describe("Absent: 0, or the command never exited."),
+  signal: z.string().optional().describe("The signal that ended it, if any."),
+  worker: z.string().optional().describe("The alias that answered a prompt task."),
+  digest: z
+    .string()
+    .optional()
+    .describe("What its output says: failures named, counts; the full output is at `logs`."),
+  decision_id: z.string().optional().describe("The routing decision a prompt task ran under."),
+});
+export type TaskResult = z.infer<typeof taskResult>;
+
+const groups = Object.fromEntries(
+  TASK_STATUSES.map((status) => [
+    status,
+    z.array(taskResult).optional().describe(`Tasks whose status is ${status}.`),
+  ]),
+) as Record<TaskStatus, z.ZodOptional<z.ZodArray<typeof taskResult>>>;
+
+/** What spawn_squad and squad_status return: the run, then its tasks grouped by status. */
+export const runResult = z.object({
+  run_id: z.string(),
+  status: z.enum(["running", "done", "cancelled", "interrupted"]),
+  duration_ms: z.number(),
+  host_tokens_saved: z
+    .number()
+    .optional()
+    .describe("≈ tokens of output the host did not read; absent while nothing was saved."),
+  logs: z.string().describe("Each task's full output: this URI with {id} replaced by its id."),
+  omitted: z
+    .partialRecord(z.enum(TASK_STATUSES), z.number())
+    .optional()
+    .describe("Tasks left out to keep the result short, by status: read them with squad_status."),
+  ...groups,
+});
+export type RunResult = z.infer<typeof runResult>;
+
+/** The run `run` as the host reads it now, in at most `maxChars` characters of JSON. */
+export function runResultOf(ctx: AppContext, run: RunRecord, maxChars: number): RunResult {
+  const tasks = ctx.store.runs.tasks(run.id);
+  const saved = tasks.reduce((sum, task) => sum + tokensSaved(task), 0);
+  return buildRunResult({ run, tasks, now: ctx.now(), hostTokensSaved: saved }, maxChars);
+}
+
+/** ≈ characters the host did not have to read ÷ 4: output and attached files, less the digest. */
+export function tokensSaved(task: TaskRecord): number {
+  const detail = task.detail as { fileBytes?: number } | null;
+  const avoided = (task.rawBytes ?? 0) + (detail?.fileBytes ?? 0) - (task.digest?.length ?? 0);
+  return Math.max(0, Math.round(avoided / 4));
+}
+
+/** The facts a run result is made of, as the store holds them. */
+export interface RunFacts {
+  run: RunRecord;
+  tasks: readonly TaskRecord[];
+  now: number;
+  hostTokensSaved: number;
+}
+
+/**
+ * The run as the host reads it, at most `maxChars` characters of JSON: every task by id and
+ * status while they fit (what went wrong first), then their digests while room is left, each
+ * cut at a line. Tasks that do not fit are counted in `omitted`.
+ */
+export function buildRunResult(facts: RunFacts, maxChars: number): RunResult {
+  const { run, tasks } = facts;
+  const result: RunResult = {
+    run_id: run.id,
+    status: run.status,
+    duration_ms: (run.finishedAt ?? facts.now) - run.createdAt,
+    ...(facts.hostTokensSaved > 0 ? { host_tokens_saved: facts.hostTokensSaved } : {}),
+    logs: logUri(run.id, "{id}").replace("%7Bid%7D", "{id}"),
+  };
+  // Room for `omitted` and the group keys, kept back so they always fit.
+  const reserve = 40 + 14 * GROUP_ORDER.length;
+  let used = JSON.stringify(result).length + reserve;
+  const kept = new Map<TaskRecord, TaskResult>();
+  const omitted: Partial<Record<TaskStatus, number>> = {};
+  const keep = (task: TaskRecord) => {
+    const entry = identity(task);
+    const cost = JSON.stringify(entry).length + 1;
+    if (used + cost > maxChars) {
+      omitted[task.status] = (omitted[task.status] ?? 0) + 1;
+      return;
+    }
+    used += cost;
+    kept.set(task, entry);
+  };
+  const describe = (task: TaskRecord) => {
+    const entry = kept.get(task);
+    const room = maxChars - used - 12;
+    if (!entry || !task.digest || room < 24) return;
+    const digest = cutToJsonChars(task.digest, room);
+    if (!digest) return;
+    entry.digest = digest;
+    used += JSON.stringify(digest).length + 10;
+  };
+  // What went wrong, with its digest, before anything that went well.
+  const wrong = tasks.filter((task) => WRONG.has(task.status));
+  const rest = tasks.filter((task) => !WRONG.has(task.status));
+  wrong.forEach(keep);
+  wrong.forEach(describe);
+  rest.forEach(keep);
+  rest.forEach(describe);
+  if (Object.keys(omitted).length > 0) result.omitted = omitted;
+  for (const status of GROUP_ORDER) {
+    const members = tasks.filter((task) => task.status === status && kept.has(task));
+    if (members.length > 0) result[status] = members.map((task) => kept.get(task) as TaskResult);
+  }
+  return result;
+}
+
+function identity(task: TaskRecord): TaskResult {
+  const entry: TaskResult = { id: task.taskId };
+  if (task.kind === "prompt") entry.kind = "prompt";
+  if (task.exitCode !== null && task.exitCode !== 0) entry.exit_code = task.exitCode;
+  if (task.signal) entry.signal = task.signal;
+  if (task.worker) entry.worker = task.worker;
+  if (task.decisionId) entry.decision_id = task.decisionId;
+  return entry;
+}
+
+const MARK: Record<TaskStatus, string> = {
+  pending: "·",
+  running: "…",
+  ok: "✓",
+  failed: "✗",
+  timeout: "✗",
+  cancelled: "✗",
+  interrupted: "✗",
+  skipped: "-",
+  denied: "✗",
+  error: "✗",
+};
+
+/** The same result as lines: a head, then each task with its digest under it, as grouped. */
+export function renderRunResult(result: RunResult): string {
+  const counts = countTasks(result);
+  const tally = Object.entries(counts)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(", ");
+  const seconds = (result.duration_ms / 1000).toFixed(1);
+  const saved = result.host_tokens_saved
+    ? `; ~${result.host_tokens_saved.toLocaleString("en-US")} host tokens saved`
+    : "";
+  const lines = [
+    result.status === "running"
+      ? `squad ${result.run_id} running after ${seconds} s: ${tally} — squad_status to follow it`
+      : `squad ${result.run_id} ${result.status} in ${seconds} s: ${tally}${saved}`,
+  ];
+  for (const status of GROUP_ORDER) {
+    for (const task of result[status] ?? []) {
+      const how = [
+        task.exit_code !== undefined ? `exit ${task.exit_code}` : "",
+        task.signal ?? "",
+        task.worker ?? "",
+        task.decision_id ? `decision ${task.decision_id}` : "",
+      ]
+        .filter(Boolean)
+        .join(", ");
+      lines.push(`${MARK[status]} ${task.id} ${status}${how ? ` (${how})` : ""}`);
+      if (task.digest) lines.push(task.digest);
+    }
+  }
+  if (result.omitted) {
+    const left = Object.entries(result.omitted)
+      .map(([status, n]) => `${n} ${status}`)
+      .join(", ");
+    lines.push(`not shown: ${left} (squad_status with a larger max_chars lists them)`);
+  }
+  lines.push(`logs: ${result.logs}`);
+  return lines.join("\n");
+}
+
+/** Tasks per status, shown and omitted together. */
+export function countTasks(result: RunResult): Partial<Record<TaskStatus, number>> {
+  const counts: Partial<Record<TaskStatus, number>> = {};
+  for (const status of GROUP_ORDER) {
+    const n = (result[status]?.length ?? 0) + (result.omitted?.[status] ?? 0);
+    if (n > 0) counts[status] = n;
+  }
+  return counts;
+}
+
+export type { RunStatus };

@@ -1,0 +1,23 @@
+/**
+ * `value` without what says nothing to a reader: null and undefined fields, empty arrays, empty
+ * objects and empty strings, at any depth. Output schemas mark such fields optional; an absent
+ * field means none (no signal, no skills, no similar tasks).
+ */
+export function compact<T>(value: T): T {
+  return (prune(value) ?? {}) as T;
+}
+
+function prune(value: unknown): unknown {
+  if (value === null || value === undefined || value === "") return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(prune).filter((item) => item !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    const kept = prune(field);
+    if (kept !== undefined) out[key] = kept;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
