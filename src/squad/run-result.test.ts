@@ -61,14 +61,27 @@ describe("buildRunResult", () => {
       status: "done",
       duration_ms: 1_500,
       logs: "squad://runs/r-1/{id}",
-      failed: [{ id: "tests", exit_code: 1, digest: "pytest: 1 failed\nFAILED t.py::x" }],
-      ok: [
-        { id: "lint", digest: "eslint: clean" },
-        { id: "ask", kind: "prompt", worker: "flash", decision_id: "d-1", digest: "answered" },
-      ],
+      tasks: {
+        failed: { tests: { exit_code: 1, digest: "pytest: 1 failed\nFAILED t.py::x" } },
+        ok: {
+          lint: { digest: "eslint: clean" },
+          ask: { worker: "flash", decision_id: "d-1", digest: "answered" },
+        },
+      },
     });
-    expect(Object.keys(result).indexOf("failed")).toBeLessThan(Object.keys(result).indexOf("ok"));
+    expect(Object.keys(result.tasks ?? {})).toEqual(["failed", "ok"]);
     expect(countTasks(result)).toEqual({ failed: 1, ok: 2 });
+  });
+
+  it("gives no digest to a command that printed nothing, and says a prompt nobody took is one", () => {
+    const result = build([
+      task("mkdir", "ok", "mkdir: exit 0, 0 lines of output", { rawBytes: 0 }),
+      task("ask", "error", "no usable worker", { kind: "prompt", exitCode: null }),
+    ]);
+    expect(result.tasks).toEqual({
+      error: { ask: { kind: "prompt", digest: "no usable worker" } },
+      ok: { mkdir: {} },
+    });
   });
 
   it("stays within max_chars: tasks counted in omitted when they do not fit, digests cut at a line", () => {
@@ -82,10 +95,9 @@ describe("buildRunResult", () => {
     ];
     const result = build(tasks, 2_000);
     expect(JSON.stringify(result).length).toBeLessThanOrEqual(2_000);
-    expect(result.failed?.[0]?.id).toBe("broken");
-    expect(result.failed?.[0]?.digest).toMatch(/^pytest: 40 failed\n/);
+    expect(result.tasks?.failed?.broken?.digest).toMatch(/^pytest: 40 failed\n/);
     expect(result.omitted?.ok).toBeGreaterThan(0);
-    expect((result.ok?.length ?? 0) + (result.omitted?.ok ?? 0)).toBe(300);
+    expect(Object.keys(result.tasks?.ok ?? {}).length + (result.omitted?.ok ?? 0)).toBe(300);
     expect(countTasks(result)).toEqual({ failed: 1, ok: 300 });
     const larger = build(tasks, 20_000);
     expect(larger.omitted).toBeUndefined();
@@ -98,8 +110,8 @@ describe("buildRunResult", () => {
       task("broken", "failed", `tsc: 2 errors\n${"src/a.ts(1,1): error TS2322\n".repeat(2)}`),
     ];
     const result = build(tasks, 1_000);
-    expect(result.failed?.[0]?.digest).toBe(tasks[1]?.digest);
-    expect(result.ok?.[0]?.digest?.endsWith("…")).toBe(true);
+    expect(result.tasks?.failed?.broken?.digest).toBe(tasks[1]?.digest);
+    expect(result.tasks?.ok?.chatty?.digest?.endsWith("…")).toBe(true);
   });
 });
 

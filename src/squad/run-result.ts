@@ -30,8 +30,10 @@ const GROUP_ORDER: readonly TaskStatus[] = [
 const WRONG = new Set<TaskStatus>(["failed", "error", "timeout", "denied", "interrupted"]);
 
 const taskResult = z.object({
-  id: z.string(),
-  kind: z.literal("prompt").optional().describe("Set for a prompt task; absent: a command."),
+  kind: z
+    .literal("prompt")
+    .optional()
+    .describe("A prompt task no worker took; a task with a worker is a prompt task too."),
   exit_code: z.number().optional().describe("Absent: 0, or the command never exited."),
   signal: z.string().optional().describe("The signal that ended it, if any."),
   worker: z.string().optional().describe("The alias that answered a prompt task."),
@@ -43,14 +45,12 @@ const taskResult = z.object({
 });
 export type TaskResult = z.infer<typeof taskResult>;
 
-const groups = Object.fromEntries(
-  TASK_STATUSES.map((status) => [
-    status,
-    z.array(taskResult).optional().describe(`Tasks whose status is ${status}.`),
-  ]),
-) as Record<TaskStatus, z.ZodOptional<z.ZodArray<typeof taskResult>>>;
+const taskGroups = z
+  .partialRecord(z.enum(TASK_STATUSES), z.record(z.string(), taskResult))
+  .describe("Tasks by status (what went wrong first), each status's tasks by id.");
+export type TaskGroups = z.infer<typeof taskGroups>;
 
-/** What spawn_squad and squad_status return: the run, then its tasks grouped by status. */
+/** What spawn_squad and squad_status return: the run, then its tasks by status. */
 export const runResult = z.object({
   run_id: z.string(),
   status: z.enum(["running", "done", "cancelled", "interrupted"]),
@@ -64,7 +64,7 @@ export const runResult = z.object({
     .partialRecord(z.enum(TASK_STATUSES), z.number())
     .optional()
     .describe("Tasks left out to keep the result short, by status: read them with squad_status."),
-  ...groups,
+  tasks: taskGroups.optional(),
 });
 export type RunResult = z.infer<typeof runResult>;
 
@@ -111,7 +111,7 @@ export function buildRunResult(facts: RunFacts, maxChars: number): RunResult {
   const omitted: Partial<Record<TaskStatus, number>> = {};
   const keep = (task: TaskRecord) => {
     const entry = identity(task);
-    const cost = JSON.stringify(entry).length + 1;
+    const cost = JSON.stringify({ [task.taskId]: entry }).length;
     if (used + cost > maxChars) {
       omitted[task.status] = (omitted[task.status] ?? 0) + 1;
       return;
@@ -122,7 +122,7 @@ export function buildRunResult(facts: RunFacts, maxChars: number): RunResult {
   const describe = (task: TaskRecord) => {
     const entry = kept.get(task);
     const room = maxChars - used - 12;
-    if (!entry || !task.digest || room < 24) return;
+    if (!entry || !task.digest || room < 24 || printedNothing(task)) return;
     const digest = cutToJsonChars(task.digest, room);
     if (!digest) return;
     entry.digest = digest;
@@ -136,16 +136,32 @@ export function buildRunResult(facts: RunFacts, maxChars: number): RunResult {
   rest.forEach(keep);
   rest.forEach(describe);
   if (Object.keys(omitted).length > 0) result.omitted = omitted;
+  const grouped: TaskGroups = {};
   for (const status of GROUP_ORDER) {
     const members = tasks.filter((task) => task.status === status && kept.has(task));
-    if (members.length > 0) result[status] = members.map((task) => kept.get(task) as TaskResult);
+    if (members.length > 0) {
+      grouped[status] = Object.fromEntries(
+        members.map((task) => [task.taskId, kept.get(task) as TaskResult]),
+      );
+    }
   }
+  if (Object.keys(grouped).length > 0) result.tasks = grouped;
   return result;
 }
 
+/** A command that ran and printed nothing: its status and exit code say it all. */
+function printedNothing(task: TaskRecord): boolean {
+  return (
+    task.kind === "command" &&
+    task.rawBytes === 0 &&
+    (task.status === "ok" || task.status === "failed")
+  );
+}
+
 function identity(task: TaskRecord): TaskResult {
-  const entry: TaskResult = { id: task.taskId };
-  if (task.kind === "prompt") entry.kind = "prompt";
+  const entry: TaskResult = {};
+  // A worker means a prompt task; without one, the kind says so.
+  if (task.kind === "prompt" && !task.worker) entry.kind = "prompt";
   if (task.exitCode !== null && task.exitCode !== 0) entry.exit_code = task.exitCode;
   if (task.signal) entry.signal = task.signal;
   if (task.worker) entry.worker = task.worker;
@@ -182,7 +198,7 @@ export function renderRunResult(result: RunResult): string {
       : `squad ${result.run_id} ${result.status} in ${seconds} s: ${tally}${saved}`,
   ];
   for (const status of GROUP_ORDER) {
-    for (const task of result[status] ?? []) {
+    for (const [id, task] of Object.entries(result.tasks?.[status] ?? {})) {
       const how = [
         task.exit_code !== undefined ? `exit ${task.exit_code}` : "",
         task.signal ?? "",
@@ -191,7 +207,7 @@ export function renderRunResult(result: RunResult): string {
       ]
         .filter(Boolean)
         .join(", ");
-      lines.push(`${MARK[status]} ${task.id} ${status}${how ? ` (${how})` : ""}`);
+      lines.push(`${MARK[status]} ${id} ${status}${how ? ` (${how})` : ""}`);
       if (task.digest) lines.push(task.digest);
     }
   }
@@ -209,7 +225,8 @@ export function renderRunResult(result: RunResult): string {
 export function countTasks(result: RunResult): Partial<Record<TaskStatus, number>> {
   const counts: Partial<Record<TaskStatus, number>> = {};
   for (const status of GROUP_ORDER) {
-    const n = (result[status]?.length ?? 0) + (result.omitted?.[status] ?? 0);
+    const shown = Object.keys(result.tasks?.[status] ?? {}).length;
+    const n = shown + (result.omitted?.[status] ?? 0);
     if (n > 0) counts[status] = n;
   }
   return counts;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { compact } from "./compact.js";
 
 describe("compact", () => {
-  it("drops null, undefined, empty strings, arrays and objects at any depth, keeps false and 0", () => {
+  it("drops null, undefined, empty strings and arrays at any depth, keeps false, 0 and {}", () => {
     expect(
       compact({
         id: "d-1",
@@ -17,12 +17,12 @@ describe("compact", () => {
     ).toEqual({
       id: "d-1",
       evidence: { n: 0, successes: 0 },
-      nested: { list: ["a"] },
+      nested: { empty: {}, list: ["a"] },
       pass: false,
     });
   });
 
-  it("gives an empty object for a value with nothing in it", () => {
-    expect(compact({ a: null })).toEqual({});
+  it("keeps a key whose object is empty: a task with nothing more to say", () => {
+    expect(compact({ ok: { build: {} }, gone: null })).toEqual({ ok: { build: {} } });
   });
 });

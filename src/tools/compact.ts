@@ -1,7 +1,8 @@
 /**
- * `value` without what says nothing to a reader: null and undefined fields, empty arrays, empty
- * objects and empty strings, at any depth. Output schemas mark such fields optional; an absent
- * field means none (no signal, no skills, no similar tasks).
+ * `value` without what says nothing to a reader: null and undefined fields, empty arrays and
+ * empty strings, at any depth. Output schemas mark such fields optional; an absent field means
+ * none (no signal, no skills, no similar tasks). An empty object stays: under a key (a task's
+ * id) it still says something.
  */
 export function compact<T>(value: T): T {
   return (prune(value) ?? {}) as T;
@@ -19,5 +20,5 @@ function prune(value: unknown): unknown {
     const kept = prune(field);
     if (kept !== undefined) out[key] = kept;
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  return out;
 }

@@ -5,10 +5,10 @@ export const RESULT_BUDGET_CHARS = 2_000;
 /**
  * The structured result may be this much longer than the text, or `JSON_SLACK_CHARS` longer
  * when that is more: on a result of a few hundred characters the field names alone make the
- * difference (60 characters, 15 tokens), which no reader feels.
+ * difference (up to 150 characters, about 40 tokens), which no reader feels.
  */
 export const JSON_TO_TEXT_RATIO = 1.15;
-export const JSON_SLACK_CHARS = 100;
+export const JSON_SLACK_CHARS = 150;
 
 export interface HostReads {
   /** Characters of `JSON.stringify(structuredContent)`: what Claude Code and VS Code show the model. */

@@ -50,16 +50,11 @@ const output = z.object({
   commands: z.array(z.string()).optional().describe("The project's own command(s) it proposes."),
   category: z.enum(CATEGORIES),
   complexity: z.number(),
-  needs_skill: z.literal(true).optional(),
-  skills: z.array(z.string()).optional().describe("Your skills the task needs."),
+  skills: z.array(z.string()).optional().describe("Your skills the task needs: keep it."),
   possible_skills: z.array(z.string()).optional().describe("Check whether these apply first."),
   confidence: z.number(),
-  rationale: z.string(),
+  rationale: z.string().describe("Why; for a worker, its record on this category."),
   fallbacks: z.array(z.string()).optional(),
-  evidence: z
-    .object({ n: z.number(), successes: z.number(), expected: z.number() })
-    .optional()
-    .describe("The worker's record on this category."),
   similar: z
     .array(
       z.object({
@@ -79,8 +74,8 @@ export const routeTaskTool = defineTool({
   title: "Route a task",
   description:
     "What a task is and who does it. command: a shell command (literal, or the project's own " +
-    "test/lint/format/type-check command in commands) for spawn_squad, no model. model: the " +
-    "cheapest worker whose record clears the bar. host: you. Pass decision_id to log_outcome.",
+    "test/lint/type-check command it proposes) for spawn_squad, no model. model: the cheapest " +
+    "worker whose record clears the bar. host: you. Pass decision_id to log_outcome.",
   input,
   output,
   annotations: {
@@ -121,13 +116,11 @@ function toStructured({ decisionId, decision, similar }: RoutedTask): z.input<ty
     commands: decision.commands,
     category: decision.category,
     complexity: decision.complexity.score,
-    ...(decision.needsSkill ? { needs_skill: true as const } : {}),
     skills: decision.skills.map((skill) => skill.name),
     possible_skills: decision.possibleSkills,
     confidence: decision.confidence,
     rationale: clip(decision.rationale, RATIONALE_CHARS),
     fallbacks: decision.fallbacks,
-    evidence: decision.evidence ?? undefined,
     similar: similar.map((past) => ({
       worker: past.worker,
       success: past.success,

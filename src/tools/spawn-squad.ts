@@ -20,7 +20,7 @@ const task = z.strictObject({
     .array(z.string().min(1).max(1_000))
     .max(100)
     .optional()
-    .describe("Project files the server reads into the prompt (you never read them)."),
+    .describe("Files the server reads into the prompt (you never read them)."),
   cwd: z.string().min(1).max(1_000).optional().describe("Command folder, inside the project."),
   timeout_s: z.number().positive().max(86_400).optional().describe("Per-task timeout."),
   after: z
@@ -49,7 +49,7 @@ const input = z.strictObject({
   wait: z
     .boolean()
     .optional()
-    .describe("false: return a run_id at once and follow with squad_status (default true)."),
+    .describe("false: return a run_id at once, then squad_status (default true)."),
   max_chars: maxCharsField,
 });
 
@@ -57,9 +57,9 @@ export const spawnSquadTool = defineTool({
   name: "spawn_squad",
   title: "Run a squad of tasks",
   description:
-    "Run skill-free tasks in parallel — shell commands (tests, lint, type-check, grep, git) and " +
-    "prompts for cheap models — with dependencies. Returns per task a status and a short digest " +
-    "naming each failure; full output is in the task's `log` resource. Long runs: wait=false.",
+    "Run skill-free tasks in parallel: shell commands (tests, lint, type-check, grep, git) and " +
+    "prompts for cheap models, with dependencies. Returns the tasks by status, each with a short " +
+    "digest naming its failures; full output at `logs`. Long runs: wait=false.",
   input,
   output: runResult.extend({ sandbox: sandboxField }),
   annotations: {

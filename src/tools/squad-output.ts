@@ -7,4 +7,4 @@ export const maxCharsField = z
   .min(500)
   .max(100_000)
   .optional()
-  .describe("Result size in characters (default 2,000); tasks beyond it are counted, not shown.");
+  .describe("Longest result in characters (default 2,000).");

@@ -25,8 +25,8 @@ export const squadStatusTool = defineTool({
   name: "squad_status",
   title: "Squad run status",
   description:
-    "Progress or final result of a spawn_squad run (same shape as spawn_squad's result). " +
-    "wait_s waits for it to finish.",
+    "A spawn_squad run's progress or result (the same shape as spawn_squad's). wait_s waits " +
+    "for it to end.",
   input,
   output: runResult,
   annotations: {

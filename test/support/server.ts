@@ -116,3 +116,36 @@ export async function callError(client: Client, name: string, args: unknown): Pr
   const content = result.content as { type: string; text?: string }[];
   return content.map((part) => part.text ?? "").join("\n");
 }
+
+/** One task of a spawn_squad or squad_status result, with the status of the group it is in. */
+export interface RunTask {
+  id: string;
+  status: string;
+  kind?: "prompt";
+  exit_code?: number;
+  signal?: string;
+  worker?: string;
+  digest?: string;
+  decision_id?: string;
+}
+
+/** A squad result's tasks as one list: its status groups flattened, in group order. */
+export function runTasks(run: Record<string, unknown>): RunTask[] {
+  const groups = (run.tasks ?? {}) as Record<
+    string,
+    Record<string, Omit<RunTask, "status" | "id">>
+  >;
+  return Object.entries(groups).flatMap(([status, tasks]) =>
+    Object.entries(tasks).map(([id, task]) => ({ id, ...task, status })),
+  );
+}
+
+/** Tasks per status in a squad result, those shown and those omitted for size together. */
+export function runCounts(run: Record<string, unknown>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const task of runTasks(run)) counts[task.status] = (counts[task.status] ?? 0) + 1;
+  for (const [status, n] of Object.entries((run.omitted ?? {}) as Record<string, number>)) {
+    counts[status] = (counts[status] ?? 0) + n;
+  }
+  return counts;
+}
