@@ -13,6 +13,9 @@ import {
 import { ENVIRONMENT_VARIABLES } from "../src/config/environment.js";
 import { loadConfig } from "../src/config/load.js";
 import { configSchema } from "../src/config/schema.js";
+import type { CodeReport } from "../src/handoff/report.js";
+import type { CodeSpec } from "../src/handoff/spec.js";
+import { renderReport, renderSpec } from "../src/handoff/spec-markdown.js";
 import { TOOL_NAMES } from "../src/tools/names.js";
 import { PACKAGE_ROOT } from "./support/server.js";
 
@@ -93,5 +96,61 @@ describe("docs/configuration.md", () => {
     expect([...read].filter((name) => !documented.includes(name))).toEqual([]);
     const doc = configurationMarkdown();
     for (const name of documented) expect(doc).toContain(`| \`${name}\` |`);
+  });
+});
+
+describe("docs/formats.md", () => {
+  const spec: CodeSpec = {
+    title: "Add a slugify helper",
+    objective: "Titles become URL slugs in one place instead of three ad-hoc regexes.",
+    priority: "P1",
+    files: [
+      {
+        path: "src/slug.ts",
+        action: "NEW",
+        function: "slugify",
+        change:
+          "Export slugify(title): lowercase, runs of non-alphanumerics become one '-', no leading or trailing '-'.",
+        signature: "export function slugify(title: string): string",
+        constraints: ["No dependencies."],
+      },
+      {
+        path: "src/posts.ts",
+        action: "MODIFY",
+        function: "postUrl",
+        change: "Use slugify instead of the inline regex.",
+        constraints: [],
+      },
+    ],
+    tests: [
+      {
+        name: "slugify('Hello, World!') === 'hello-world'",
+        verifies: "punctuation collapses to one dash",
+      },
+    ],
+    guardrails: ["Do not change postUrl's signature."],
+    verification: "npm test -- slug",
+  };
+  const report: CodeReport = {
+    spec_id: "CS-007",
+    verdict: "pass",
+    attempts: 2,
+    worker: "qwen-coder",
+    files_changed: [
+      { path: "src/slug.ts", added: 9, removed: 0, action: "NEW" },
+      { path: "src/posts.ts", added: 2, removed: 3, action: "MODIFY" },
+    ],
+    verification: { command: "npm test -- slug", exit_code: 0, digest: "vitest: 3 passed" },
+    blockers: [],
+    deviations: [],
+  };
+  const formats = readFileSync(join(PACKAGE_ROOT, "docs", "formats.md"), "utf8");
+
+  it("shows a Code Spec exactly as squad-mcp writes one", () => {
+    expect(formats).toContain(renderSpec("CS-007", spec));
+  });
+
+  it("shows a Code Report exactly as squad-mcp writes one", () => {
+    expect(formats).toContain(renderReport(report));
   });
 });
