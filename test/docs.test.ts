@@ -131,16 +131,24 @@ describe("docs/formats.md", () => {
     guardrails: ["Do not change postUrl's signature."],
     verification: "npm test -- slug",
   };
+  /** Lines added and removed per file of the spec, as git would count them. */
+  const lines = [
+    { added: 9, removed: 0 },
+    { added: 2, removed: 3 },
+  ];
   const report: CodeReport = {
     spec_id: "CS-007",
     verdict: "pass",
     attempts: 2,
     worker: "qwen-coder",
-    files_changed: [
-      { path: "src/slug.ts", added: 9, removed: 0, action: "NEW" },
-      { path: "src/posts.ts", added: 2, removed: 3, action: "MODIFY" },
-    ],
-    verification: { command: "npm test -- slug", exit_code: 0, digest: "vitest: 3 passed" },
+    files_changed: spec.files.map(({ path, action }, index) => ({
+      path,
+      action,
+      added: 0,
+      removed: 0,
+      ...lines[index],
+    })),
+    verification: { command: spec.verification, exit_code: 0, digest: "vitest: 3 passed" },
     blockers: [],
     deviations: [],
   };
