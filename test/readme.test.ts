@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/load.js";
 import { PACKAGE_ROOT } from "./support/server.js";
 
 const README = join(PACKAGE_ROOT, "README.md");
@@ -52,6 +54,34 @@ describe("README.md", () => {
     const ci = readFileSync(join(PACKAGE_ROOT, ".ci", "run"), "utf8");
     expect(ci).toMatch(/^npm ci && npm test$/m);
     expect(readFileSync(README, "utf8")).toContain("npm ci && npm test");
+  });
+});
+
+describe("examples in the docs", () => {
+  it("are valid JSON wherever they are marked json", () => {
+    const invalid: string[] = [];
+    for (const file of markdownFiles()) {
+      const text = readFileSync(file, "utf8");
+      for (const [, block = ""] of text.matchAll(/^```json\n([\s\S]*?)^```$/gm)) {
+        try {
+          JSON.parse(block);
+        } catch (error) {
+          invalid.push(`${relative(PACKAGE_ROOT, file)}: ${(error as Error).message}`);
+        }
+      }
+    }
+    expect(invalid).toEqual([]);
+  });
+
+  it("include a README config that loads as squad.config.json", () => {
+    const readme = readFileSync(README, "utf8");
+    const example = readme.match(
+      /what differs from the defaults, for example:\n\n```json\n([\s\S]*?)^```$/m,
+    );
+    const cwd = mkdtempSync(join(tmpdir(), "readme-config-"));
+    writeFileSync(join(cwd, "squad.config.json"), example?.[1] ?? "missing");
+    const { config } = loadConfig({ cwd, env: { SQUAD_HOME: join(cwd, "home") } });
+    expect(config.routing.qualityBar).toBe(0.85);
   });
 });
 
