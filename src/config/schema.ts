@@ -179,7 +179,10 @@ export const configSchema = z.strictObject({
   roles: rolesSchema,
   host: z
     .strictObject({
-      model: z.string().min(1).describe("The host's model, for the record."),
+      model: z
+        .string()
+        .min(1)
+        .describe("The host's model, named in `squad-mcp stats` beside the cost it avoided."),
       price: pricePerMillion(
         "What the host model costs, in USD per million tokens; `squad-mcp stats` prices the host tokens saved at `input`.",
       ),
