@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { tempContexts } from "../../test/support/temp-context.js";
 import type { RunRecord, TaskRecord, TaskStatus } from "../memory/runs.js";
-import { buildRunResult, countTasks, renderRunResult, tokensSaved } from "./run-result.js";
+import { BASH_OUTPUT_CAP } from "../memory/stats.js";
+import {
+  buildRunResult,
+  countTasks,
+  readingAvoided,
+  renderRunResult,
+  runResultOf,
+  writingAvoided,
+} from "./run-result.js";
 
 const run: RunRecord = {
   id: "r-1",
@@ -42,7 +51,7 @@ function task(
 }
 
 const build = (tasks: TaskRecord[], maxChars = 2_000) =>
-  buildRunResult({ run, tasks, now: 3_000, hostTokensSaved: 0 }, maxChars);
+  buildRunResult({ run, tasks, now: 3_000 }, maxChars);
 
 describe("buildRunResult", () => {
   it("groups tasks by status, what went wrong first, and leaves out what is absent or default", () => {
@@ -135,13 +144,50 @@ describe("renderRunResult", () => {
   });
 });
 
-describe("tokensSaved", () => {
-  it("counts output and attached files the host did not read, less the digest, never below 0", () => {
+describe("the host's ledger", () => {
+  it("counts a command's output as the Bash tool would show it, a prompt's files, and answers not written", () => {
+    expect(readingAvoided(task("big", "failed", "x", { rawBytes: 200_000 }))).toBe(BASH_OUTPUT_CAP);
+    expect(readingAvoided(task("small", "ok", "x", { rawBytes: 120 }))).toBe(120);
+    const prompt = { kind: "prompt" as const, detail: { fileBytes: 8_000 }, tokensOut: 300 };
+    expect(readingAvoided(task("ask", "ok", "answer", prompt))).toBe(8_000);
+    expect(writingAvoided(task("ask", "ok", "answer", prompt))).toBe(300);
+    expect(writingAvoided(task("ask", "error", "no worker", prompt))).toBe(0);
+    expect(writingAvoided(task("cmd", "ok", "x", { tokensOut: 50 }))).toBe(0);
+  });
+
+  const openContext = tempContexts("run-ledger-");
+
+  it("says net saved once the run ended: avoided reading, less the result and the arguments at output weight", () => {
+    const ctx = openContext(5_000);
+    const start = { taskId: "t", position: 0, kind: "command" as const, label: "t", worker: null };
+    ctx.store.runs.start({ id: "r-l", createdAt: 1_000, pid: 1, project: "/p" }, [start]);
+    ctx.store.runs.updateTask("r-l", "t", {
+      status: "failed",
+      exitCode: 1,
+      rawBytes: 100_000,
+      digest: "pytest: 1 failed\nFAILED t.py::x",
+    });
+    const running = ctx.store.runs.get("r-l");
+    if (!running) throw new Error("run r-l was not stored");
     expect(
-      tokensSaved(
-        task("a", "ok", "x".repeat(400), { rawBytes: 10_000, detail: { fileBytes: 2_000 } }),
-      ),
-    ).toBe(2_900);
-    expect(tokensSaved(task("b", "ok", "y".repeat(1_000), { rawBytes: 100 }))).toBe(0);
+      runResultOf(ctx, running, 2_000, { argsChars: 400, outputWeight: 5 }).host_tokens_saved,
+    ).toBeUndefined();
+    ctx.store.runs.finish("r-l", "done", 4_000);
+    const done = ctx.store.runs.get("r-l");
+    if (!done) throw new Error("run r-l was not stored");
+    const result = runResultOf(ctx, done, 2_000, { argsChars: 400, outputWeight: 5 });
+    const read = JSON.stringify(result).length;
+    // 30,000 characters not read, less what was read here and 400 characters written at 5×.
+    expect(result.host_tokens_saved).toBeGreaterThan(7_500 - read / 4 - 500 - 10);
+    expect(result.host_tokens_saved).toBeLessThan(7_500 - read / 4 - 500 + 10);
+    expect(Object.keys(result).slice(0, 4)).toEqual([
+      "run_id",
+      "status",
+      "duration_ms",
+      "host_tokens_saved",
+    ]);
+    expect(renderRunResult(result)).toMatch(
+      /^squad r-l done in 3\.0 s: 1 failed; net ~6,\d{3} host tokens saved/,
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from "../memory/runs.js";
+import { BASH_OUTPUT_CAP } from "../memory/stats.js";
 import { cutToJsonChars } from "../text/cut.js";
 
 /** `squad://runs/<run>/<task>`: the full output, readable as an MCP resource. */
@@ -58,7 +59,9 @@ export const runResult = z.object({
   host_tokens_saved: z
     .number()
     .optional()
-    .describe("≈ tokens of output the host did not read; absent while nothing was saved."),
+    .describe(
+      "Net, in input tokens, once the run ended: output the host would have read in its own Bash tool (30,000 characters at most each) and answers it would have written, less this result and its arguments.",
+    ),
   logs: z.string().describe("Each task's full output: this URI with {id} replaced by its id."),
   omitted: z
     .partialRecord(z.enum(TASK_STATUSES), z.number())
@@ -68,18 +71,56 @@ export const runResult = z.object({
 });
 export type RunResult = z.infer<typeof runResult>;
 
-/** The run `run` as the host reads it now, in at most `maxChars` characters of JSON. */
-export function runResultOf(ctx: AppContext, run: RunRecord, maxChars: number): RunResult {
-  const tasks = ctx.store.runs.tasks(run.id);
-  const saved = tasks.reduce((sum, task) => sum + tokensSaved(task), 0);
-  return buildRunResult({ run, tasks, now: ctx.now(), hostTokensSaved: saved }, maxChars);
+/** Characters per token, for every estimate here. */
+const CHARS_PER_TOKEN = 4;
+
+/** What the host would have read doing the task itself: a command's output as its Bash tool shows it, or the files attached to a prompt. */
+export function readingAvoided(task: TaskRecord): number {
+  if (task.kind === "command") return Math.min(task.rawBytes ?? 0, BASH_OUTPUT_CAP);
+  const detail = task.detail as { fileBytes?: number } | null;
+  return detail?.fileBytes ?? 0;
 }
 
-/** ≈ characters the host did not have to read ÷ 4: output and attached files, less the digest. */
-export function tokensSaved(task: TaskRecord): number {
-  const detail = task.detail as { fileBytes?: number } | null;
-  const avoided = (task.rawBytes ?? 0) + (detail?.fileBytes ?? 0) - (task.digest?.length ?? 0);
-  return Math.max(0, Math.round(avoided / 4));
+/** Tokens the host would have written doing the task itself: a prompt task's answer. */
+export function writingAvoided(task: TaskRecord): number {
+  return task.kind === "prompt" && task.status === "ok" ? (task.tokensOut ?? 0) : 0;
+}
+
+export interface HostCall {
+  /** Characters of the arguments the host wrote for this call. */
+  argsChars: number;
+  /** What the host pays per output token, in input tokens (output price ÷ input price). */
+  outputWeight: number;
+}
+
+/**
+ * The run `run` as the host reads it now, in at most `maxChars` characters of JSON. A finished
+ * run says what it saved the host, net: the output it would have read through its own Bash
+ * tool and the answers it would have written, less this result and the arguments it wrote
+ * (writing weighed at the output price), in input tokens.
+ */
+export function runResultOf(
+  ctx: AppContext,
+  run: RunRecord,
+  maxChars: number,
+  call: HostCall,
+): RunResult {
+  const tasks = ctx.store.runs.tasks(run.id);
+  const result = buildRunResult({ run, tasks, now: ctx.now() }, maxChars);
+  if (run.status === "running") return result;
+  const avoided =
+    tasks.reduce((sum, task) => sum + readingAvoided(task), 0) / CHARS_PER_TOKEN +
+    tasks.reduce((sum, task) => sum + writingAvoided(task), 0) * call.outputWeight;
+  // The field itself adds a few characters to what the host reads.
+  const read = JSON.stringify(result).length + 30;
+  const spent = read / CHARS_PER_TOKEN + (call.argsChars / CHARS_PER_TOKEN) * call.outputWeight;
+  return withSaved(result, Math.round(avoided - spent));
+}
+
+/** The result with `host_tokens_saved` placed after the run's own fields. */
+function withSaved(result: RunResult, saved: number): RunResult {
+  const { run_id, status, duration_ms, ...rest } = result;
+  return { run_id, status, duration_ms, host_tokens_saved: saved, ...rest };
 }
 
 /** The facts a run result is made of, as the store holds them. */
@@ -87,7 +128,6 @@ export interface RunFacts {
   run: RunRecord;
   tasks: readonly TaskRecord[];
   now: number;
-  hostTokensSaved: number;
 }
 
 /**
@@ -101,7 +141,6 @@ export function buildRunResult(facts: RunFacts, maxChars: number): RunResult {
     run_id: run.id,
     status: run.status,
     duration_ms: (run.finishedAt ?? facts.now) - run.createdAt,
-    ...(facts.hostTokensSaved > 0 ? { host_tokens_saved: facts.hostTokensSaved } : {}),
     logs: logUri(run.id, "{id}").replace("%7Bid%7D", "{id}"),
   };
   // Room for `omitted` and the group keys, kept back so they always fit.
@@ -189,9 +228,10 @@ export function renderRunResult(result: RunResult): string {
     .map(([status, n]) => `${n} ${status}`)
     .join(", ");
   const seconds = (result.duration_ms / 1000).toFixed(1);
-  const saved = result.host_tokens_saved
-    ? `; ~${result.host_tokens_saved.toLocaleString("en-US")} host tokens saved`
-    : "";
+  const saved =
+    result.host_tokens_saved === undefined
+      ? ""
+      : `; net ~${result.host_tokens_saved.toLocaleString("en-US")} host tokens saved`;
   const lines = [
     result.status === "running"
       ? `squad ${result.run_id} running after ${seconds} s: ${tally} — squad_status to follow it`

@@ -3,7 +3,7 @@ import { renderRunResult, runResult, runResultOf } from "../squad/run-result.js"
 import { defineTool } from "./define-tool.js";
 import { progressSender } from "./progress.js";
 import { sandboxField, sandboxNote } from "./sandbox-note.js";
-import { maxCharsField } from "./squad-output.js";
+import { hostCall, maxCharsField } from "./squad-output.js";
 
 const task = z.strictObject({
   id: z
@@ -96,11 +96,14 @@ export const spawnSquadTool = defineTool({
     if (!record) throw new Error(`run ${run.id} vanished from the store`);
     const maxChars = args.max_chars ?? ctx.config.squad.digestChars;
     if (!args.tasks.some((task) => task.command !== undefined)) {
-      const result = runResultOf(ctx, record, maxChars);
+      const result = runResultOf(ctx, record, maxChars, hostCall(ctx, args));
       return { structured: result, text: renderRunResult(result) };
     }
     const note = await sandboxNote(ctx);
-    const result = { ...runResultOf(ctx, record, maxChars - note.line.length), ...note.field };
+    const result = {
+      ...runResultOf(ctx, record, maxChars - note.line.length, hostCall(ctx, args)),
+      ...note.field,
+    };
     return { structured: result, text: renderRunResult(result) + note.line };
   },
 });

@@ -5,7 +5,7 @@ import { processAlive } from "../squad/process-alive.js";
 import { renderRunResult, runResult, runResultOf } from "../squad/run-result.js";
 import { defineTool } from "./define-tool.js";
 import { followProgress } from "./progress.js";
-import { maxCharsField } from "./squad-output.js";
+import { hostCall, maxCharsField } from "./squad-output.js";
 
 const input = z.strictObject({
   run_id: z.string().min(1).max(64).describe("The run_id spawn_squad returned."),
@@ -64,7 +64,12 @@ export const squadStatusTool = defineTool({
       }
     }
     const record = ctx.store.runs.get(args.run_id) ?? known;
-    const result = runResultOf(ctx, record, args.max_chars ?? ctx.config.squad.digestChars);
+    const result = runResultOf(
+      ctx,
+      record,
+      args.max_chars ?? ctx.config.squad.digestChars,
+      hostCall(ctx, args),
+    );
     return { structured: result, text: renderRunResult(result) };
   },
 });
