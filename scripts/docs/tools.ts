@@ -58,10 +58,19 @@ function fields(schema: Json, prefix: string): FieldRow[] {
       required: required.has(name),
       description: cell(String(property.description ?? shape.description ?? "")),
     });
-    if (shape.type === "object") rows.push(...fields(shape, path));
+    if (shape.type === "object") rows.push(...fields(shape, path), ...mapFields(shape, path));
     const items = shape.items as Json | undefined;
     if (shape.type === "array" && items && nonNull(items).type === "object")
       rows.push(...fields(nonNull(items), `${path}[]`));
   }
   return rows;
+}
+
+/** A map's values, under `<path>.*`: the fields of each value, and of maps in maps. */
+function mapFields(schema: Json, path: string): FieldRow[] {
+  const values = schema.additionalProperties;
+  if (schema.properties || typeof values !== "object" || values === null) return [];
+  const value = nonNull(values as Json);
+  if (value.type !== "object") return [];
+  return [...fields(value, `${path}.*`), ...mapFields(value, `${path}.*`)];
 }
