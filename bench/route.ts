@@ -113,7 +113,8 @@ async function timeRouting(
   const samples = await timeEach(timed.length, async (i) => {
     const task = timed[i] as TaskText;
     const result = await callOk(client, "route_task", { task: task.text });
-    const key = result.route === "squad" ? `squad:${String(result.worker)}` : "host";
+    // A command goes to the squad with no worker.
+    const key = result.route === "squad" ? `squad:${String(result.worker ?? "command")}` : "host";
     routes[key] = (routes[key] ?? 0) + 1;
     if (Array.isArray(result.similar) && result.similar.length > 0) withSimilar++;
     if ((i + 1) % 500 === 0) progress(`route_task (${label}): ${i + 1}/${timed.length}`);

@@ -3,7 +3,12 @@ import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { PACKAGE_ROOT, type RunningServer, startServer } from "../test/support/server.js";
+import {
+  PACKAGE_ROOT,
+  type RunningServer,
+  runCounts,
+  startServer,
+} from "../test/support/server.js";
 import { startSquadServer, timeSquad } from "./squad-server.js";
 import { progress, round, type Summary, summarize } from "./stats.js";
 import { scratchDir } from "./workspace.js";
@@ -152,12 +157,13 @@ async function timeAnySquad(
     { timeout: 900_000 },
   );
   const wall = performance.now() - started;
-  const answer = result.structuredContent as { status?: string; counts?: Record<string, number> };
+  const answer = (result.structuredContent ?? {}) as Record<string, unknown> & { status?: string };
   if (result.isError || answer.status !== "done") {
     throw new Error(`spawn_squad failed: ${JSON.stringify(result.content)}`);
   }
-  const broken = Object.keys(answer.counts ?? {}).filter((key) => !["ok", "failed"].includes(key));
-  if (broken.length > 0) throw new Error(`real checks ended ${JSON.stringify(answer.counts)}`);
+  const counts = runCounts(answer);
+  const broken = Object.keys(counts).filter((key) => !["ok", "failed"].includes(key));
+  if (broken.length > 0) throw new Error(`real checks ended ${JSON.stringify(counts)}`);
   return wall;
 }
 

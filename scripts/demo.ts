@@ -18,13 +18,14 @@ import {
   callOk,
   PACKAGE_ROOT,
   type RunningServer,
+  runTasks,
   startServer,
   tempDir,
 } from "../test/support/server.js";
 import { type Backends, chooseBackends } from "./demo/backends.js";
 import { bold, cell, clip, dim, heading, mark } from "./demo/print.js";
 import { createProject, DATES_FILE, SKILL_NAME } from "./demo/project.js";
-import { type Route, routeTask } from "./demo/results.js";
+import { type Route, routeTask, workerRecord } from "./demo/results.js";
 import { createSpecProject, runSpec, type SpecOutcome } from "./demo/spec.js";
 import { FIXTURE, ID_WIDTH, runSquad, SQUAD_TASKS, type SquadRun } from "./demo/squad.js";
 
@@ -184,7 +185,7 @@ function label(text: string): string {
 function hostReasons(routes: Route[]): string {
   const counts = new Map<string, number>();
   for (const route of routes.filter((r) => r.kind === "host")) {
-    const why = route.skills.length > 0 ? "needs a skill" : route.category;
+    const why = route.skills ? "needs a skill" : route.category;
     counts.set(why, (counts.get(why) ?? 0) + 1);
   }
   return [...counts].map(([why, n]) => `${n} ${why}`).join(", ") || "none";
@@ -198,7 +199,7 @@ function describeRoute(route: Route): string {
 
 /** The rationale's first clause says why; the rest is detail for the host. */
 function shortWhy(route: Route): string {
-  if (route.skills.length > 0) return `needs its skill ${route.skills.join(", ")}`;
+  if (route.skills) return `needs its skill ${route.skills.join(", ")}`;
   return clip(route.rationale.split(/ \(|; /)[0] ?? route.rationale, 44);
 }
 
@@ -213,7 +214,7 @@ async function teachDocs(client: Client): Promise<string | null> {
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const route = await routeTask(client, LESSON_TASK);
     const worker = route.worker;
-    if (route.route === "host" || worker === null) {
+    if (route.route === "host" || worker === undefined) {
       console.log(`  round ${round}  → host: ${clip(route.rationale, 80)}`);
       return failed.length
         ? `docs: ${failed.join(", ")} failed and fell below the bar; with no other worker, docs stay with the host`
@@ -245,23 +246,24 @@ async function writeAndJudge(
   const run = await callOk(client, "spawn_squad", {
     tasks: [{ id: "doc", prompt: LESSON_PROMPT, worker, files: [DATES_FILE] }],
   });
-  const [task] = run.tasks as { status: string; digest: string }[];
+  const [task] = runTasks(run);
   if (task?.status !== "ok") return { pass: false, why: `no answer: ${task?.digest ?? "?"}` };
+  const answer = task.digest ?? "";
   const verdict = (await callOk(client, "validate_output", {
     task: LESSON_TASK,
-    output: task.digest,
+    output: answer,
     checks: LESSON_CHECKS,
     decision_id: decisionId,
-  })) as { pass: boolean; checks: { name: string; pass: boolean; detail: string }[] };
-  const failing = verdict.checks.find((check) => !check.pass);
-  const answer = task.digest.split("\n")[0] ?? "";
-  return { pass: verdict.pass, why: failing ? `${failing.name}: ${failing.detail}` : answer };
+  })) as { pass: boolean; checks?: { failed?: { name: string; detail?: string }[] } };
+  const failing = verdict.checks?.failed?.[0];
+  const why = failing ? `${failing.name}${failing.detail ? `: ${failing.detail}` : ""}` : null;
+  return { pass: verdict.pass, why: why ?? answer.split("\n")[0] ?? "" };
 }
 
 function showSettled(route: Route, failed: string[]): void {
   const over = failed.length ? ` over ${failed.join(", ")} (lower expected success)` : "";
   console.log(`  again    → ${cell(route.worker ?? "?", 11)} ${record(route)} chosen${over}`);
-  for (const [i, past] of route.similar.entries()) {
+  for (const [i, past] of (route.similar ?? []).entries()) {
     const lead = i === 0 ? "similar:" : "";
     console.log(
       `  ${cell(lead, 13)}${mark(past.success)} ${cell(past.worker, 11)} ${dim(clip(past.notes ?? past.task ?? "", 60))}`,
@@ -271,7 +273,7 @@ function showSettled(route: Route, failed: string[]): void {
 
 /** A worker's record on the category: successes/tries and the expected success rate. */
 function record(route: Route): string {
-  const evidence = route.evidence;
+  const evidence = workerRecord(route);
   if (!evidence) return "no record";
   return `${evidence.successes}/${evidence.n}, ${evidence.expected.toFixed(2)}`;
 }
@@ -340,7 +342,8 @@ function describeRun(run: SquadRun): string {
     .map(([status, n]) => `${n} ${status}`)
     .join(", ");
   const saved = run.host_tokens_saved.toLocaleString("en-US");
-  return `squad: ${plural(run.tasks.length, "command")} in ${(run.duration_ms / 1000).toFixed(1)} s, ${counts}; ~${saved} host tokens saved`;
+  const total = Object.values(run.counts).reduce((sum, n) => sum + n, 0);
+  return `squad: ${plural(total, "command")} in ${(run.duration_ms / 1000).toFixed(1)} s, ${counts}; ~${saved} host tokens saved`;
 }
 
 /** `squad-mcp stats` over the demo's database, as a user would run it. */

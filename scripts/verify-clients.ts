@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { TOOL_NAMES } from "../src/tools/names.js";
 import { initRepo } from "../test/support/git-repo.js";
-import { CLI, CLOSED_OLLAMA, PACKAGE_ROOT, tempDir } from "../test/support/server.js";
+import { CLI, CLOSED_OLLAMA, PACKAGE_ROOT, runCounts, tempDir } from "../test/support/server.js";
 import { mark } from "./demo/print.js";
 
 const run = promisify(execFile);
@@ -95,8 +95,8 @@ async function inspectorChecks(
       "--tool-arg",
       'tasks=[{"id":"hello","command":"echo hello from the squad"},{"id":"files","command":"git ls-files","after":["hello"]}]',
     )) as CallResult;
-    const view = structured(result) as { counts?: Record<string, number>; run_id?: string };
-    if (view.counts?.ok !== 2) throw new Error(JSON.stringify(result));
+    const view = structured(result) as Record<string, unknown> & { run_id?: string };
+    if (runCounts(view).ok !== 2) throw new Error(JSON.stringify(result));
     return `run ${view.run_id}: 2 ok`;
   });
 }

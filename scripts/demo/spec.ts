@@ -54,7 +54,8 @@ const implementResult = z.object({
   verdict: z.enum(["pass", "fail"]),
   attempts: z.number(),
   worker: z.string(),
-  files_changed: z.array(z.object({ path: z.string(), added: z.number(), removed: z.number() })),
+  /** "src/slug.js +4 −1"; absent when nothing changed. */
+  files_changed: z.array(z.string()).optional(),
   report: z.string(),
 });
 export type SpecOutcome = z.infer<typeof implementResult> & { applied: boolean };
@@ -82,9 +83,8 @@ export async function runSpec(
   backends.scriptCoder?.([coderAnswer(SLUG_HALF), coderAnswer(SLUG_DONE)]);
   const written = await call(client, "write_code_spec", SPEC);
   const spec = z.object({ spec_id: z.string(), path: z.string() }).parse(written);
-  console.log(
-    `  write_code_spec → ${spec.spec_id} saved as ${spec.path.slice(project.length + 1)}`,
-  );
+  // The path is relative to the project.
+  console.log(`  write_code_spec → ${spec.spec_id} saved as ${spec.path}`);
   client.setNotificationHandler(ProgressNotificationSchema, ({ params }) => {
     console.log(dim(`    progress: ${clip(params.message ?? "", 90)}`));
   });
@@ -92,7 +92,7 @@ export async function runSpec(
     await call(client, "implement_spec", { spec_id: spec.spec_id, coder }, true),
   );
   await new Promise((resolve) => setImmediate(resolve));
-  const files = result.files_changed.map((f) => `${f.path} +${f.added} −${f.removed}`).join(", ");
+  const files = result.files_changed?.join(", ") ?? "";
   console.log(
     `  ${mark(result.verdict === "pass")} implement_spec → ${result.verdict} by ${result.worker} after ${result.attempts} attempt${result.attempts === 1 ? "" : "s"}: ${files || "no changes"}; your tree untouched so far`,
   );

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callError, callOk, type RunningServer, startServer } from "../support/server.js";
+import { callError, callOk, type RunningServer, runTasks, startServer } from "../support/server.js";
 
 const MEGABYTE = "x".repeat(1_048_576);
 const ODD_UNICODE = "run \u0000 tests \uD800 for z̷̡̛a̶l̸g̷o \u202Eevil\u202C 🤖 ﷽ \uFEFF";
@@ -155,12 +155,14 @@ describe("bad input", () => {
 
   it.each(terminalOutputs)("shows %s without control characters", async (_name, command, kept) => {
     const result = await callOk(server.client, "spawn_squad", { tasks: [{ command }] });
-    const [task] = result.tasks as { digest: string; log: string | null }[];
+    const [task] = runTasks(result);
     const shown = `${JSON.stringify(result)}${task?.digest ?? ""}`;
     expect(task?.digest).toContain(kept);
     expect(controlsIn(task?.digest ?? "")).toEqual([]);
     expect(shown).not.toMatch(/\\u001b|\\u009b/);
-    const log = await server.client.readResource({ uri: task?.log ?? "" });
+    const log = await server.client.readResource({
+      uri: String(result.logs).replace("{id}", task?.id ?? ""),
+    });
     const logText = (log.contents[0] as { text: string }).text;
     expect(logText).toContain(kept);
     expect(controlsIn(logText)).toEqual([]);

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "../../src/memory/migrations.js";
 import { startFakeOllama } from "../fakes/ollama.js";
 import { runCli } from "../support/cli.js";
 import { CLI, CLOSED_OLLAMA, tempDir } from "../support/server.js";
@@ -113,7 +114,11 @@ describe("the squad-mcp command", () => {
       // The report says what the info lines would; they stay quiet unless asked for.
       expect(result.stderr).toBe("");
       expect(result.stdout).toMatch(/config\s+embedded defaults/);
-      expect(result.stdout).toMatch(/database\s+.*squad\.db \(schema v5 of 5, 0 outcomes\)/);
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `database\\s+.*squad\\.db \\(schema v${SCHEMA_VERSION} of ${SCHEMA_VERSION}, 0 outcomes\\)`,
+        ),
+      );
       expect(result.stdout).toMatch(
         new RegExp(`${ollama.url} reachable, Ollama [\\d.]+, 1 models: qwen2.5-coder:7b`),
       );
@@ -150,12 +155,13 @@ describe("the squad-mcp command", () => {
     expect(before.exitCode).toBe(0);
     expect(before.stdout).toMatch(
       new RegExp(
-        `database\\s+${literal(join(squadHome, "squad.db"))} \\(schema v5 of 5, 1 outcomes\\)`,
+        `database\\s+${literal(join(squadHome, "squad.db"))} \\(schema v${SCHEMA_VERSION} of ${SCHEMA_VERSION}, 1 outcomes\\)`,
       ),
     );
     expect(before.stdout).toMatch(/^\s+\d+ KB, journal wal, WAL \d+ K?B, quick_check ok$/m);
     expect(before.stdout).toMatch(/^\s+rows: decisions 0, outcomes 1, profiles 1, memory_fts 0,/m);
-    expect(before.stdout).toMatch(/\bspec_reports 0,\s+command_groups 0$/m);
+    // The one `call` above is the ledger's one tool call.
+    expect(before.stdout).toMatch(/\bspec_reports 0,\s+command_groups 0, tool_calls 1$/m);
     expect(before.stdout).toMatch(
       new RegExp(
         `shipped\\s+3 skills; user ~/\\.claude/skills, project ${literal(cwd)}/\\.claude/skills`,

@@ -17,7 +17,6 @@ import {
   ProgressNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { ImplementResult } from "../../src/handoff/implement.js";
 import { gitOutput } from "../../src/handoff/worktree.js";
 import { type FakeGemini, type FakeGeminiReply, startFakeGemini } from "../fakes/gemini.js";
 import { type FakeOllama, type FakeReply, startFakeOllama, userPrompts } from "../fakes/ollama.js";
@@ -41,15 +40,40 @@ const VERIFY_ADD =
   'grep -q "return a + b" src/add.js || { echo "add is still wrong: MARKER-$((1200 + 34))"; exit 1; }';
 const VERIFY_SUB = 'grep -q "return a - b" src/sub.js || { echo "sub is still wrong"; exit 1; }';
 
+/** implement_spec's result for one spec, as the host reads it. */
+interface Implemented {
+  spec_id: string;
+  verdict: "pass" | "fail";
+  attempts: number;
+  worker: string;
+  /** "src/add.js +1 −1", with " (new)" or " (deleted)" after the path. */
+  files_changed?: string[];
+  verification: { exit_code?: number; digest?: string };
+  blockers?: string[];
+  deviations?: string[];
+  /** Relative to the project. */
+  patch?: string;
+  coder_reached?: false;
+  report: string;
+  candidates?: {
+    worker: string;
+    verdict: "pass" | "fail";
+    attempts: number;
+    files_changed: number;
+    blockers?: string[];
+    deviations?: string[];
+  }[];
+}
 interface Division {
   verdict: "pass" | "fail";
-  results: ImplementResult[];
+  results: Implemented[];
 }
 interface Written {
   spec_id: string;
+  /** Relative to the project. */
   path: string;
   uri: string;
-  batch?: { spec_id: string; path: string; uri: string }[];
+  batch?: string[];
 }
 
 let base: string;
@@ -143,8 +167,13 @@ async function writeSpec(
   return (await callOk(client, "write_code_spec", spec)) as unknown as Written;
 }
 
-async function implement(client: Client, args: Record<string, unknown>): Promise<ImplementResult> {
-  return (await callOk(client, "implement_spec", args)) as unknown as ImplementResult;
+async function implement(client: Client, args: Record<string, unknown>): Promise<Implemented> {
+  return (await callOk(client, "implement_spec", args)) as unknown as Implemented;
+}
+
+/** The saved patch of a result, read from the project it is relative to. */
+function patchOf(repo: string, result: Implemented): string {
+  return readFileSync(join(repo, result.patch ?? "(no patch)"), "utf8");
 }
 
 async function readText(client: Client, uri: string): Promise<string> {
@@ -224,10 +253,10 @@ describe("write_code_spec", () => {
 
     expect(first).toEqual({
       spec_id: "CS-001",
-      path: join(repo, ".squad", "specs", "CS-001.md"),
+      path: join(".squad", "specs", "CS-001.md"),
       uri: "squad://specs/CS-001",
     });
-    const markdown = readFileSync(first.path, "utf8");
+    const markdown = readFileSync(join(repo, first.path), "utf8");
     expect(markdown).toContain("# Code Spec CS-001 — Fix add");
     expect(markdown).toContain("## Objective");
     expect(markdown).toContain("## Files to Modify");
@@ -297,7 +326,7 @@ describe("write_code_spec", () => {
     const written = await writeSpec(client, { specs: [FIX_ADD_SPEC, FIX_SUB_SPEC] });
 
     expect(written.spec_id).toBe("CS-001");
-    expect(written.batch?.map((spec) => spec.spec_id)).toEqual(["CS-001", "CS-002"]);
+    expect(written.batch).toEqual(["CS-001", "CS-002"]);
     const first = readFileSync(join(repo, ".squad/specs/CS-001.md"), "utf8");
     const second = readFileSync(join(repo, ".squad/specs/CS-002.md"), "utf8");
     expect(first).toContain("Batch Mode Active");
@@ -322,10 +351,12 @@ describe("write_code_spec", () => {
     expect(result.isError).toBeFalsy();
     const text = (result.content as { text: string }[])[0]?.text ?? "";
     expect(text.split("\n")).toEqual([
-      `12 specs saved, CS-001 through CS-012, in ${join(repo, ".squad", "specs")} (squad://specs/<id>)`,
+      `12 specs saved, CS-001 through CS-012, in ${join(".squad", "specs")} (squad://specs/<id>)`,
       "Next: implement_spec with spec_ids (division), or one spec_id at a time.",
     ]);
-    expect((result.structuredContent as unknown as Written).batch).toHaveLength(12);
+    const batch = (result.structuredContent as unknown as Written).batch;
+    expect(batch).toHaveLength(12);
+    expect(batch?.[11]).toBe("CS-012");
     expect(existsSync(join(repo, ".squad/specs/CS-012.md"))).toBe(true);
   });
 });
@@ -345,16 +376,17 @@ describe("implement_spec and apply_spec", () => {
       verdict: "pass",
       attempts: 1,
       worker: "qwen-coder",
-      files_changed: [{ path: "src/add.js", added: 1, removed: 1, action: "MODIFY" }],
-      verification: { exit_code: 0 },
-      blockers: [],
-      deviations: [],
-      patch: join(repo, ".squad", "specs", "CS-001.patch"),
+      files_changed: ["src/add.js +1 −1"],
+      patch: join(".squad", "specs", "CS-001.patch"),
       report: "squad://specs/CS-001/report",
     });
+    // Exit 0, no blockers, no deviations, one coder: nothing to say.
+    expect(result.verification.exit_code).toBeUndefined();
+    expect(result).not.toHaveProperty("blockers");
+    expect(result).not.toHaveProperty("deviations");
     expect(result.candidates).toBeUndefined();
     expect(userPrompts(ollama, CODER, since)).toEqual([expect.stringContaining("return a - b;")]);
-    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).toContain("+  return a + b;");
+    expect(patchOf(repo, result)).toContain("+  return a + b;");
     const report = await readText(client, result.report);
     expect(report).toContain("## Summary");
     expect(report).toContain("## Files Changed");
@@ -408,8 +440,10 @@ describe("implement_spec and apply_spec", () => {
       verdict: "pass",
       attempts: 2,
       worker: "qwen-coder",
-      verification: { exit_code: 0 },
+      verification: {},
     });
+    // The last attempt's verification exited 0.
+    expect(call.structuredContent).not.toHaveProperty("verification.exit_code");
     const prompts = userPrompts(ollama, CODER, since);
     expect(prompts).toHaveLength(2);
     expect(prompts[0]).not.toContain(MARKER);
@@ -450,7 +484,7 @@ describe("implement_spec and apply_spec", () => {
     const result = await implement(client, { spec_id: "CS-001", max_attempts: 1 });
 
     expect(result.verdict).toBe("pass");
-    expect(result.files_changed.map((file) => file.path)).toEqual(["src/add.js"]);
+    expect(result.files_changed).toEqual(["src/add.js +1 −1"]);
     expect(result.deviations).toEqual([
       `"../${outsideName}" not written: the path has a '..' segment`,
       expect.stringMatching(/^"\.git\/hooks\/post-checkout" not written: .*\.git/),
@@ -459,7 +493,7 @@ describe("implement_spec and apply_spec", () => {
       expect(existsSync(join(folder, outsideName))).toBe(false);
     }
     expect(existsSync(join(repo, ".git/hooks/post-checkout"))).toBe(false);
-    const patch = readFileSync(result.patch ?? "(no patch)", "utf8");
+    const patch = patchOf(repo, result);
     expect(patch).not.toContain("escape");
     expect(patch).not.toContain("pwned");
     expect(await worktreePaths(repo)).toEqual([repo]);
@@ -481,25 +515,11 @@ describe("implement_spec and apply_spec", () => {
 
     expect(result).toMatchObject({ verdict: "pass", worker: "flash", attempts: 1 });
     expect(result.candidates).toEqual([
-      {
-        worker: "flash",
-        verdict: "pass",
-        attempts: 1,
-        files_changed: 1,
-        blockers: [],
-        deviations: [],
-      },
-      {
-        worker: "qwen-coder",
-        verdict: "fail",
-        attempts: 1,
-        files_changed: 1,
-        blockers: [],
-        deviations: [],
-      },
+      { worker: "flash", verdict: "pass", attempts: 1, files_changed: 1 },
+      { worker: "qwen-coder", verdict: "fail", attempts: 1, files_changed: 1 },
     ]);
     expect(gemini.requests.slice(geminiSince).map((request) => request.model)).toEqual([FLASH]);
-    expect(readFileSync(result.patch ?? "(no patch)", "utf8")).toContain("+  return a + b;");
+    expect(patchOf(repo, result)).toContain("+  return a + b;");
     expect(await readText(client, result.report)).toContain("## Candidates");
     expect(await worktreePaths(repo)).toEqual([repo]);
   });
@@ -536,8 +556,8 @@ describe("implement_spec and apply_spec", () => {
       { spec_id: "CS-001", worker: "qwen-coder", verdict: "pass", attempts: 1 },
       { spec_id: "CS-002", worker: "qwen-fast", verdict: "pass", attempts: 1 },
     ]);
-    expect(division.results[0]?.files_changed.map((file) => file.path)).toEqual(["src/add.js"]);
-    expect(division.results[1]?.files_changed.map((file) => file.path)).toEqual(["src/sub.js"]);
+    expect(division.results[0]?.files_changed).toEqual(["src/add.js +1 −1"]);
+    expect(division.results[1]?.files_changed).toEqual(["src/sub.js +1 −1"]);
     expect(userPrompts(ollama, CODER, since)).toEqual([
       expect.stringContaining("# Code Spec CS-001 — Fix add"),
     ]);

@@ -127,7 +127,11 @@ describe("the server over stdio", () => {
     const read = await server.client.readResource({ uri: "squad://stats" });
     const content = read.contents[0];
     const stats = JSON.parse(content && "text" in content ? String(content.text) : "{}");
-    expect(stats).toMatchObject({ rows: [], totals: { tasks: 0, host_tokens_saved: 0 } });
+    // Nothing ran yet: no rows, and nothing saved the host reading or writing.
+    expect(stats).toMatchObject({
+      rows: [],
+      totals: { tasks: 0, ledger: { gross: { read_avoided_tokens: 0, write_avoided_tokens: 0 } } },
+    });
   });
 
   it("returns structured content that matches the output schema plus a short text", async () => {
