@@ -11,10 +11,14 @@ import { KeyRejections } from "./runners/api-retry.js";
 import { BackendAvailability } from "./runners/availability.js";
 import { CommandRunner } from "./runners/command-runner.js";
 import type { ModelBackends } from "./runners/models.js";
-import { killRecordedGroup } from "./runners/process-group.js";
-import { processAlive } from "./squad/process-alive.js";
+import { killRecordedGroup, processAlive } from "./runners/process-group.js";
 
-/** Built once per process; everything a tool needs, nothing global. */
+/**
+ * Built once per process: everything a tool needs. The runs a context executes are keyed by
+ * the context (squad/active-runs.ts). What holds for the whole process stays with the module
+ * that knows it: whether the sandbox works, which SQLite driver loaded, one git worktree change
+ * at a time per repository, an idle JSON-check worker.
+ */
 export interface AppContext {
   config: SquadConfig;
   /** The config file in use, or null for the embedded defaults. */
