@@ -1,7 +1,7 @@
-import { CATEGORIES, type Category, COMMAND_WORKER } from "../config.js";
-import type { AppContext } from "../context.js";
+import { CATEGORIES, type Category, COMMAND_WORKER, type SquadConfig } from "../config.js";
 import { UserInputError } from "../errors.js";
 import type { Profile } from "../memory/outcomes.js";
+import type { Store } from "../memory/store.js";
 import { priorFor } from "./decide.js";
 import { betaMean } from "./posterior.js";
 
@@ -21,6 +21,13 @@ export interface OutcomeReport {
 /** A command decision's provider: the squad's shell, no model. */
 const COMMAND_PROVIDER = "shell";
 
+/** What recording an outcome reads and writes; the app context is one. */
+export interface OutcomeDeps {
+  config: SquadConfig;
+  store: Pick<Store, "decisions" | "outcomes">;
+  now: () => number;
+}
+
 export interface RecordedOutcome {
   outcomeId: number;
   profile: Profile & { expected: number };
@@ -29,7 +36,7 @@ export interface RecordedOutcome {
 }
 
 /** Persists how a worker did and reports what that does to its standing on the category. */
-export function recordOutcome(ctx: AppContext, report: OutcomeReport): RecordedOutcome {
+export function recordOutcome(ctx: OutcomeDeps, report: OutcomeReport): RecordedOutcome {
   const decision = report.decisionId ? ctx.store.decisions.get(report.decisionId) : undefined;
   if (report.decisionId && !decision) {
     throw new UserInputError(
@@ -83,18 +90,18 @@ export function recordOutcome(ctx: AppContext, report: OutcomeReport): RecordedO
   return {
     outcomeId,
     profile: { ...profile, expected },
-    effect: describeEffect(ctx, worker, category, profile, expected),
+    effect: describeEffect(ctx.config, worker, category, profile, expected),
   };
 }
 
 function describeEffect(
-  ctx: AppContext,
+  config: SquadConfig,
   worker: string,
   category: string,
   profile: Profile,
   expected: number,
 ): string {
-  const { qualityBar, failureStreak } = ctx.config.routing;
+  const { qualityBar, failureStreak } = config.routing;
   const standing = `${worker} ${profile.successes}/${profile.n} on ${category}, ${expected.toFixed(2)} expected`;
   if (worker === "host")
     return `${standing}; the host is never routed to by score, so this only feeds the stats`;
