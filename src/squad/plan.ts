@@ -1,5 +1,6 @@
 import type { SquadConfig } from "../config.js";
 import { UserInputError } from "../errors.js";
+import { oneLine } from "../text/clip.js";
 
 /** One task as the host wrote it (the tool's input). */
 export interface TaskInput {
@@ -184,9 +185,4 @@ export function chainLengths(
     return value;
   };
   return new Map(tasks.map((task) => [task.id, length(task.id)]));
-}
-
-export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from "../context.js";
 import type { RunRecord, RunStatus, TaskRecord, TaskStatus } from "../memory/runs.js";
-import { oneLine } from "./plan.js";
+import { oneLine } from "../text/clip.js";
 
 export interface TaskView {
   id: string;

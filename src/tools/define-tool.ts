@@ -92,9 +92,3 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
 function toolError(text: string): CallToolResult {
   return { content: [{ type: "text", text: stripControl(text) }], isError: true };
 }
-
-/** Cuts a string for display, marking the cut. */
-export function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { UserInputError } from "../errors.js";
 import type { ImplementResult } from "../handoff/implement.js";
-import { clip, defineTool, type ToolExtra } from "./define-tool.js";
+import { clip, oneLine } from "../text/clip.js";
+import { defineTool, type ToolExtra } from "./define-tool.js";
 import { progressSender } from "./progress.js";
 import { sandboxField, sandboxNote } from "./sandbox-note.js";
 
@@ -111,8 +112,10 @@ export const implementSpecTool = defineTool({
       return {
         structured: { ...division, ...note.field },
         text:
-          clipText(division.results.map((result) => renderResult(result, share)).join("\n\n")) +
-          note.line,
+          clip(
+            division.results.map((result) => renderResult(result, share)).join("\n\n"),
+            TEXT_CHARS,
+          ) + note.line,
       };
     }
     if (args.spec_id === undefined) {
@@ -128,7 +131,7 @@ export const implementSpecTool = defineTool({
     const note = await sandboxNote(ctx);
     return {
       structured: { ...result, ...note.field },
-      text: clipText(renderResult(result, TEXT_CHARS)) + note.line,
+      text: clip(renderResult(result, TEXT_CHARS), TEXT_CHARS) + note.line,
     };
   },
 });
@@ -180,10 +183,6 @@ function renderResult(result: ImplementResult, maxChars: number): string {
   const head = lines.join("\n");
   const room = Math.max(0, maxChars - head.length - 40);
   const exit = result.verification.exit_code ?? "none";
-  const digest = room > 0 ? `: ${clip(result.verification.digest, room)}` : "";
+  const digest = room > 0 ? `: ${oneLine(result.verification.digest, room)}` : "";
   return `${head}\nverification exit ${exit}${digest}`;
-}
-
-function clipText(text: string): string {
-  return text.length <= TEXT_CHARS ? text : `${text.slice(0, TEXT_CHARS - 1)}…`;
 }

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { CATEGORIES, PROVIDERS } from "../config.js";
 import type { RoutedTask } from "../routing/route-task.js";
 import { routeTask } from "../routing/route-task.js";
-import { clip, defineTool } from "./define-tool.js";
+import { oneLine } from "../text/clip.js";
+import { defineTool } from "./define-tool.js";
 
 const input = z.strictObject({
   task: z
@@ -123,11 +124,11 @@ function toStructured({ decisionId, decision, similar }: RoutedTask): z.input<ty
     loaded: decision.loaded,
     similar: similar.map((past) => ({
       decision_id: past.decisionId,
-      task: past.task === null ? null : clip(past.task, 200),
+      task: past.task === null ? null : oneLine(past.task, 200),
       worker: past.worker,
       category: past.category,
       success: past.success,
-      notes: past.notes === null ? null : clip(past.notes, 300),
+      notes: past.notes === null ? null : oneLine(past.notes, 300),
       at: new Date(past.at).toISOString(),
     })),
   };
@@ -142,7 +143,7 @@ function render({ decisionId, decision, similar }: RoutedTask): string {
         : `model: ${decision.worker} (${decision.provider} ${decision.model}${decision.loaded ? ", loaded" : ""})`;
   const lines = [
     `${where} · ${decision.category} · complexity ${decision.complexity.score}`,
-    `why: ${clip(decision.rationale, 400)}`,
+    `why: ${oneLine(decision.rationale, 400)}`,
   ];
   if (decision.possibleSkills.length) {
     lines.push(
@@ -151,8 +152,8 @@ function render({ decisionId, decision, similar }: RoutedTask): string {
   }
   if (decision.fallbacks.length) lines.push(`fallbacks: ${decision.fallbacks.join(", ")}`);
   for (const past of similar) {
-    const what = clip(past.task ?? past.notes ?? "", 80);
-    const notes = past.notes && past.task ? ` — ${clip(past.notes, 100)}` : "";
+    const what = oneLine(past.task ?? past.notes ?? "", 80);
+    const notes = past.notes && past.task ? ` — ${oneLine(past.notes, 100)}` : "";
     lines.push(`last time: ${past.success ? "✓" : "✗"} ${past.worker} on "${what}"${notes}`);
   }
   lines.push(`decision ${decisionId}: pass it to log_outcome when the work is judged`);

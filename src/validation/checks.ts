@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { AppContext } from "../context.js";
 import { executeCommand } from "../squad/execute-command.js";
-import { oneLine } from "../squad/plan.js";
+import { oneLine } from "../text/clip.js";
 import { type BoundedJsonCheck, prepareJsonCheck } from "./json-check-worker.js";
 import { type CompiledPattern, compilePatterns, matchPatterns } from "./safe-regex.js";
 import type { CheckOutcome } from "./verdict.js";

@@ -3,6 +3,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { RegExpEngine } from "ajv/dist/types/index.js";
 import { UserInputError } from "../errors.js";
+import { clip } from "../text/clip.js";
 import { createRegexSandbox, type RegexSandbox, RegexTimeoutError } from "./safe-regex.js";
 
 export interface JsonCheckResult {
@@ -182,8 +183,4 @@ function describeError(error: ErrorObject): string {
   // Ajv's message omits which property was extra; that name is what the reader needs.
   const extra: unknown = error.params.additionalProperty ?? error.params.unevaluatedProperty;
   return typeof extra === "string" ? `${where}: ${message} '${extra}'` : `${where}: ${message}`;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

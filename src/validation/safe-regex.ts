@@ -1,5 +1,6 @@
 import { createContext, Script } from "node:vm";
 import { UserInputError } from "../errors.js";
+import { clip } from "../text/clip.js";
 
 /** A pattern that compiled, with the input field it came from so results can name it. */
 export interface CompiledPattern {
@@ -233,8 +234,4 @@ function messageOf(error: unknown): string {
 
 function quote(text: string, max: number): string {
   return `"${clip(text, max)}"`;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
