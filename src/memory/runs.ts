@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { errorMessage } from "../errors.js";
 import { type Db, writeTransaction } from "./db.js";
 
 export const TASK_STATUSES = [
@@ -325,7 +326,7 @@ export type RunStore = ReturnType<typeof createRunStore>;
 
 /** A queued write that failed with no caller left to throw to (the database is locked or full). */
 function reportWriteError(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   process.stderr.write(`squad-mcp error: could not save task results: ${message}\n`);
 }
 
