@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { SquadConfig } from "../config.js";
 import { errorMessage, UserInputError } from "../errors.js";
 import { isInside } from "../paths.js";
+import { seconds } from "../text/duration.js";
 import { allowedRoots, childEnvironment, resolveCommandCwd } from "./command-policy.js";
 import { denialMessage, deniedBy } from "./deny.js";
 import { groupAlive, signalGroup, startTicks } from "./process-group.js";
@@ -335,7 +336,7 @@ function stopNote(status: CommandStatus, timeoutMs: number, signal: string | nul
 }
 
 function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+  return ms < 10_000 ? seconds(ms) : `${Math.round(ms / 1000)} s`;
 }
 
 /** Only the size: the caller reads the log itself. */
