@@ -18,9 +18,6 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type FinalTaskStatus = Exclude<TaskStatus, "pending" | "running">;
 export type RunStatus = "running" | "done" | "cancelled" | "interrupted";
 
-export const isFinal = (status: TaskStatus): status is FinalTaskStatus =>
-  status !== "pending" && status !== "running";
-
 export interface RunRecord {
   id: string;
   createdAt: number;
