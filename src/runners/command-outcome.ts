@@ -52,7 +52,7 @@ export async function runAndDigest(
 ): Promise<CommandOutcome> {
   const result = await ctx.commands.run(request);
   if (result.status === "denied" || (result.status === "error" && result.logBytes === 0)) {
-    return outcomeOfNothingRun(result.status, result.problem ?? result.status);
+    return notRun(result.status, result.problem ?? result.status);
   }
   const digest = await ctx.digestLog(
     request.logFile,
@@ -83,14 +83,15 @@ export async function runAndDigest(
   };
 }
 
-function outcomeOfNothingRun(status: CommandStatus, why: string): CommandOutcome {
+/** A command that never started: the reason, and no exit, output or log. */
+function notRun(status: CommandStatus, why: string): CommandOutcome {
   return {
     status,
+    digest: why,
+    summary: why,
     exitCode: null,
     signal: null,
     durationMs: 0,
-    digest: why,
-    summary: why,
     counts: {},
     failures: [],
     failuresOmitted: 0,
