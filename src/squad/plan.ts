@@ -96,7 +96,12 @@ function planTask(
       "give exactly one of 'command' (a shell command) or 'prompt' (work for a model)",
     );
   }
-  const base = { id, position, after: checkAfter(task.after ?? [], position, id, ids) };
+  const base = {
+    id,
+    position,
+    after: checkAfter(task.after ?? [], position, id, ids),
+    label: task.id ?? oneLine(task.command ?? task.prompt ?? "", 60),
+  };
   return task.command === undefined
     ? planPromptTask(task, base, config)
     : planCommandTask(task, task.command, base, config);
@@ -106,6 +111,7 @@ interface TaskBase {
   id: string;
   position: number;
   after: string[];
+  label: string;
 }
 
 const taskField = (position: number, name: string) => `tasks[${position}].${name}`;
@@ -145,7 +151,6 @@ function planCommandTask(
   return {
     ...base,
     kind: "command",
-    label: task.id ?? oneLine(command, 60),
     command,
     cwd: task.cwd,
     timeoutMs: (task.timeout_s ?? config.commands.timeoutS) * 1000,
@@ -168,7 +173,6 @@ function planPromptTask(task: TaskInput, base: TaskBase, config: SquadConfig): U
   return {
     ...base,
     kind: "prompt",
-    label: task.id ?? oneLine(prompt, 60),
     prompt,
     worker: task.worker,
     system: task.system,
