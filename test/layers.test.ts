@@ -37,6 +37,8 @@ describe("the layer rule in biome.json", () => {
         'import type { AppContext } from "../context.js";\nexport type C = AppContext;\n',
       "src/validation/sideways.ts":
         'import { executeCommand } from "../squad/execute-command.js";\nexport const f = executeCommand;\n',
+      "src/tools/sql.ts":
+        'import { openSqlite } from "../memory/sqlite.js";\nexport const f = openSqlite;\n',
       "src/squad/down.ts":
         'import { routeTask } from "../routing/route-task.js";\nimport { openStore } from "../memory/store.js";\nexport const f = [routeTask, openStore];\n',
     };
@@ -49,6 +51,7 @@ describe("the layer rule in biome.json", () => {
     expect(output).toContain("src/memory/up.ts");
     expect(output).toContain("src/routing/up.ts");
     expect(output).toContain("src/validation/sideways.ts");
+    expect(output).toContain("src/tools/sql.ts");
     expect(output).not.toContain("src/squad/down.ts");
   });
 });
