@@ -31,7 +31,7 @@ export interface BenchStore {
     profilesFor: (category: string) => Map<string, unknown>;
     count: () => number;
   };
-  readonly similar: { find: (text: string, limit?: number) => unknown[] };
+  readonly similar: { find: (text: string, limit?: number) => unknown[]; tidyStep(): boolean };
   readonly runs: {
     start: (run: BenchRunStart, tasks: BenchRunTask[]) => void;
     updateTask: (runId: string, taskId: string, update: BenchTaskUpdate) => void;

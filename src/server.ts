@@ -1,6 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { AppContext } from "./context.js";
 import { errorMessage } from "./errors.js";
+import { tidyInBackground } from "./memory/tidy.js";
 import { shippedSkillsDir } from "./package-files.js";
 import { registerSkillPrompts } from "./prompts/skill-prompts.js";
 import { registerRunLogs } from "./resources/run-logs.js";
@@ -38,6 +39,10 @@ export function createServer(ctx: AppContext): McpServer {
   return server;
 }
 
+/** The similar-task search index is merged a little at a time once the server has settled. */
+const SEARCH_TIDY_DELAY_MS = 3_000;
+const SEARCH_TIDY_PAUSE_MS = 20;
+
 /** How long shutdown may take before the process exits regardless. */
 const SHUTDOWN_GRACE_MS = 1_500;
 
@@ -53,10 +58,16 @@ export async function serveStdio(ctx: AppContext): Promise<void> {
   const server = createServer(ctx);
   const transport = new StdioTransport(ctx.logger);
   let closing = false;
+  const tidy = tidyInBackground(() => ctx.store.similar.tidyStep(), {
+    delayMs: SEARCH_TIDY_DELAY_MS,
+    pauseMs: SEARCH_TIDY_PAUSE_MS,
+    onError: (message) => ctx.logger.debug(`search index tidy stopped: ${message}`),
+  });
   const shutdown = async (why: string) => {
     if (closing) return;
     closing = true;
     ctx.logger.debug(`shutting down: ${why}`);
+    tidy.stop();
     setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS).unref();
     if (activeRuns(ctx).size > 0) {
       // Already loaded: a run is active, so spawn_squad imported it.

@@ -11,6 +11,12 @@ export interface CallResult {
 }
 
 /**
+ * The longest a timer can wait. An in-process call has no client to time out on: it waits for
+ * the tool, however long its squad runs, and the store stays open until the tool is done.
+ */
+const NO_TIMEOUT_MS = 2_147_483_647;
+
+/**
  * One tool call through the real server and the SDK's validation, in this process: what a
  * client would get, without a client.
  */
@@ -25,7 +31,9 @@ export async function callTool(
   await server.connect(serverSide);
   await client.connect(clientSide);
   try {
-    const result = await client.callTool({ name, arguments: args });
+    const result = await client.callTool({ name, arguments: args }, undefined, {
+      timeout: NO_TIMEOUT_MS,
+    });
     const text = Array.isArray(result.content)
       ? result.content.map((part) => (part.type === "text" ? part.text : "")).join("\n")
       : "";

@@ -1,6 +1,7 @@
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
 import { buildStats, parseSince, renderStatsTable } from "../stats/report.js";
+import { toolListChars } from "../tools/index.js";
 
 export const STATS_USAGE = "usage: squad-mcp stats [--since 7d] [--json]";
 const DEFAULT_SINCE = "7d";
@@ -36,6 +37,6 @@ export function statsCommand(ctx: AppContext, args: string[]): { code: number; o
     if (error instanceof UserInputError) return { code: 2, output: error.message };
     throw error;
   }
-  const stats = buildStats(ctx, ctx.now() - windowMs);
+  const stats = buildStats(ctx, ctx.now() - windowMs, toolListChars());
   return { code: 0, output: json ? JSON.stringify(stats, null, 2) : renderStatsTable(stats) };
 }

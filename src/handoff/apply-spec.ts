@@ -8,7 +8,14 @@ import type { Verdict } from "./report.js";
 import { codeSpecs } from "./spec-records.js";
 
 export type ApplySpecResult =
-  | { spec_id: string; applied: true; verdict: Verdict; files: string[] }
+  | {
+      spec_id: string;
+      applied: true;
+      verdict: Verdict;
+      files: string[];
+      /** Characters of the lines the patch adds: code the host did not write. */
+      addedChars: number;
+    }
   | { spec_id: string; applied: false; verdict: Verdict; conflicts: string[]; message: string };
 
 /**
@@ -55,7 +62,13 @@ export async function applySpec(
   const result = await applyPatch(ctx.projectRoot, patch, signal ? { signal } : {});
   const verdict = stored.verdict;
   return result.applied
-    ? { spec_id: specId, applied: true, verdict, files: capList(result.files, "git status") }
+    ? {
+        spec_id: specId,
+        applied: true,
+        verdict,
+        files: capList(result.files, "git status"),
+        addedChars: addedChars(patch),
+      }
     : {
         spec_id: specId,
         applied: false,
@@ -63,4 +76,13 @@ export async function applySpec(
         conflicts: capList(result.conflicts, "the message"),
         message: result.message,
       };
+}
+
+/** The characters of a unified diff's added lines, without their "+". */
+export function addedChars(patch: string): number {
+  let total = 0;
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("+") && !line.startsWith("+++ ")) total += line.length - 1;
+  }
+  return total;
 }

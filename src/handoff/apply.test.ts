@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initRepo, writeIn } from "../../test/support/git-repo.js";
 import { UserInputError } from "../errors.js";
 import { applyPatch, conflictingFiles } from "./apply.js";
+import { addedChars } from "./apply-spec.js";
 import { diffWorktree } from "./diff.js";
 import { gitOutput, openWorktree, type Worktree } from "./worktree.js";
 
@@ -200,5 +201,22 @@ describe("conflictingFiles", () => {
     ].join("\n");
     const files = ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "clean.txt", "untouched.txt"];
     expect(conflictingFiles(output, files)).toEqual(["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"]);
+  });
+});
+
+describe("addedChars", () => {
+  it("counts the characters of the lines a patch adds, not its file headers", () => {
+    const patch = [
+      "diff --git a/src/add.js b/src/add.js",
+      "--- a/src/add.js",
+      "+++ b/src/add.js",
+      "@@ -1,3 +1,3 @@",
+      " export function add(a, b) {",
+      "-  return a - b;",
+      "+  return a + b;",
+      "+",
+      " }",
+    ].join("\n");
+    expect(addedChars(patch)).toBe("  return a + b;".length);
   });
 });

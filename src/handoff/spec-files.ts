@@ -4,7 +4,7 @@ import { UserInputError } from "../errors.js";
 import { isSpecId } from "../memory/specs.js";
 import { isInside } from "../paths.js";
 
-/** Where specs, reports and patches live inside the project (the README says to ignore it). */
+/** Where specs, reports and patches live inside the project; a .gitignore there keeps them out of git. */
 export const SPECS_DIR = join(".squad", "specs");
 
 export function specFilePath(projectRoot: string, id: string): string {

@@ -39,6 +39,7 @@ const SCHEMA_TABLES = [
   "specs",
   "spec_reports",
   "command_groups",
+  "tool_calls",
 ];
 
 const opened: Store[] = [];

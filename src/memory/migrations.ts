@@ -189,6 +189,19 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (server_pid, pgid)
   ) WITHOUT ROWID;
   `,
+  `
+  -- What each tool call cost the host: the characters of the arguments it wrote and of the
+  -- result it read, and the characters of code it did not have to write (an applied patch).
+  CREATE TABLE tool_calls (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    tool TEXT NOT NULL,
+    args_chars INTEGER NOT NULL,
+    read_chars INTEGER NOT NULL,
+    written_chars INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX tool_calls_at ON tool_calls (at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -175,13 +175,13 @@ describe("spec store", () => {
     // What steps 1–3 alone leave behind: no spec tables (nor later ones), user_version 3.
     const raw = openSqlite(file);
     raw.exec(
-      "DROP TABLE command_groups; DROP TABLE spec_reports; DROP TABLE specs; PRAGMA user_version = 3;",
+      "DROP TABLE tool_calls; DROP TABLE command_groups; DROP TABLE spec_reports; DROP TABLE specs; PRAGMA user_version = 3;",
     );
     raw.close();
 
     const upgraded = openStore(file);
     expect(upgraded.schemaVersion()).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
     expect(upgraded.validations.count()).toBe(1);
     expect(upgraded.specs.allocate("/repo", [spec()])).toEqual(["CS-001"]);
     upgraded.close();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tempContexts } from "../../test/support/temp-context.js";
 import type { AppContext } from "../context.js";
-import { viewRun } from "../squad/report.js";
 import type { ModelCallRecord } from "./model-calls.js";
 import type { OutcomeInput } from "./outcomes.js";
 
@@ -54,7 +53,14 @@ describe("stats store summary", () => {
       rows: [],
       calls: [],
       totals: {
-        host_tokens_saved: 0,
+        ledger: {
+          read_avoided_chars: 0,
+          answer_tokens: 0,
+          written_chars: 0,
+          tool_calls: 0,
+          args_chars: 0,
+          read_chars: 0,
+        },
         squad_runs: 0,
         model_calls: 0,
         cloud_tokens_in: 0,
@@ -161,41 +167,50 @@ describe("stats store summary", () => {
     });
   });
 
-  it("sums host tokens saved over runs in the window, as viewRun reports them", () => {
+  it("sums the host's ledger over runs and tool calls in the window", () => {
     const ctx = makeContext();
-    const task = (taskId: string, position: number) => ({
+    const task = (taskId: string, position: number, kind: "command" | "prompt" = "command") => ({
       taskId,
       position,
-      kind: "command" as const,
+      kind,
       label: taskId,
       worker: null,
     });
-    const tasks = [task("a", 0), task("b", 1), task("c", 2)];
+    const tasks = [task("a", 0), task("b", 1), task("ask", 2, "prompt"), task("late", 3, "prompt")];
     ctx.store.runs.start({ id: "r-new", createdAt: NOW - DAY, pid: 1, project: "/p" }, tasks);
-    // (10000 + 2000 - 400) / 4 = 2900
-    ctx.store.runs.updateTask("r-new", "a", {
-      rawBytes: 10_000,
-      digest: "x".repeat(400),
-      detail: { fileBytes: 2000 },
+    // A command's output counts up to what Bash would have shown: 30,000 + 100.
+    ctx.store.runs.updateTask("r-new", "a", { status: "failed", rawBytes: 200_000 });
+    ctx.store.runs.updateTask("r-new", "b", { status: "ok", rawBytes: 100 });
+    // A prompt's attached files count as read avoided, its answer (when ok) as not written.
+    ctx.store.runs.updateTask("r-new", "ask", {
+      status: "ok",
+      tokensOut: 120,
+      detail: { fileBytes: 2_000 },
     });
-    // The digest is longer than the output: counts 0, not negative.
-    ctx.store.runs.updateTask("r-new", "b", { rawBytes: 100, digest: "y".repeat(1000) });
-    // 10 / 4 = 2.5 rounds to 3, as Math.round does.
-    ctx.store.runs.updateTask("r-new", "c", { rawBytes: 10 });
+    ctx.store.runs.updateTask("r-new", "late", { status: "error", tokensOut: 999 });
     ctx.store.runs.start({ id: "r-old", createdAt: SINCE - 1, pid: 1, project: "/p" }, [
       task("a", 0),
     ]);
     ctx.store.runs.updateTask("r-old", "a", { rawBytes: 4_000_000 });
+    ctx.store.toolCalls.record({ tool: "spawn_squad", at: NOW, argsChars: 300, readChars: 900 });
+    ctx.store.toolCalls.record({
+      tool: "apply_spec",
+      at: NOW,
+      argsChars: 20,
+      readChars: 70,
+      writtenChars: 640,
+    });
+    ctx.store.toolCalls.record({ tool: "route_task", at: SINCE - 1, argsChars: 5, readChars: 5 });
 
     const { totals } = ctx.store.stats.summary(SINCE);
     expect(totals.squad_runs).toBe(1);
-    expect(totals.host_tokens_saved).toBe(2903);
-    const run = ctx.store.runs.get("r-new");
-    if (!run) throw new Error("run r-new was not stored");
-    expect(totals.host_tokens_saved).toBe(viewRun(ctx, run).host_tokens_saved);
-    expect(ctx.store.stats.summary(SINCE - 1).totals).toMatchObject({
-      squad_runs: 2,
-      host_tokens_saved: 2903 + 1_000_000,
+    expect(totals.ledger).toEqual({
+      read_avoided_chars: 30_000 + 100 + 2_000,
+      answer_tokens: 120,
+      written_chars: 640,
+      tool_calls: 2,
+      args_chars: 320,
+      read_chars: 970,
     });
   });
 });

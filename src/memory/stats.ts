@@ -33,13 +33,29 @@ export interface StatsCalls {
   tokens_out: number;
 }
 
-export interface StatsTotals {
+/** The characters of output Claude Code's Bash tool shows the model (BASH_MAX_OUTPUT_LENGTH). */
+export const BASH_OUTPUT_CAP = 30_000;
+
+/** What squad-mcp's work and calls were worth to the host, and what they cost it. */
+export interface HostLedger {
   /**
-   * ≈ tokens the host did not read: over every task of the runs started in the window,
-   * max(0, round((raw output bytes + attached file bytes − digest length) ÷ 4)), the same
-   * figure `viewRun` (src/squad/report.ts) reports per run, computed here in SQL.
+   * Characters the host did not read, over the tasks of runs started in the window: each
+   * command's output up to BASH_OUTPUT_CAP (what its own Bash tool would have shown), each
+   * prompt task's attached files.
    */
-  host_tokens_saved: number;
+  read_avoided_chars: number;
+  /** Tokens of prompt-task answers the host did not write (tasks that ended ok). */
+  answer_tokens: number;
+  /** Characters of code the host did not write: the added lines of applied patches. */
+  written_chars: number;
+  /** squad-mcp tool calls in the window, the characters of their arguments and results. */
+  tool_calls: number;
+  args_chars: number;
+  read_chars: number;
+}
+
+export interface StatsTotals {
+  ledger: HostLedger;
   /** spawn_squad runs started in the window. */
   squad_runs: number;
   /** Requests to any model backend (local or cloud), answered or not. */
@@ -86,16 +102,26 @@ export function createStatsStore(db: Db, beforeRead: () => void = () => {}) {
   const runs = db.prepare<[number], { n: number }>(
     "SELECT count(*) AS n FROM runs WHERE created_at >= ?",
   );
-  // Mirrors tokensSaved() in src/squad/report.ts; keep the two in step.
-  const saved = db.prepare<[number], { saved: number }>(`
-    SELECT coalesce(sum(max(0, CAST(round((
-      coalesce(t.raw_bytes, 0)
-      + coalesce(CASE WHEN json_valid(t.detail) AND json_type(t.detail, '$.fileBytes') IN ('integer', 'real')
-          THEN json_extract(t.detail, '$.fileBytes') END, 0)
-      - coalesce(length(t.digest), 0)
-    ) / 4.0) AS INTEGER))), 0) AS saved
+  // Mirrors readingAvoided() and writingAvoided() in src/squad/run-result.ts.
+  const avoided = db.prepare<
+    [number, number],
+    { read_avoided_chars: number; answer_tokens: number }
+  >(`
+    SELECT
+      coalesce(sum(CASE WHEN t.kind = 'command' THEN min(coalesce(t.raw_bytes, 0), ?)
+        ELSE coalesce(CASE WHEN json_valid(t.detail) AND json_type(t.detail, '$.fileBytes') IN ('integer', 'real')
+          THEN json_extract(t.detail, '$.fileBytes') END, 0) END), 0) AS read_avoided_chars,
+      coalesce(sum(CASE WHEN t.kind = 'prompt' AND t.status = 'ok'
+        THEN coalesce(t.tokens_out, 0) ELSE 0 END), 0) AS answer_tokens
     FROM run_tasks t JOIN runs r ON r.id = t.run_id
     WHERE r.created_at >= ?`);
+  const toolCalls = db.prepare<
+    [number],
+    { tool_calls: number; args_chars: number; read_chars: number; written_chars: number }
+  >(`
+    SELECT count(*) AS tool_calls, coalesce(sum(args_chars), 0) AS args_chars,
+      coalesce(sum(read_chars), 0) AS read_chars, coalesce(sum(written_chars), 0) AS written_chars
+    FROM tool_calls WHERE at >= ?`);
 
   return {
     /** Everything `squad-mcp stats` shows, for rows created at or after `sinceMs` (epoch ms). */
@@ -119,7 +145,16 @@ export function createStatsStore(db: Db, beforeRead: () => void = () => {}) {
           rows: outcomeRows,
           calls: callRows,
           totals: {
-            host_tokens_saved: saved.get(sinceMs)?.saved ?? 0,
+            ledger: {
+              read_avoided_chars: 0,
+              answer_tokens: 0,
+              written_chars: 0,
+              tool_calls: 0,
+              args_chars: 0,
+              read_chars: 0,
+              ...avoided.get(BASH_OUTPUT_CAP, sinceMs),
+              ...toolCalls.get(sinceMs),
+            },
             squad_runs: runs.get(sinceMs)?.n ?? 0,
             model_calls: callRows.reduce((sum, call) => sum + call.calls, 0),
             cloud_tokens_in: cloud.reduce((sum, call) => sum + call.tokens_in, 0),

@@ -122,6 +122,25 @@ describe("store", () => {
     store.close();
   });
 
+  it("merges the search index's segments a step at a time and recalls the same tasks after", () => {
+    const store = openStore(dbFile());
+    for (let i = 0; i < 300; i++) {
+      store.outcomes.log(
+        outcome({ notes: `lint pass ${i} of module m${i % 17} found ${i} issues` }),
+      );
+    }
+    const before = store.similar.find("lint module m3 issues", 5);
+    expect(before).toHaveLength(5);
+    let steps = 0;
+    while (store.similar.tidyStep(4)) steps++;
+    // 300 one-row writes leave several segments; merging four pages at a time takes a few steps.
+    expect(steps).toBeGreaterThan(0);
+    expect(store.similar.tidyStep(4)).toBe(false);
+    expect(store.similar.find("lint module m3 issues", 5)).toEqual(before);
+    store.db.exec("INSERT INTO memory_fts (memory_fts) VALUES ('integrity-check')");
+    store.close();
+  });
+
   it("recalls an old similar task buried under many newer ones sharing only common words", () => {
     const store = openStore(dbFile());
     store.outcomes.log(

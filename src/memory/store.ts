@@ -9,6 +9,7 @@ import { createRunStore } from "./runs.js";
 import { createSimilarTasks } from "./similar.js";
 import { createSpecStore, type SpecStore } from "./specs.js";
 import { createStatsStore, type StatsStore } from "./stats.js";
+import { createToolCallStore } from "./tool-calls.js";
 import { createValidationStore } from "./validations.js";
 
 /** Everything squad-mcp remembers, behind one handle. */
@@ -27,6 +28,8 @@ export interface Store {
   readonly validations: ReturnType<typeof createValidationStore>;
   /** Code Specs (CS-001, …) per project and their Code Reports. */
   readonly specs: SpecStore;
+  /** What each tool call cost the host to write and read. */
+  readonly toolCalls: ReturnType<typeof createToolCallStore>;
   /** Read-only aggregates for `squad-mcp stats` and `squad://stats`. */
   readonly stats: StatsStore;
   schemaVersion(): number;
@@ -50,6 +53,7 @@ export function openStore(file: string): Store {
     modelCalls: createModelCallStore(db),
     validations: createValidationStore(db),
     specs: createSpecStore(db),
+    toolCalls: createToolCallStore(db),
     stats: createStatsStore(db, runs.flush),
     schemaVersion: () => schemaVersion(db),
     health: () => databaseHealth(db, file),

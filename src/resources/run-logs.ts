@@ -2,7 +2,7 @@ import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/serv
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "../context.js";
 import { readLogSample } from "../runners/log-reader.js";
-import { logUri } from "../squad/report.js";
+import { logUri } from "../squad/run-result.js";
 import { stripControl } from "../text/control.js";
 import { RESOURCE_NOT_FOUND } from "./not-found.js";
 

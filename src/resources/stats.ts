@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { AppContext } from "../context.js";
 import { buildStats, parseSince } from "../stats/report.js";
+import { toolListChars } from "../tools/index.js";
 
 export const STATS_URI = "squad://stats";
 const WINDOW_MS = parseSince("7d");
@@ -13,7 +14,7 @@ export function registerStatsResource(server: McpServer, ctx: AppContext): void 
     {
       title: "Squad stats (7 days)",
       description:
-        "Per worker × category over the last 7 days: tasks, success rate, mean latency, tokens, estimated cost; host tokens saved, host cost avoided and cloud spend.",
+        "Per worker × category over the last 7 days: tasks, success rate, mean latency, tokens, estimated cost; the host's ledger: gross saving, costs, net.",
       mimeType: "application/json",
     },
     async (uri) => ({
@@ -21,7 +22,7 @@ export function registerStatsResource(server: McpServer, ctx: AppContext): void 
         {
           uri: uri.href,
           mimeType: "application/json",
-          text: JSON.stringify(buildStats(ctx, ctx.now() - WINDOW_MS), null, 2),
+          text: JSON.stringify(buildStats(ctx, ctx.now() - WINDOW_MS, toolListChars()), null, 2),
         },
       ],
     }),

@@ -113,10 +113,29 @@ function populate(ctx: AppContext): void {
 
   ctx.store.runs.start({ id: "r-1", createdAt: NOW - DAY, pid: 1, project: "/p" }, [
     { taskId: "t", position: 0, kind: "command", label: "t", worker: null },
+    { taskId: "ask", position: 1, kind: "prompt", label: "ask", worker: "flash" },
   ]);
-  // (40000 - 0) / 4 = 10000 host tokens saved
-  ctx.store.runs.updateTask("r-1", "t", { rawBytes: 40_000 });
+  // Bash would have shown 30,000 of the 40,000 characters: 7,500 tokens not read.
+  ctx.store.runs.updateTask("r-1", "t", { status: "ok", rawBytes: 40_000 });
+  // An answer of 200 tokens the host did not write.
+  ctx.store.runs.updateTask("r-1", "ask", { status: "ok", tokensOut: 200 });
+  // 100 tokens of arguments written, 500 of results read; one call outside the window.
+  ctx.store.toolCalls.record({
+    tool: "spawn_squad",
+    at: NOW - DAY,
+    argsChars: 400,
+    readChars: 2_000,
+  });
+  ctx.store.toolCalls.record({
+    tool: "route_task",
+    at: SINCE - 1,
+    argsChars: 9_999,
+    readChars: 9_999,
+  });
 }
+
+/** A tools/list of 12,000 characters: 3,000 tokens carried per call. */
+const DEFINITION_CHARS = 12_000;
 
 describe("buildStats", () => {
   it("counts an OpenAI-compatible alias priced at zero as local, and haiku as cloud at its price", () => {
@@ -137,7 +156,7 @@ describe("buildStats", () => {
     };
     modelCall(ctx, "lmstudio", "openai", 5_000, 1_000);
     modelCall(ctx, "haiku", "anthropic", 2_000, 400);
-    const { totals, unpriced_workers } = buildStats(ctx, SINCE);
+    const { totals, unpriced_workers } = buildStats(ctx, SINCE, DEFINITION_CHARS);
     expect(totals.cloud_tokens_in).toBe(2_000);
     expect(totals.cloud_tokens_out).toBe(400);
     expect(totals.cloud_spend_usd).toBe(0.004); // 2000 × 1 + 400 × 5 = 4000 µ$
@@ -147,7 +166,7 @@ describe("buildStats", () => {
   it("prices rows and totals from the configured prices", () => {
     const ctx = makeContext();
     populate(ctx);
-    const stats = buildStats(ctx, SINCE);
+    const stats = buildStats(ctx, SINCE, DEFINITION_CHARS);
 
     expect(stats.since).toBe(new Date(SINCE).toISOString());
     expect(stats.since_ms).toBe(SINCE);
@@ -182,15 +201,25 @@ describe("buildStats", () => {
       model_calls: 4,
       cloud_tokens_in: 3010,
       cloud_tokens_out: 1510,
-      host_tokens_saved: 10_000,
       host_model: "claude-opus-4-5",
       host_price: { input: 5, output: 25 },
-      host_cost_avoided_usd: 0.05, // 10000 × 5 µ$
       cloud_spend_usd: 0.01405,
-      net_saving_usd: 0.03595,
+      ledger: {
+        // 7,500 × 5 + 200 × 25 = 42,500 µ$
+        gross: { read_avoided_tokens: 7_500, write_avoided_tokens: 200, usd: 0.0425 },
+        // 500 × 5 + 100 × 25 + 3,000 × 5 × 0.1 = 6,500 µ$, and 14,050 µ$ of cloud spend
+        costs: {
+          results_read_tokens: 500,
+          arguments_written_tokens: 100,
+          tool_definitions_tokens: 3_000,
+          cloud_spend_usd: 0.01405,
+          usd: 0.02055,
+        },
+        net_usd: 0.02195,
+      },
     });
     expect(stats.unpriced_workers).toEqual(["retired"]);
-    expect(stats.assumptions.join("\n")).toMatch(/host input tokens/);
+    expect(stats.assumptions.join("\n")).toMatch(/Bash tool would show it \(at most 30,000/);
     // JSON-able: survives a round trip unchanged.
     expect(JSON.parse(JSON.stringify(stats))).toEqual(stats);
   });
@@ -202,25 +231,35 @@ describe("buildStats", () => {
     const flash = ctx.config.workers.flash;
     if (!flash) throw new Error("default config has no flash worker");
     flash.price = { input: 1, output: 2 };
-    const stats = buildStats(ctx, SINCE);
-    expect(stats.totals.host_cost_avoided_usd).toBe(0.15);
+    const stats = buildStats(ctx, SINCE, DEFINITION_CHARS);
+    expect(stats.totals.ledger.gross.usd).toBe(0.1275); // 7,500 × 15 + 200 × 75
     expect(stats.totals.cloud_spend_usd).toBe(0.0145); // 1000 + 1000 µ$ flash, 12500 µ$ pro
     expect(stats.rows[0]?.estimated_cost_usd).toBe(0.0021); // 1500 × 1 + 300 × 2
-    expect(stats.totals.net_saving_usd).toBe(0.1355);
+    // 500 × 15 + 100 × 75 + 3,000 × 15 × 0.1 + 14,500 µ$ of cloud spend
+    expect(stats.totals.ledger.costs.usd).toBe(0.034);
+    expect(stats.totals.ledger.net_usd).toBe(0.0935);
   });
 
   it("is all zeros on an empty database", () => {
     const ctx = makeContext();
-    const stats = buildStats(ctx, SINCE);
+    const stats = buildStats(ctx, SINCE, DEFINITION_CHARS);
     expect(stats.rows).toEqual([]);
     expect(stats.totals).toMatchObject({
       tasks: 0,
       squad_runs: 0,
       model_calls: 0,
-      host_tokens_saved: 0,
-      host_cost_avoided_usd: 0,
       cloud_spend_usd: 0,
-      net_saving_usd: 0,
+    });
+    expect(stats.totals.ledger).toEqual({
+      gross: { read_avoided_tokens: 0, write_avoided_tokens: 0, usd: 0 },
+      costs: {
+        results_read_tokens: 0,
+        arguments_written_tokens: 0,
+        tool_definitions_tokens: 0,
+        cloud_spend_usd: 0,
+        usd: 0,
+      },
+      net_usd: 0,
     });
   });
 });
@@ -229,7 +268,7 @@ describe("renderStatsTable", () => {
   it("shows one aligned line per worker × category and the totals", () => {
     const ctx = makeContext();
     populate(ctx);
-    const text = renderStatsTable(buildStats(ctx, SINCE));
+    const text = renderStatsTable(buildStats(ctx, SINCE, DEFINITION_CHARS));
     const lines = text.split("\n");
     const header = lines.find((line) => line.startsWith("worker"));
     expect(header).toMatch(
@@ -263,12 +302,12 @@ describe("renderStatsTable", () => {
     // Right-aligned columns end at the same place on every line.
     expect(new Set([header, flash, qwen].map((line) => line?.length)).size).toBe(1);
     expect(text).toContain(`squad stats since ${new Date(SINCE).toISOString()}`);
-    expect(text).toMatch(/host tokens saved\s+10,000/);
+    expect(text).toContain("host ledger (claude-opus-4-5: $5/M in, $25/M out)");
+    expect(text).toMatch(/gross\s+\$0\.0425: 7,500 tokens not read, 200 not written/);
     expect(text).toMatch(
-      /host cost avoided\s+\$0\.0500 \(as claude-opus-4-5 input at \$5\/M tokens\)/,
+      /costs\s+\$0\.0205: 500 tokens of results read, 100 of arguments written, 3,000 of tool definitions \(cached\), \$0\.0140 cloud spend/,
     );
-    expect(text).toMatch(/cloud spend\s+\$0\.0140/);
-    expect(text).toMatch(/net saving\s+\$0\.0360/);
+    expect(text).toMatch(/net saving\s+\$0\.0220/);
     expect(text).toMatch(/tasks\s+6 \(67% success\)/);
     expect(text).toMatch(/unpriced workers\s+retired/);
     expect(text).not.toContain("no outcomes recorded");
@@ -276,7 +315,7 @@ describe("renderStatsTable", () => {
 
   it("says so when nothing was recorded", () => {
     const ctx = makeContext();
-    const text = renderStatsTable(buildStats(ctx, SINCE));
+    const text = renderStatsTable(buildStats(ctx, SINCE, DEFINITION_CHARS));
     expect(text).toContain(`no outcomes recorded since ${new Date(SINCE).toISOString()}`);
     expect(text).not.toMatch(/^worker/m);
     expect(text).toMatch(/squad runs\s+0/);

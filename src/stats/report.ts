@@ -1,7 +1,7 @@
 import { COMMAND_WORKER, type WorkerConfig } from "../config.js";
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
-import type { StatsRow } from "../memory/stats.js";
+import { BASH_OUTPUT_CAP, type HostLedger, type StatsRow } from "../memory/stats.js";
 import { duration } from "../text/duration.js";
 
 /** USD per million tokens, as in the config. */
@@ -29,22 +29,39 @@ export interface StatsReport {
     model_calls: number;
     cloud_tokens_in: number;
     cloud_tokens_out: number;
-    host_tokens_saved: number;
     host_model: string;
     host_price: Price;
-    host_cost_avoided_usd: number;
     cloud_spend_usd: number;
-    net_saving_usd: number;
+    /** What squad-mcp was worth to the host (gross), what it cost the host, and the net. */
+    ledger: {
+      gross: { read_avoided_tokens: number; write_avoided_tokens: number; usd: number };
+      costs: {
+        results_read_tokens: number;
+        arguments_written_tokens: number;
+        tool_definitions_tokens: number;
+        cloud_spend_usd: number;
+        usd: number;
+      };
+      net_usd: number;
+    };
   };
   /** Model-call workers (non-ollama) missing from the config: left out of `cloud_spend_usd`. */
   unpriced_workers: string[];
   assumptions: string[];
 }
 
+/** Anthropic bills a prompt-cache read at a tenth of the input price. */
+export const CACHE_READ_RATE = 0.1;
+const CHARS_PER_TOKEN = 4;
+
 export const ASSUMPTIONS: readonly string[] = [
-  "host_cost_avoided_usd prices host_tokens_saved as host input tokens (the host would have read that output, not written it)",
-  "host_tokens_saved ≈ (raw task output + attached file bytes − digest length) ÷ 4 over the squad runs started in the window",
-  "row tokens and estimated_cost_usd come from the outcome rows (per judged task); cloud_spend_usd comes from every model call, retries and validator calls included",
+  "tokens ≈ characters ÷ 4 throughout",
+  `read avoided: each command's output as the host's own Bash tool would show it (at most ${BASH_OUTPUT_CAP.toLocaleString("en-US")} characters, Claude Code's default), plus files attached to prompts; priced as host input`,
+  "write avoided: prompt answers that ended ok, and the added lines of patches apply_spec applied; priced as host output",
+  "results read: every squad-mcp result as the host reads it (the larger of its JSON and its text); priced as host input",
+  "arguments written: every squad-mcp call's arguments; priced as host output",
+  `tool definitions: the tools/list JSON the host carries each turn, counted once per squad-mcp call (at least one turn each) as a cache read at ${CACHE_READ_RATE} × the input price`,
+  "row tokens and estimated_cost_usd come from the outcome rows (per judged task); cloud spend comes from every model call, retries and validator calls included",
 ];
 
 const PER_MILLION = 1_000_000;
@@ -58,8 +75,11 @@ function cost(price: Price, tokensIn: number, tokensOut: number): number {
   return (tokensIn * price.input + tokensOut * price.output) / PER_MILLION;
 }
 
-/** Usage, success and cost per worker × category since `sinceMs` (epoch ms), JSON-ready. */
-export function buildStats(ctx: AppContext, sinceMs: number): StatsReport {
+/**
+ * Usage, success and cost per worker × category since `sinceMs` (epoch ms), and the host's
+ * ledger, JSON-ready. `definitionChars`: the size of squad-mcp's tools/list JSON.
+ */
+export function buildStats(ctx: AppContext, sinceMs: number, definitionChars: number): StatsReport {
   const { config } = ctx;
   const summary = ctx.store.stats.summary(sinceMs);
   const priceOf = (worker: string): Price | null =>
@@ -91,8 +111,7 @@ export function buildStats(ctx: AppContext, sinceMs: number): StatsReport {
     const price = config.workers[call.worker]?.price;
     return call.provider !== "ollama" && !(price && price.input === 0 && price.output === 0);
   });
-  // Assumption: the tokens saved are output the host would have had to read, so input price.
-  const hostCostAvoided = (totals.host_tokens_saved * config.host.price.input) / PER_MILLION;
+  const ledger = priceLedger(totals.ledger, config.host.price, cloudSpend, definitionChars);
   return {
     since: new Date(sinceMs).toISOString(),
     since_ms: sinceMs,
@@ -105,15 +124,49 @@ export function buildStats(ctx: AppContext, sinceMs: number): StatsReport {
       model_calls: totals.model_calls,
       cloud_tokens_in: cloudCalls.reduce((sum, call) => sum + call.tokens_in, 0),
       cloud_tokens_out: cloudCalls.reduce((sum, call) => sum + call.tokens_out, 0),
-      host_tokens_saved: totals.host_tokens_saved,
       host_model: config.host.model,
       host_price: { ...config.host.price },
-      host_cost_avoided_usd: usd(hostCostAvoided),
       cloud_spend_usd: usd(cloudSpend),
-      net_saving_usd: usd(hostCostAvoided - cloudSpend),
+      ledger,
     },
     unpriced_workers: [...unpriced].sort(),
     assumptions: [...ASSUMPTIONS],
+  };
+}
+
+function priceLedger(
+  counts: HostLedger,
+  price: Price,
+  cloudSpend: number,
+  definitionChars: number,
+): StatsReport["totals"]["ledger"] {
+  const tokens = (chars: number) => Math.round(chars / CHARS_PER_TOKEN);
+  const readAvoided = tokens(counts.read_avoided_chars);
+  const writeAvoided = counts.answer_tokens + tokens(counts.written_chars);
+  const resultsRead = tokens(counts.read_chars);
+  const argumentsWritten = tokens(counts.args_chars);
+  const definitions = tokens(definitionChars) * counts.tool_calls;
+  const gross = (readAvoided * price.input + writeAvoided * price.output) / PER_MILLION;
+  const costs =
+    (resultsRead * price.input +
+      argumentsWritten * price.output +
+      definitions * price.input * CACHE_READ_RATE) /
+      PER_MILLION +
+    cloudSpend;
+  return {
+    gross: {
+      read_avoided_tokens: readAvoided,
+      write_avoided_tokens: writeAvoided,
+      usd: usd(gross),
+    },
+    costs: {
+      results_read_tokens: resultsRead,
+      arguments_written_tokens: argumentsWritten,
+      tool_definitions_tokens: definitions,
+      cloud_spend_usd: usd(cloudSpend),
+      usd: usd(costs),
+    },
+    net_usd: usd(gross - costs),
   };
 }
 
@@ -202,13 +255,20 @@ export function renderStatsTable(stats: StatsReport): string {
   row("squad runs", count(t.squad_runs));
   row("model calls", count(t.model_calls));
   row("cloud tokens", `${count(t.cloud_tokens_in)} in / ${count(t.cloud_tokens_out)} out`);
-  row("host tokens saved", count(t.host_tokens_saved));
-  row(
-    "host cost avoided",
-    `${money(t.host_cost_avoided_usd)} (as ${t.host_model} input at $${t.host_price.input}/M tokens)`,
+  const { gross, costs } = t.ledger;
+  lines.push(
+    "",
+    `host ledger (${t.host_model}: $${t.host_price.input}/M in, $${t.host_price.output}/M out)`,
   );
-  row("cloud spend", money(t.cloud_spend_usd));
-  row("net saving", money(t.net_saving_usd));
+  row(
+    "gross",
+    `${money(gross.usd)}: ${count(gross.read_avoided_tokens)} tokens not read, ${count(gross.write_avoided_tokens)} not written`,
+  );
+  row(
+    "costs",
+    `${money(costs.usd)}: ${count(costs.results_read_tokens)} tokens of results read, ${count(costs.arguments_written_tokens)} of arguments written, ${count(costs.tool_definitions_tokens)} of tool definitions (cached), ${money(costs.cloud_spend_usd)} cloud spend`,
+  );
+  row("net saving", money(t.ledger.net_usd));
   if (stats.unpriced_workers.length) {
     row("unpriced workers", `${stats.unpriced_workers.join(", ")} (not in the config; no cost)`);
   }

@@ -46,8 +46,10 @@ export const applySpecTool = defineTool({
     }
     const warning =
       result.verdict === "fail" ? " Its verification FAILED: review before you keep it." : "";
+    const { addedChars, ...structured } = result;
     return {
-      structured: result,
+      structured,
+      writtenChars: addedChars,
       text: `${result.spec_id} applied to the working tree, staged, not committed: ${result.files.join(", ")}.${warning}`,
     };
   },

@@ -10,6 +10,8 @@ import type { z } from "zod";
 import type { AppContext } from "../context.js";
 import { diskFullPath, errorMessage, UserInputError } from "../errors.js";
 import { stripControl, stripControlDeep } from "../text/control.js";
+import { compact } from "./compact.js";
+import { hostReads } from "./host-reads.js";
 import type { ToolName } from "./names.js";
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -21,6 +23,8 @@ export interface ToolResult<Structured> {
   text: string;
   /** A refusal the caller should notice (apply_spec's conflicts), still with structured detail. */
   isError?: boolean;
+  /** Characters of code the host did not have to write (an applied patch's added lines). */
+  writtenChars?: number;
 }
 
 export interface ToolDefinition<Input extends z.ZodObject, Output extends z.ZodObject> {
@@ -73,11 +77,13 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
   try {
     const result = await tool.handler(args, ctx, extra);
     // Worker and command output reaches the host's terminal: no escape or control codes.
-    return {
+    const answer: CallToolResult = {
       content: [{ type: "text", text: stripControl(result.text) }],
-      structuredContent: stripControlDeep(result.structured) as { [key: string]: unknown },
+      structuredContent: compact(stripControlDeep(result.structured)) as { [key: string]: unknown },
       ...(result.isError ? { isError: true } : {}),
     };
+    recordCost(ctx, tool.name, args, answer, result.writtenChars);
+    return answer;
   } catch (error) {
     if (error instanceof UserInputError) return toolError(error.message);
     const full = diskFullPath(error, ctx.store.file);
@@ -86,6 +92,27 @@ async function runTool<Input extends z.ZodObject, Output extends z.ZodObject>(
       `${tool.name} failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
     );
     return toolError(`${tool.name} failed inside squad-mcp: ${errorMessage(error)}`);
+  }
+}
+
+/** The ledger's row for this call; a failure to write it never fails the call. */
+function recordCost(
+  ctx: AppContext,
+  tool: string,
+  args: unknown,
+  answer: CallToolResult,
+  writtenChars: number | undefined,
+): void {
+  try {
+    ctx.store.toolCalls.record({
+      tool,
+      at: ctx.now(),
+      argsChars: JSON.stringify(args).length,
+      readChars: hostReads(answer).most,
+      ...(writtenChars ? { writtenChars } : {}),
+    });
+  } catch (error) {
+    ctx.logger.debug(`${tool}: the ledger row was not written: ${errorMessage(error)}`);
   }
 }
 

@@ -1,7 +1,9 @@
+import { relative } from "node:path";
 import { z } from "zod";
 import { UserInputError } from "../errors.js";
 import type { ImplementResult } from "../handoff/implement.js";
 import { clip, oneLine } from "../text/clip.js";
+import { cutToJsonChars } from "../text/cut.js";
 import { defineTool, type ToolExtra } from "./define-tool.js";
 import { progressSender } from "./progress.js";
 import { sandboxField, sandboxNote } from "./sandbox-note.js";
@@ -25,23 +27,22 @@ const input = z.strictObject({
   timeout_s: z.number().positive().max(86_400).optional().describe("Verification timeout."),
 });
 
-const changedFile = z.object({
-  path: z.string(),
-  added: z.number(),
-  removed: z.number(),
-  action: z.enum(["NEW", "MODIFY", "DELETE"]).optional(),
-});
-
 const specResult = z.object({
   spec_id: z.string(),
   verdict: z.enum(["pass", "fail"]),
   attempts: z.number(),
   worker: z.string(),
-  files_changed: z.array(changedFile),
-  verification: z.object({ exit_code: z.number().nullable(), digest: z.string() }),
-  blockers: z.array(z.string()),
-  deviations: z.array(z.string()),
-  patch: z.string().optional(),
+  files_changed: z
+    .array(z.string())
+    .optional()
+    .describe("'path +added −removed', (new) or (deleted) when so; the report lists all."),
+  verification: z.object({
+    exit_code: z.number().optional().describe("Absent: 0, or it never exited."),
+    digest: z.string().optional(),
+  }),
+  blockers: z.array(z.string()).optional(),
+  deviations: z.array(z.string()).optional(),
+  patch: z.string().optional().describe("The saved patch, relative to the project."),
   coder_reached: z.literal(false).optional(),
   report: z.string(),
   candidates: z
@@ -51,12 +52,13 @@ const specResult = z.object({
         verdict: z.enum(["pass", "fail"]),
         attempts: z.number(),
         files_changed: z.number(),
-        blockers: z.array(z.string()),
-        deviations: z.array(z.string()),
+        blockers: z.array(z.string()).optional(),
+        deviations: z.array(z.string()).optional(),
       }),
     )
     .optional(),
 });
+type SpecResult = z.infer<typeof specResult>;
 
 /** One spec: its result's fields. Division: the overall verdict and a result per spec. */
 const output = specResult.partial().extend({
@@ -109,13 +111,14 @@ export const implementSpecTool = defineTool({
       );
       const share = Math.floor(TEXT_CHARS / division.results.length);
       const note = await sandboxNote(ctx);
+      const results = division.results.map((result) =>
+        compactResult(ctx.projectRoot, result, share),
+      );
       return {
-        structured: { ...division, ...note.field },
+        structured: { verdict: division.verdict, results, ...note.field },
         text:
-          clip(
-            division.results.map((result) => renderResult(result, share)).join("\n\n"),
-            TEXT_CHARS,
-          ) + note.line,
+          clip(results.map((result) => renderResult(result, share)).join("\n\n"), TEXT_CHARS) +
+          note.line,
       };
     }
     if (args.spec_id === undefined) {
@@ -129,9 +132,10 @@ export const implementSpecTool = defineTool({
       onProgress,
     );
     const note = await sandboxNote(ctx);
+    const compacted = compactResult(ctx.projectRoot, result, TEXT_CHARS);
     return {
-      structured: { ...result, ...note.field },
-      text: clip(renderResult(result, TEXT_CHARS), TEXT_CHARS) + note.line,
+      structured: { ...compacted, ...note.field },
+      text: clip(renderResult(compacted, TEXT_CHARS), TEXT_CHARS) + note.line,
     };
   },
 });
@@ -156,10 +160,8 @@ function progressOf(extra: ToolExtra, most: number): (message: string) => void {
   };
 }
 
-function renderResult(result: ImplementResult, maxChars: number): string {
-  const files = result.files_changed
-    .map((file) => `${file.path} +${file.added} −${file.removed}`)
-    .join(", ");
+function renderResult(result: SpecResult, maxChars: number): string {
+  const files = result.files_changed?.join(", ") ?? "";
   const lines = [
     `${result.spec_id} ${result.verdict} · ${result.worker} · ${result.attempts} attempt${result.attempts === 1 ? "" : "s"} · ${files || "no files changed"}`,
   ];
@@ -168,21 +170,62 @@ function renderResult(result: ImplementResult, maxChars: number): string {
       `candidates: ${result.candidates.map((c) => `${c.worker} ${c.verdict}`).join(", ")}`,
     );
   }
-  if (result.blockers.length) lines.push(`blockers: ${result.blockers.join(" | ")}`);
-  if (result.deviations.length) lines.push(`deviations: ${result.deviations.join(" | ")}`);
+  if (result.blockers?.length) lines.push(`blockers: ${result.blockers.join(" | ")}`);
+  if (result.deviations?.length) lines.push(`deviations: ${result.deviations.join(" | ")}`);
   if (result.coder_reached === false) {
     lines.push(
       `no coder was reached, so nothing was recorded against ${result.worker} and there is no patch; fix the backend (squad-mcp doctor) and run implement_spec again`,
     );
-  } else
+  } else {
+    const patch = result.patch ? ` (patch ${result.patch})` : "";
     lines.push(
       result.verdict === "pass"
-        ? `review ${result.report}, then apply_spec ${result.spec_id}`
-        : `report ${result.report}; revise the spec (write_code_spec) or implement_spec again`,
+        ? `review ${result.report}${patch}, then apply_spec ${result.spec_id}`
+        : `report ${result.report}${patch}; revise the spec (write_code_spec) or implement_spec again`,
     );
+  }
   const head = lines.join("\n");
   const room = Math.max(0, maxChars - head.length - 40);
-  const exit = result.verification.exit_code ?? "none";
-  const digest = room > 0 ? `: ${oneLine(result.verification.digest, room)}` : "";
-  return `${head}\nverification exit ${exit}${digest}`;
+  const exit = result.verification.exit_code ?? (result.coder_reached === false ? "none" : 0);
+  const digest = result.verification.digest;
+  const shown = room > 0 && digest ? `: ${oneLine(digest, room)}` : "";
+  return `${head}\nverification exit ${exit}${shown}`;
+}
+
+/** The result as the host reads it: files as one line each, the patch relative, the digest cut. */
+function compactResult(projectRoot: string, result: ImplementResult, maxChars: number): SpecResult {
+  const exit = result.verification.exit_code;
+  return {
+    spec_id: result.spec_id,
+    verdict: result.verdict,
+    attempts: result.attempts,
+    worker: result.worker,
+    files_changed: result.files_changed.map(fileLine),
+    verification: {
+      ...(exit !== null && exit !== 0 ? { exit_code: exit } : {}),
+      digest: cutToJsonChars(result.verification.digest, Math.max(0, maxChars - 400)),
+    },
+    blockers: result.blockers,
+    deviations: result.deviations,
+    ...(result.patch ? { patch: relative(projectRoot, result.patch) } : {}),
+    ...(result.coder_reached === false ? { coder_reached: false as const } : {}),
+    report: result.report,
+    ...(result.candidates
+      ? {
+          candidates: result.candidates.map((candidate) => ({
+            worker: candidate.worker,
+            verdict: candidate.verdict,
+            attempts: candidate.attempts,
+            files_changed: candidate.files_changed,
+            blockers: candidate.blockers,
+            deviations: candidate.deviations,
+          })),
+        }
+      : {}),
+  };
+}
+
+function fileLine(file: ImplementResult["files_changed"][number]): string {
+  const what = file.action === "NEW" ? " (new)" : file.action === "DELETE" ? " (deleted)" : "";
+  return `${file.path}${what} +${file.added} −${file.removed}`;
 }

@@ -4,7 +4,7 @@ import type { AppContext } from "../context.js";
 import { applySpecTool } from "./apply-spec.js";
 import { registerTool, type ToolDefinition } from "./define-tool.js";
 import { implementSpecTool } from "./implement-spec.js";
-import { serveToolList } from "./list-tools.js";
+import { listedTool, serveToolList } from "./list-tools.js";
 import { logOutcomeTool } from "./log-outcome.js";
 import { TOOL_NAMES } from "./names.js";
 import { routeTaskTool } from "./route-task.js";
@@ -37,4 +37,12 @@ export function registerTools(server: McpServer, ctx: AppContext): void {
   }
   for (const tool of TOOL_DEFINITIONS) registerTool(server, ctx, tool);
   serveToolList(server, TOOL_DEFINITIONS);
+}
+
+let listChars: number | undefined;
+
+/** Characters of the tools/list JSON the host carries: what the ledger charges per turn. */
+export function toolListChars(): number {
+  listChars ??= JSON.stringify({ tools: TOOL_DEFINITIONS.map(listedTool) }).length;
+  return listChars;
 }

@@ -44,32 +44,30 @@ const output = z.object({
   decision_id: z.string(),
   kind: z.enum(["command", "model", "host"]),
   route: z.enum(["host", "squad"]),
-  worker: z.string().nullable(),
-  provider: z.enum([...PROVIDERS, "host", "shell"]),
-  commands: z.array(z.string()).optional(),
-  model: z.string().nullable(),
+  worker: z.string().optional().describe("The alias, for a model answer."),
+  provider: z.enum(PROVIDERS).optional(),
+  model: z.string().optional(),
+  loaded: z.literal(true).optional().describe("The model is loaded now: no load wait."),
+  commands: z.array(z.string()).optional().describe("The project's own command(s) it proposes."),
   category: z.enum(CATEGORIES),
   complexity: z.number(),
-  complexity_factors: z.array(z.string()),
-  needs_skill: z.boolean(),
-  skills: z.array(z.string()),
-  possible_skills: z.array(z.string()).optional(),
+  skills: z.array(z.string()).optional().describe("Your skills the task needs: keep it."),
+  possible_skills: z.array(z.string()).optional().describe("Check whether these apply first."),
   confidence: z.number(),
-  rationale: z.string(),
-  fallbacks: z.array(z.string()),
-  evidence: z.object({ n: z.number(), successes: z.number(), expected: z.number() }).nullable(),
-  loaded: z.boolean(),
-  similar: z.array(
-    z.object({
-      decision_id: z.string().nullable(),
-      task: z.string().nullable(),
-      worker: z.string(),
-      category: z.string(),
-      success: z.boolean(),
-      notes: z.string().nullable(),
-      at: z.string(),
-    }),
-  ),
+  rationale: z.string().describe("Why; for a worker, its record on this category."),
+  fallbacks: z.array(z.string()).optional(),
+  similar: z
+    .array(
+      z.object({
+        worker: z.string(),
+        success: z.boolean(),
+        task: z.string().optional(),
+        notes: z.string().optional(),
+        decision_id: z.string().optional(),
+      }),
+    )
+    .optional()
+    .describe("Past tasks like this one and how they went."),
 });
 
 export const routeTaskTool = defineTool({
@@ -77,8 +75,8 @@ export const routeTaskTool = defineTool({
   title: "Route a task",
   description:
     "What a task is and who does it. command: a shell command (literal, or the project's own " +
-    "test/lint/format/type-check command in commands) for spawn_squad, no model. model: the " +
-    "cheapest worker whose record clears the bar. host: you. Pass decision_id to log_outcome.",
+    "test/lint/type-check command it proposes) for spawn_squad, no model. model: the cheapest " +
+    "worker whose record clears the bar. host: you. Pass decision_id to log_outcome.",
   input,
   output,
   annotations: {
@@ -103,36 +101,40 @@ export const routeTaskTool = defineTool({
 });
 
 function toStructured({ decisionId, decision, similar }: RoutedTask): z.input<typeof output> {
+  const model = decision.kind === "model";
   return {
     decision_id: decisionId,
     kind: decision.kind,
     route: decision.route,
-    worker: decision.worker,
-    provider: decision.provider,
-    ...(decision.commands.length ? { commands: decision.commands } : {}),
-    model: decision.model,
+    ...(model && decision.worker
+      ? {
+          worker: decision.worker,
+          provider: decision.provider as (typeof PROVIDERS)[number],
+          model: decision.model ?? undefined,
+          ...(decision.loaded ? { loaded: true as const } : {}),
+        }
+      : {}),
+    commands: decision.commands,
     category: decision.category,
     complexity: decision.complexity.score,
-    complexity_factors: decision.complexity.factors,
-    needs_skill: decision.needsSkill,
     skills: decision.skills.map((skill) => skill.name),
-    ...(decision.possibleSkills.length ? { possible_skills: decision.possibleSkills } : {}),
+    possible_skills: decision.possibleSkills,
     confidence: decision.confidence,
-    rationale: decision.rationale,
+    rationale: oneLine(decision.rationale, RATIONALE_CHARS),
     fallbacks: decision.fallbacks,
-    evidence: decision.evidence,
-    loaded: decision.loaded,
     similar: similar.map((past) => ({
-      decision_id: past.decisionId,
-      task: past.task === null ? null : oneLine(past.task, 200),
       worker: past.worker,
-      category: past.category,
       success: past.success,
-      notes: past.notes === null ? null : oneLine(past.notes, 300),
-      at: new Date(past.at).toISOString(),
+      task: past.task === null ? undefined : oneLine(past.task, PAST_TASK_CHARS),
+      notes: past.notes === null ? undefined : oneLine(past.notes, PAST_NOTES_CHARS),
+      decision_id: past.decisionId ?? undefined,
     })),
   };
 }
+
+const RATIONALE_CHARS = 400;
+const PAST_TASK_CHARS = 80;
+const PAST_NOTES_CHARS = 100;
 
 function render({ decisionId, decision, similar }: RoutedTask): string {
   const where =
@@ -142,8 +144,8 @@ function render({ decisionId, decision, similar }: RoutedTask): string {
         ? `command: spawn_squad runs it${decision.commands.length ? `: ${decision.commands.join(" && ")}` : ""}`
         : `model: ${decision.worker} (${decision.provider} ${decision.model}${decision.loaded ? ", loaded" : ""})`;
   const lines = [
-    `${where} · ${decision.category} · complexity ${decision.complexity.score}`,
-    `why: ${oneLine(decision.rationale, 400)}`,
+    `${where} · ${decision.category} · complexity ${decision.complexity.score} · confidence ${decision.confidence}`,
+    `why: ${oneLine(decision.rationale, RATIONALE_CHARS)}`,
   ];
   if (decision.possibleSkills.length) {
     lines.push(
@@ -152,8 +154,8 @@ function render({ decisionId, decision, similar }: RoutedTask): string {
   }
   if (decision.fallbacks.length) lines.push(`fallbacks: ${decision.fallbacks.join(", ")}`);
   for (const past of similar) {
-    const what = oneLine(past.task ?? past.notes ?? "", 80);
-    const notes = past.notes && past.task ? ` — ${oneLine(past.notes, 100)}` : "";
+    const what = oneLine(past.task ?? past.notes ?? "", PAST_TASK_CHARS);
+    const notes = past.notes && past.task ? ` — ${oneLine(past.notes, PAST_NOTES_CHARS)}` : "";
     lines.push(`last time: ${past.success ? "✓" : "✗"} ${past.worker} on "${what}"${notes}`);
   }
   lines.push(`decision ${decisionId}: pass it to log_outcome when the work is judged`);

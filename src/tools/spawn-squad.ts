@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { renderRun, viewRun } from "../squad/report.js";
+import { renderRunResult, runResult, runResultOf } from "../squad/run-result.js";
 import { defineTool } from "./define-tool.js";
 import { progressSender } from "./progress.js";
 import { sandboxField, sandboxNote } from "./sandbox-note.js";
-import { runOutput } from "./squad-output.js";
+import { hostCall, maxCharsField } from "./squad-output.js";
 
 const task = z.strictObject({
   id: z
@@ -20,7 +20,7 @@ const task = z.strictObject({
     .array(z.string().min(1).max(1_000))
     .max(100)
     .optional()
-    .describe("Project files the server reads into the prompt (you never read them)."),
+    .describe("Files the server reads into the prompt (you never read them)."),
   cwd: z.string().min(1).max(1_000).optional().describe("Command folder, inside the project."),
   timeout_s: z.number().positive().max(86_400).optional().describe("Per-task timeout."),
   after: z
@@ -49,18 +49,19 @@ const input = z.strictObject({
   wait: z
     .boolean()
     .optional()
-    .describe("false: return a run_id at once and follow with squad_status (default true)."),
+    .describe("false: return a run_id at once, then squad_status (default true)."),
+  max_chars: maxCharsField,
 });
 
 export const spawnSquadTool = defineTool({
   name: "spawn_squad",
   title: "Run a squad of tasks",
   description:
-    "Run skill-free tasks in parallel — shell commands (tests, lint, type-check, grep, git) and " +
-    "prompts for cheap models — with dependencies. Returns per task a status and a short digest " +
-    "naming each failure; full output is in the task's `log` resource. Long runs: wait=false.",
+    "Run skill-free tasks in parallel: shell commands (tests, lint, type-check, grep, git) and " +
+    "prompts for cheap models, with dependencies. Returns the tasks by status, each with a short " +
+    "digest naming its failures; full output at `logs`. Long runs: wait=false.",
   input,
-  output: runOutput.extend({ sandbox: sandboxField }),
+  output: runResult.extend({ sandbox: sandboxField }),
   annotations: {
     readOnlyHint: false,
     destructiveHint: true,
@@ -93,10 +94,16 @@ export const spawnSquadTool = defineTool({
     }
     const record = ctx.store.runs.get(run.id);
     if (!record) throw new Error(`run ${run.id} vanished from the store`);
-    const view = viewRun(ctx, record);
-    const text = renderRun(view, ctx.config.squad.digestChars);
-    if (!args.tasks.some((task) => task.command !== undefined)) return { structured: view, text };
+    const maxChars = args.max_chars ?? ctx.config.squad.digestChars;
+    if (!args.tasks.some((task) => task.command !== undefined)) {
+      const result = runResultOf(ctx, record, maxChars, hostCall(ctx, args));
+      return { structured: result, text: renderRunResult(result) };
+    }
     const note = await sandboxNote(ctx);
-    return { structured: { ...view, ...note.field }, text: text + note.line };
+    const result = {
+      ...runResultOf(ctx, record, maxChars - note.line.length, hostCall(ctx, args)),
+      ...note.field,
+    };
+    return { structured: result, text: renderRunResult(result) + note.line };
   },
 });

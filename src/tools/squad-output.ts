@@ -1,27 +1,21 @@
 import { z } from "zod";
-import { TASK_STATUSES } from "../memory/runs.js";
+import type { AppContext } from "../context.js";
+import type { HostCall } from "../squad/run-result.js";
 
-/** The run shape spawn_squad and squad_status both return. */
-export const runOutput = z.object({
-  run_id: z.string(),
-  status: z.enum(["running", "done", "cancelled", "interrupted"]),
-  done: z.number(),
-  total: z.number(),
-  counts: z.partialRecord(z.enum(TASK_STATUSES), z.number()),
-  duration_ms: z.number(),
-  host_tokens_saved: z.number(),
-  tasks: z.array(
-    z.object({
-      id: z.string(),
-      kind: z.enum(["command", "prompt"]),
-      status: z.enum(TASK_STATUSES),
-      exit_code: z.number().nullable(),
-      signal: z.string().nullable(),
-      duration_ms: z.number().nullable(),
-      worker: z.string().nullable(),
-      digest: z.string().nullable(),
-      log: z.string().nullable(),
-      decision_id: z.string().nullable(),
-    }),
-  ),
-});
+/** The caller's say over how long a run result may be. */
+export const maxCharsField = z
+  .number()
+  .int()
+  .min(500)
+  .max(100_000)
+  .optional()
+  .describe("Longest result in characters (default 2,000).");
+
+/** What this call cost the host to write, and how much dearer its writing is than reading. */
+export function hostCall(ctx: AppContext, args: unknown): HostCall {
+  const { input, output } = ctx.config.host.price;
+  return {
+    argsChars: JSON.stringify(args).length,
+    outputWeight: input > 0 ? output / input : 1,
+  };
+}

@@ -2,10 +2,10 @@ import { z } from "zod";
 import { UserInputError } from "../errors.js";
 import { processAlive } from "../runners/process-group.js";
 import { activeRuns } from "../squad/active-runs.js";
-import { renderRun, viewRun } from "../squad/report.js";
+import { renderRunResult, runResult, runResultOf } from "../squad/run-result.js";
 import { defineTool } from "./define-tool.js";
 import { followProgress } from "./progress.js";
-import { runOutput } from "./squad-output.js";
+import { hostCall, maxCharsField } from "./squad-output.js";
 
 const input = z.strictObject({
   run_id: z.string().min(1).max(64).describe("The run_id spawn_squad returned."),
@@ -15,6 +15,7 @@ const input = z.strictObject({
     .max(600)
     .optional()
     .describe("Wait up to this long for the run to finish (default 0: report now)."),
+  max_chars: maxCharsField,
 });
 
 /** How often a run executed by another server process is re-read while waiting. */
@@ -24,10 +25,10 @@ export const squadStatusTool = defineTool({
   name: "squad_status",
   title: "Squad run status",
   description:
-    "Progress or final result of a spawn_squad run (same shape as spawn_squad's result). " +
-    "wait_s waits for it to finish.",
+    "A spawn_squad run's progress or result (the same shape as spawn_squad's). wait_s waits " +
+    "for it to end.",
   input,
-  output: runOutput,
+  output: runResult,
   annotations: {
     readOnlyHint: true,
     destructiveHint: false,
@@ -63,8 +64,13 @@ export const squadStatusTool = defineTool({
       }
     }
     const record = ctx.store.runs.get(args.run_id) ?? known;
-    const view = viewRun(ctx, record);
-    return { structured: view, text: renderRun(view, ctx.config.squad.digestChars) };
+    const result = runResultOf(
+      ctx,
+      record,
+      args.max_chars ?? ctx.config.squad.digestChars,
+      hostCall(ctx, args),
+    );
+    return { structured: result, text: renderRunResult(result) };
   },
 });
 

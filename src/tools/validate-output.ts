@@ -1,8 +1,7 @@
 import { z } from "zod";
+import { oneLine } from "../text/clip.js";
+import type { ValidationResult } from "../validation/validate-output.js";
 import { defineTool } from "./define-tool.js";
-
-const clip = (text: string, max: number) =>
-  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 const input = z.strictObject({
   task: z.string().min(1).max(20_000).describe("What the worker was asked to do."),
@@ -22,7 +21,7 @@ const input = z.strictObject({
     })
     .optional()
     .describe(
-      "Run first: commands must exit 0; regexes must (not) match; output must be JSON valid against json_schema.",
+      "Run first: commands exit 0, regexes (don't) match, the output is JSON fitting json_schema.",
     ),
   validator: z.string().min(1).max(100).optional().describe("Alias (default: validator role)."),
   min_confidence: z.number().min(0).max(1).optional().describe("Below it: escalate (0.7)."),
@@ -32,20 +31,34 @@ const input = z.strictObject({
 const output = z.object({
   validation_id: z.string(),
   pass: z.boolean(),
-  escalate: z.boolean(),
+  escalate: z
+    .literal(true)
+    .optional()
+    .describe("Look yourself: checks and validator disagree, or low confidence."),
   confidence: z.number(),
-  issues: z.array(z.string()),
-  checks: z.array(z.object({ name: z.string(), pass: z.boolean(), detail: z.string() })),
-  validator: z
+  issues: z.array(z.string()).optional(),
+  checks: z
     .object({
-      worker: z.string(),
-      model: z.string(),
-      tokens_in: z.number(),
-      tokens_out: z.number(),
-      latency_ms: z.number(),
+      passed: z.number(),
+      of: z.number(),
+      failed: z
+        .array(z.object({ name: z.string(), detail: z.string().optional() }))
+        .optional()
+        .describe("Each check that failed: the command or pattern, and what it found."),
     })
-    .nullable(),
+    .optional(),
+  validator: z.string().optional().describe("The alias that judged the output."),
+  validator_note: z.string().optional().describe("Why no validator judged it."),
+  outcome: z
+    .object({ outcome_id: z.number(), worker: z.string(), effect: z.string() })
+    .optional()
+    .describe("What was logged for the routed worker (with decision_id)."),
 });
+
+/** A check's name is the command or pattern itself: enough of it to recognise. */
+const CHECK_NAME_CHARS = 80;
+const CHECK_DETAIL_CHARS = 120;
+const ISSUE_CHARS = 160;
 
 export const validateOutputTool = defineTool({
   name: "validate_output",
@@ -77,36 +90,64 @@ export const validateOutputTool = defineTool({
       },
       extra.signal,
     );
-    const { validation_id, pass, escalate, confidence, issues, checks, validator } = result;
-    return {
-      structured: { validation_id, pass, escalate, confidence, issues, checks, validator },
-      text: renderVerdict(result),
-    };
+    const structured = toStructured(result);
+    return { structured, text: renderVerdict(structured) };
   },
 });
 
-/** Validators give compact feedback: about 100 tokens at most. */
-function renderVerdict(result: {
-  pass: boolean;
-  escalate: boolean;
-  confidence: number;
-  issues: string[];
-  checks: { name: string; pass: boolean }[];
-  validator: { worker: string } | null;
-  validator_note: string | null;
-  outcome: { worker: string } | null;
-}): string {
-  const head = `${result.pass ? "✓ pass" : "✗ fail"} · confidence ${result.confidence}${result.escalate ? " · ESCALATE: look yourself" : ""}`;
-  const passed = result.checks.filter((check) => check.pass).length;
-  const checks = result.checks.length
-    ? `checks ${passed}/${result.checks.length} passed`
-    : "no checks";
-  const judge = result.validator ? `validator ${result.validator.worker}` : "no validator";
-  const lines = [`${head} (${checks}; ${judge})`];
-  result.issues.forEach((issue, i) => {
-    lines.push(`${i + 1}. ${clip(issue, 90)}`);
+function toStructured(result: ValidationResult): z.infer<typeof output> {
+  return {
+    validation_id: result.validation_id,
+    pass: result.pass,
+    ...(result.escalate ? { escalate: true as const } : {}),
+    confidence: result.confidence,
+    issues: result.issues.map((issue) => oneLine(issue, ISSUE_CHARS)),
+    ...(result.checks.length > 0
+      ? {
+          checks: {
+            passed: result.checks.filter((check) => check.pass).length,
+            of: result.checks.length,
+            failed: result.checks
+              .filter((check) => !check.pass)
+              .map((check) => ({
+                name: oneLine(check.name, CHECK_NAME_CHARS),
+                detail: oneLine(check.detail, CHECK_DETAIL_CHARS),
+              })),
+          },
+        }
+      : {}),
+    validator: result.validator?.worker,
+    validator_note: result.validator ? undefined : (result.validator_note ?? undefined),
+    outcome: result.outcome ?? undefined,
+  };
+}
+
+/** The verdict as lines: head, each check, each issue, what was logged. */
+function renderVerdict(result: z.infer<typeof output>): string {
+  const checks = result.checks;
+  const lines = [
+    [
+      result.pass ? "✓ pass" : "✗ fail",
+      `confidence ${result.confidence}`,
+      result.escalate ? "ESCALATE: look yourself" : "",
+      checks ? `checks ${checks.passed}/${checks.of} passed` : "no checks",
+      result.validator ? `validator ${result.validator}` : "no validator",
+      result.validation_id,
+    ]
+      .filter(Boolean)
+      .join(" · "),
+  ];
+  for (const check of checks?.failed ?? []) {
+    lines.push(`✗ ${check.name}${check.detail ? ` — ${check.detail}` : ""}`);
+  }
+  (result.issues ?? []).forEach((issue, i) => {
+    lines.push(`${i + 1}. ${issue}`);
   });
-  if (result.validator_note && !result.validator) lines.push(clip(result.validator_note, 90));
-  if (result.outcome) lines.push(`logged for ${result.outcome.worker}`);
-  return clip(lines.join("\n"), 400);
+  if (result.validator_note) lines.push(result.validator_note);
+  if (result.outcome) {
+    lines.push(
+      `logged outcome ${result.outcome.outcome_id} for ${result.outcome.worker}: ${result.outcome.effect}`,
+    );
+  }
+  return lines.join("\n");
 }

@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { dirname, relative } from "node:path";
 import { z } from "zod";
 import { UserInputError } from "../errors.js";
 import { FILE_ACTIONS, SPEC_PRIORITIES, type SpecDraft } from "../handoff/spec.js";
@@ -53,9 +53,9 @@ const input = specObject.partial().extend({
 
 const output = z.object({
   spec_id: z.string(),
-  path: z.string(),
+  path: z.string().describe("The spec's file, relative to the project."),
   uri: z.string(),
-  batch: z.array(z.object({ spec_id: z.string(), path: z.string(), uri: z.string() })).optional(),
+  batch: z.array(z.string()).optional().describe("Every spec id written, for spec_ids."),
 });
 
 type Input = z.output<typeof input>;
@@ -80,7 +80,9 @@ export const writeCodeSpecTool = defineTool({
   handler(args, ctx) {
     const drafts = draftsOf(args);
     const batch = args.specs !== undefined;
-    const written = writeCodeSpecs(ctx, drafts, (index) => (batch ? `specs[${index}]` : ""));
+    const written = writeCodeSpecs(ctx, drafts, (index) => (batch ? `specs[${index}]` : "")).map(
+      (spec) => ({ ...spec, path: relative(ctx.projectRoot, spec.path) }),
+    );
     const [first] = written;
     if (!first) throw new Error("no spec was written");
     const last = written[written.length - 1] ?? first;
@@ -97,7 +99,7 @@ export const writeCodeSpecTool = defineTool({
         : `Next: implement_spec with spec_id ${first.spec_id}.`,
     );
     return {
-      structured: { ...first, ...(batch ? { batch: written } : {}) },
+      structured: { ...first, ...(batch ? { batch: written.map((spec) => spec.spec_id) } : {}) },
       text: lines.join("\n"),
     };
   },

@@ -68,7 +68,7 @@ describe("the server over stdio", () => {
         "worker",
         "category",
         "complexity",
-        "evidence",
+        "rationale",
         "similar",
       ]),
     );
@@ -89,10 +89,16 @@ describe("the server over stdio", () => {
       results: { type: "array" },
     });
     const routeTask = tools.find((tool) => tool.name === "route_task");
-    // Nullable fields keep both types, so a null in a result still matches what was listed.
+    // A field with nothing to say is left out of a result, never sent as null.
     expect(routeTask?.outputSchema?.properties).toMatchObject({
-      worker: { type: ["string", "null"] },
-      evidence: { type: ["object", "null"] },
+      worker: { type: "string" },
+      similar: { type: "array" },
+    });
+    const squad = tools.find((tool) => tool.name === "spawn_squad");
+    expect(squad?.outputSchema?.properties).toMatchObject({
+      run_id: { type: "string" },
+      logs: { type: "string" },
+      tasks: { type: "object" },
     });
   });
 
@@ -133,9 +139,9 @@ describe("the server over stdio", () => {
     expect(result.structuredContent).toMatchObject({
       kind: "command",
       route: "squad",
-      worker: null,
       category: "lint",
     });
+    expect(result.structuredContent).not.toHaveProperty("worker");
     const text = (result.content as { type: string; text: string }[])[0]?.text ?? "";
     expect(text).toMatch(/^command: spawn_squad runs it · lint/);
     expect(text.split("\n").length).toBeLessThanOrEqual(8);

@@ -10,35 +10,40 @@ import { openSqlite } from "../../src/memory/sqlite.js";
 import { startFakeGemini } from "../fakes/gemini.js";
 import { startFakeOllama } from "../fakes/ollama.js";
 import { processesWith, waitUntilNoneWith } from "../support/processes.js";
-import { callOk, type RunningServer, startServer, tempDir } from "../support/server.js";
+import {
+  callOk,
+  type RunningServer,
+  type RunTask,
+  runCounts,
+  runTasks,
+  startServer,
+  tempDir,
+} from "../support/server.js";
 
-interface TaskView {
-  id: string;
-  kind: string;
-  status: string;
-  exit_code: number | null;
-  signal: string | null;
-  worker: string | null;
-  digest: string | null;
-  log: string | null;
-  decision_id: string | null;
-}
 interface RunView {
   run_id: string;
   status: string;
-  done: number;
-  total: number;
+  host_tokens_saved?: number;
+  logs: string;
+  tasks: RunTask[];
   counts: Record<string, number>;
-  host_tokens_saved: number;
-  tasks: TaskView[];
 }
 
 const byId = (run: RunView) => Object.fromEntries(run.tasks.map((task) => [task.id, task]));
 const statuses = (run: RunView) =>
   Object.fromEntries(run.tasks.map((task) => [task.id, task.status]));
 
+/** The result with its status groups flattened into `tasks`, and `counts` from them. */
+function flat(result: Record<string, unknown>): RunView {
+  return {
+    ...(result as unknown as RunView),
+    tasks: runTasks(result),
+    counts: runCounts(result),
+  };
+}
+
 async function squad(client: Client, args: Record<string, unknown>): Promise<RunView> {
-  return (await callOk(client, "spawn_squad", args)) as unknown as RunView;
+  return flat(await callOk(client, "spawn_squad", args));
 }
 
 /** Running, not merely a zombie nobody reaped (orphans here are adopted by a non-reaping init). */
@@ -117,15 +122,15 @@ describe("spawn_squad with commands", () => {
       tasks: [{ id: "many", command: "seq 1 20000; echo 'FATAL: the end' >&2; exit 1" }],
     });
     const task = byId(run).many;
-    expect(task?.log).toBe(`squad://runs/${run.run_id}/many`);
+    expect(run.logs.replace("{id}", "many")).toBe(`squad://runs/${run.run_id}/many`);
     expect(task?.digest?.length ?? 0).toBeLessThanOrEqual(2_000);
     expect(task?.digest).toContain("FATAL: the end");
     expect(run.host_tokens_saved).toBeGreaterThan(20_000);
-    const resource = await server.client.readResource({ uri: task?.log ?? "" });
+    const resource = await server.client.readResource({ uri: run.logs.replace("{id}", "many") });
     const text = (resource.contents[0] as { text: string }).text;
     expect(text.split("\n")).toContain("19999");
     const listed = await server.client.listResources();
-    expect(listed.resources.map((r) => r.uri)).toContain(task?.log);
+    expect(listed.resources.map((r) => r.uri)).toContain(run.logs.replace("{id}", "many"));
     await expect(
       server.client.readResource({ uri: `squad://runs/${run.run_id}/nope` }),
     ).rejects.toThrow(/no log for task 'nope'/);
@@ -240,10 +245,12 @@ describe("cancelling and long runs", () => {
         if (runId === "") await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(runId).not.toBe("");
-      const status = (await callOk(server.client, "squad_status", {
-        run_id: runId,
-        wait_s: 5,
-      })) as unknown as RunView;
+      const status = flat(
+        await callOk(server.client, "squad_status", {
+          run_id: runId,
+          wait_s: 5,
+        }),
+      );
       expect(status.status).toBe("cancelled");
       expect(statuses(status)).toEqual({ tree: "cancelled" });
     } finally {
@@ -262,14 +269,18 @@ describe("cancelling and long runs", () => {
         ],
       });
       expect(started.status).toBe("running");
-      const now = (await callOk(server.client, "squad_status", {
-        run_id: started.run_id,
-      })) as unknown as RunView;
+      const now = flat(
+        await callOk(server.client, "squad_status", {
+          run_id: started.run_id,
+        }),
+      );
       expect(now.status).toBe("running");
-      const final = (await callOk(server.client, "squad_status", {
-        run_id: started.run_id,
-        wait_s: 20,
-      })) as unknown as RunView;
+      const final = flat(
+        await callOk(server.client, "squad_status", {
+          run_id: started.run_id,
+          wait_s: 20,
+        }),
+      );
       expect(final.status).toBe("done");
       expect(statuses(final)).toEqual({ quick: "ok", later: "ok" });
       const unknown = await server.client.callTool({
@@ -303,9 +314,11 @@ describe("cancelling and long runs", () => {
       expect(await waitUntilNoneWith(marker, 2_000)).toBe(true);
       const second = await startServer({ cwd: root, home });
       try {
-        const status = (await callOk(second.client, "squad_status", {
-          run_id: started.run_id,
-        })) as unknown as RunView;
+        const status = flat(
+          await callOk(second.client, "squad_status", {
+            run_id: started.run_id,
+          }),
+        );
         expect(status.status).toBe("interrupted");
         expect(statuses(status)).toEqual({ long: "interrupted", next: "interrupted" });
         expect(byId(status).long?.digest).toContain("interrupted");
@@ -340,9 +353,11 @@ describe("cancelling and long runs", () => {
       const second = await startServer({ cwd: root, home });
       try {
         expect(await waitUntilNoneWith(marker, 2_000)).toBe(true);
-        const status = (await callOk(second.client, "squad_status", {
-          run_id: started.run_id,
-        })) as unknown as RunView;
+        const status = flat(
+          await callOk(second.client, "squad_status", {
+            run_id: started.run_id,
+          }),
+        );
         expect(status.status).toBe("interrupted");
         expect(statuses(status)).toEqual({ long: "interrupted" });
       } finally {
@@ -367,16 +382,20 @@ describe("cancelling and long runs", () => {
         tasks: [{ id: "long", command: marker }],
       });
       expect(await until(() => processesWith(marker).length === 1, 5_000)).toBe(true);
-      const before = (await callOk(second.client, "squad_status", {
-        run_id: started.run_id,
-      })) as unknown as RunView;
+      const before = flat(
+        await callOk(second.client, "squad_status", {
+          run_id: started.run_id,
+        }),
+      );
       expect(before.status).toBe("running");
       process.kill(first.pid() ?? 0, "SIGKILL");
       expect(await until(() => !alive(first.pid() ?? 0), 2_000)).toBe(true);
-      const after = (await callOk(second.client, "squad_status", {
-        run_id: started.run_id,
-        wait_s: 5,
-      })) as unknown as RunView;
+      const after = flat(
+        await callOk(second.client, "squad_status", {
+          run_id: started.run_id,
+          wait_s: 5,
+        }),
+      );
       expect(after.status).toBe("interrupted");
     } finally {
       await first.close().catch(() => {});
@@ -463,7 +482,7 @@ describe("spawn_squad with model workers", () => {
       const chat = ollama.requests.find((r) => r.path === "/api/chat");
       expect(JSON.stringify(chat?.body)).toContain("export const add");
       expect(gemini.requests[0]?.text).toContain("export const add");
-      const log = await server.client.readResource({ uri: byId(run).doc?.log ?? "" });
+      const log = await server.client.readResource({ uri: run.logs.replace("{id}", "doc") });
       expect((log.contents[0] as { text: string }).text).toContain(
         "## answer\n/** Adds two numbers. */",
       );

@@ -4,6 +4,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { hostReads, overBudget } from "../../src/tools/host-reads.js";
 
 /** The package root, found from this file whether it runs from test/ or build/test/. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -98,8 +100,11 @@ export async function callOk(
   name: string,
   args: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
-  const result = await client.callTool({ name, arguments: args });
+  const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+  // Every result a test sees is held to what the host may read.
+  const over = overBudget(hostReads(result), args.max_chars as number | undefined);
+  if (over) throw new Error(`${name}: ${over}\n${JSON.stringify(result.structuredContent)}`);
   return result.structuredContent as Record<string, unknown>;
 }
 
@@ -110,4 +115,37 @@ export async function callError(client: Client, name: string, args: unknown): Pr
     throw new Error(`${name} unexpectedly succeeded: ${JSON.stringify(result.structuredContent)}`);
   const content = result.content as { type: string; text?: string }[];
   return content.map((part) => part.text ?? "").join("\n");
+}
+
+/** One task of a spawn_squad or squad_status result, with the status of the group it is in. */
+export interface RunTask {
+  id: string;
+  status: string;
+  kind?: "prompt";
+  exit_code?: number;
+  signal?: string;
+  worker?: string;
+  digest?: string;
+  decision_id?: string;
+}
+
+/** A squad result's tasks as one list: its status groups flattened, in group order. */
+export function runTasks(run: Record<string, unknown>): RunTask[] {
+  const groups = (run.tasks ?? {}) as Record<
+    string,
+    Record<string, Omit<RunTask, "status" | "id">>
+  >;
+  return Object.entries(groups).flatMap(([status, tasks]) =>
+    Object.entries(tasks).map(([id, task]) => ({ id, ...task, status })),
+  );
+}
+
+/** Tasks per status in a squad result, those shown and those omitted for size together. */
+export function runCounts(run: Record<string, unknown>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const task of runTasks(run)) counts[task.status] = (counts[task.status] ?? 0) + 1;
+  for (const [status, n] of Object.entries((run.omitted ?? {}) as Record<string, number>)) {
+    counts[status] = (counts[status] ?? 0) + n;
+  }
+  return counts;
 }

@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { apiTarget, loadConfig, normaliseOllamaHost, type WorkerConfig } from "./config.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "../errors.js";
+import { apiTarget, normaliseOllamaHost } from "./environment.js";
+import { loadConfig } from "./load.js";
+import type { WorkerConfig } from "./schema.js";
 
 function dirs() {
   const root = mkdtempSync(join(tmpdir(), "config-"));
@@ -134,6 +136,20 @@ describe("loadConfig", () => {
     expect(error.file).toBe(file);
     if (fieldPath) expect(error.fieldPath).toBe(fieldPath);
     expect(error.message).toMatch(problem);
+  });
+
+  it("still loads a file with the unused roles.summarizer, even one naming a removed alias", () => {
+    const { cwd, home } = dirs();
+    writeFileSync(
+      join(cwd, "squad.config.json"),
+      JSON.stringify({
+        workers: { "qwen-fast": null },
+        roles: { coder: "qwen-coder", validator: "flash", summarizer: "qwen-fast" },
+      }),
+    );
+    const { config } = loadConfig({ cwd, env: { SQUAD_HOME: home } });
+    expect(config.roles).toEqual({ coder: "qwen-coder", validator: "flash" });
+    expect(config.workers["qwen-fast"]).toBeUndefined();
   });
 
   it("refuses a file that is not JSON, naming it", () => {
