@@ -94,6 +94,7 @@ export function recordOutcome(ctx: OutcomeDeps, report: OutcomeReport): Recorded
   };
 }
 
+/** What the outcome changes for routing, in a clause; the standing itself is said beside it. */
 function describeEffect(
   config: SquadConfig,
   worker: string,
@@ -102,15 +103,25 @@ function describeEffect(
   expected: number,
 ): string {
   const { qualityBar, failureStreak } = config.routing;
-  const standing = `${worker} ${profile.successes}/${profile.n} on ${category}, ${expected.toFixed(2)} expected`;
   if (worker === "host")
-    return `${standing}; the host is never routed to by score, so this only feeds the stats`;
+    return "the host is never routed to by score, so this only feeds the stats";
   if (worker === COMMAND_WORKER)
-    return `${standing}; a command's outcome (the squad ran it, no model) feeds the stats and moves no worker's record`;
+    return "a command's outcome (the squad ran it, no model) feeds the stats and moves no worker's record";
   if (profile.failureStreak >= failureStreak) {
-    return `${standing}; ${profile.failureStreak} failures in a row: passed over for ${category} until it succeeds again`;
+    return `${profile.failureStreak} failures in a row: passed over for ${category} until it succeeds again`;
   }
   if (expected >= qualityBar)
-    return `${standing}; clears the ${qualityBar} bar, so it stays eligible for ${category}`;
-  return `${standing}; below the ${qualityBar} bar, so ${category} goes to others unless exploration picks it`;
+    return `clears the ${qualityBar} bar, so it stays eligible for ${category}`;
+  return `below the ${qualityBar} bar, so ${category} goes to others unless exploration picks it`;
+}
+
+/** "qwen-fast 3/4 on tests, 0.85 expected": a worker's standing on a category. */
+export function standing(profile: {
+  worker: string;
+  category: string;
+  n: number;
+  successes: number;
+  expected: number;
+}): string {
+  return `${profile.worker} ${profile.successes}/${profile.n} on ${profile.category}, ${profile.expected.toFixed(2)} expected`;
 }
