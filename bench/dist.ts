@@ -11,6 +11,7 @@ import type { DecisionRecord } from "../src/memory/decisions.js";
 import type { OutcomeInput } from "../src/memory/outcomes.js";
 import type { RunRecord, TaskRecord, TaskUpdate } from "../src/memory/runs.js";
 import type { Db } from "../src/memory/sqlite.js";
+import type { RoutingDeps } from "../src/routing/route-task.js";
 import type { Digest, DigestInput, DigestOptions } from "../src/squad/digest/index.js";
 import { PACKAGE_ROOT } from "../test/support/server.js";
 
@@ -48,10 +49,8 @@ export interface SimilarModule {
   ftsQuery: (words: readonly string[], join: "AND" | "OR") => string;
 }
 
-export interface BenchContext {
-  store: BenchStore;
-  availability: { snapshot(): Promise<unknown> };
-  skills(): unknown[];
+export interface BenchContext extends RoutingDeps {
+  store: BenchStore & RoutingDeps["store"];
   models(): Promise<unknown>;
   close(): void;
 }

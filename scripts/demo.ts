@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { errorMessage } from "../src/errors.js";
 import { openSqlite } from "../src/memory/sqlite.js";
 import {
   CLI,
@@ -409,7 +410,7 @@ try {
 } catch (error) {
   // Once stopEarly runs, calls fail because it closed the server; it sets the exit code.
   if (!stopping) {
-    console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`\ndemo failed: ${errorMessage(error)}`);
     for (const pending of [cleanup.server, cleanup.squad, cleanup.spec]) {
       const server = await pending?.catch(() => null);
       const stderr = server?.stderr().trim();

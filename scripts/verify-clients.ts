@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { errorMessage } from "../src/errors.js";
 import { TOOL_NAMES } from "../src/tools/names.js";
 import { initRepo } from "../test/support/git-repo.js";
 import { CLI, CLOSED_OLLAMA, PACKAGE_ROOT, runCounts, tempDir } from "../test/support/server.js";
@@ -257,7 +258,7 @@ async function check(name: string, body: () => Promise<string>): Promise<void> {
     checks.push({ name, ok: true, detail });
     console.log(`  ${mark(true)} ${name}: ${detail}`);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     checks.push({ name, ok: false, detail });
     console.log(`  ${mark(false)} ${name}: ${detail}`);
   }

@@ -9,12 +9,17 @@ import { readSkills, skillDirectories } from "./routing/skill-catalog.js";
 import type { Skill } from "./routing/skills.js";
 import { KeyRejections } from "./runners/api-retry.js";
 import { BackendAvailability } from "./runners/availability.js";
+import type { DigestLog } from "./runners/command-outcome.js";
 import { CommandRunner } from "./runners/command-runner.js";
 import type { ModelBackends } from "./runners/models.js";
-import { killRecordedGroup } from "./runners/process-group.js";
-import { processAlive } from "./squad/process-alive.js";
+import { killRecordedGroup, processAlive } from "./runners/process-group.js";
 
-/** Built once per process; everything a tool needs, nothing global. */
+/**
+ * Built once per process: everything a tool needs. The runs a context executes are keyed by
+ * the context (squad/active-runs.ts). What holds for the whole process stays with the module
+ * that knows it: whether the sandbox works, which SQLite driver loaded, one git worktree change
+ * at a time per repository, an idle JSON-check worker.
+ */
 export interface AppContext {
   config: SquadConfig;
   /** The config file in use, or null for the embedded defaults. */
@@ -33,6 +38,8 @@ export interface AppContext {
   availability: BackendAvailability;
   /** Runs every shell command, under the command policy and in a sandbox where there is one. */
   commands: CommandRunner;
+  /** Turns a command's log into what the host reads: failing ids, counts, bounded text. */
+  digestLog: DigestLog;
   /**
    * Every model backend behind one call; one per process, so limits are shared. Built on first
    * use: answering `initialize` does not need the model clients.
@@ -135,6 +142,8 @@ export function createContext({
         ended: (pgid) => bestEffort(() => store.commandGroups.ended(process.pid, pgid)),
       },
     }),
+    // Loaded on first use: answering `initialize` does not need the parsers.
+    digestLog: async (...args) => (await import("./squad/digest/index.js")).digestLogFile(...args),
     models: () => {
       models ??= buildModels();
       return models;

@@ -1,3 +1,4 @@
+import { errorMessage } from "../../src/errors.js";
 import { type FakeOllama, startFakeOllama } from "../../test/fakes/ollama.js";
 
 /** The local models the default worker aliases (qwen-fast, qwen-coder, qwen-moe) point at. */
@@ -186,7 +187,7 @@ async function probeOpenAI(
       describe: `live OpenAI-compatible server at ${baseUrl}: ${OPENAI_ALIAS} → ${model}`,
     };
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = errorMessage(error);
     return {
       model: null,
       env: {},

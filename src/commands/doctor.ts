@@ -11,38 +11,73 @@ import { describeSkillStatus, shippedSkillsStatus } from "./skill-status.js";
 
 const REGISTER_HINT = "run squad-mcp init, or: claude mcp add squad -- squad-mcp";
 
+/** The report's lines: a label, its value, and further values under it without a label. */
+class ReportLines {
+  readonly lines: string[] = [];
+  row(label: string, value: string): void {
+    this.lines.push(`${label.padEnd(10)}${value}`);
+  }
+  more(value: string): void {
+    this.lines.push(`${"".padEnd(10)}${value}`);
+  }
+  rows(label: string, values: readonly string[]): void {
+    for (const [index, value] of values.entries()) {
+      if (index === 0) this.row(label, value);
+      else this.more(value);
+    }
+  }
+}
+
 /** A plain report of what squad-mcp can use right now, and why not where it cannot. */
 export async function doctorReport(ctx: AppContext): Promise<string> {
-  const lines: string[] = [];
-  const row = (label: string, value: string) => lines.push(`${label.padEnd(10)}${value}`);
-  const more = (value: string) => lines.push(`${"".padEnd(10)}${value}`);
-
-  row(
+  const out = new ReportLines();
+  out.row(
     "config",
     ctx.configSource ?? "embedded defaults (no squad.config.json, no $SQUAD_HOME/config.json)",
   );
-  if (ctx.storeProblem) row("database", `NOT USABLE: ${ctx.storeProblem.message}`);
-  else describeDatabase(ctx, row, more);
-
+  if (ctx.storeProblem) out.row("database", `NOT USABLE: ${ctx.storeProblem.message}`);
+  else describeDatabase(ctx, out);
   const snapshot = await ctx.availability.snapshot();
-  snapshot.ollama.forEach((host, index) => {
-    const status = host.reachable
-      ? `reachable, Ollama ${host.version}, ${host.models.length} models${host.models.length ? `: ${host.models.join(", ")}` : ""}${host.loaded.length ? `; loaded: ${host.loaded.join(", ")}` : ""}`
-      : `unreachable: ${host.error}`;
-    (index === 0 ? (value: string) => row("ollama", value) : more)(`${host.host} ${status}`);
-  });
+  out.rows("ollama", snapshot.ollama.map(describeOllamaHost));
+  describeApiKeys(ctx, out);
+  out.rows("workers", describeWorkers(ctx, snapshot));
+  out.row(
+    "roles",
+    Object.entries(ctx.config.roles)
+      .map(([role, alias]) => `${role}=${alias}`)
+      .join(", "),
+  );
+  out.row("sandbox", await describeSandbox(ctx));
+  describeSkills(ctx, out);
+  describeShippedSkills(ctx, out);
+  describeMcpClients(ctx, out);
+  return out.lines.join("\n");
+}
+
+type Snapshot = Awaited<ReturnType<AppContext["availability"]["snapshot"]>>;
+
+function describeOllamaHost(host: Snapshot["ollama"][number]): string {
+  const status = host.reachable
+    ? `reachable, Ollama ${host.version}, ${host.models.length} models${host.models.length ? `: ${host.models.join(", ")}` : ""}${host.loaded.length ? `; loaded: ${host.loaded.join(", ")}` : ""}`
+    : `unreachable: ${host.error}`;
+  return `${host.host} ${status}`;
+}
+
+function describeApiKeys(ctx: AppContext, out: ReportLines): void {
   const keyVar = ctx.env.GEMINI_API_KEY ? "GEMINI_API_KEY" : "GOOGLE_API_KEY";
-  row(
+  out.row(
     "gemini",
     geminiApiKey(ctx.env)
       ? `${keyVar} is set; base URL ${ctx.config.gemini.baseUrl ?? "Google's default"}`
       : "no GEMINI_API_KEY or GOOGLE_API_KEY: Gemini workers unusable",
   );
-  row("openai", describeApiDefaults(ctx.env, "OPENAI_BASE_URL", "OPENAI_API_KEY"));
-  row("anthropic", describeApiDefaults(ctx.env, "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY"));
+  out.row("openai", describeApiDefaults(ctx.env, "OPENAI_BASE_URL", "OPENAI_API_KEY"));
+  out.row("anthropic", describeApiDefaults(ctx.env, "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY"));
+}
 
-  let first = true;
-  for (const [alias, worker] of Object.entries(ctx.config.workers)) {
+/** One line per alias: provider, model, where, and whether it can be used now. */
+function describeWorkers(ctx: AppContext, snapshot: Snapshot): string[] {
+  return Object.entries(ctx.config.workers).map(([alias, worker]) => {
     const availability = snapshot.workers.get(alias);
     const quota =
       worker.provider === "gemini" && snapshot.geminiKey ? geminiQuota(ctx, alias, worker) : "";
@@ -51,65 +86,65 @@ export async function doctorReport(ctx: AppContext): Promise<string> {
       : `not usable: ${availability?.reason ?? "unknown"}${quota ? `; ${quota}` : ""}`;
     const at =
       worker.provider === "openai" || worker.provider === "anthropic" ? apiWhere(ctx, worker) : "";
-    const line = `${alias.padEnd(11)} ${worker.provider} ${worker.model}${at}, max complexity ${worker.maxComplexity}: ${state}`;
-    if (first) row("workers", line);
-    else more(line);
-    first = false;
-  }
-  row(
-    "roles",
-    Object.entries(ctx.config.roles)
-      .map(([role, alias]) => `${role}=${alias}`)
-      .join(", "),
-  );
+    return `${alias.padEnd(11)} ${worker.provider} ${worker.model}${at}, max complexity ${worker.maxComplexity}: ${state}`;
+  });
+}
 
-  row("sandbox", await describeSandbox(ctx));
-
+function describeSkills(ctx: AppContext, out: ReportLines): void {
   const skills = ctx.skills();
-  row(
+  out.row(
     "skills",
     skills.length ? `${skills.length} found` : "none found in .claude/skills (project or ~)",
   );
-  for (const skill of skills) more(`${skill.name} (${skill.path})`);
+  for (const skill of skills) out.more(`${skill.name} (${skill.path})`);
+}
 
-  const tilde = (path: string) =>
-    ctx.userHome.length > 1 && path.startsWith(`${ctx.userHome}${sep}`)
-      ? `~${path.slice(ctx.userHome.length)}`
-      : path;
+/** The skills squad-mcp ships and where each is installed. */
+function describeShippedSkills(ctx: AppContext, out: ReportLines): void {
   try {
     const shipped = shippedSkillsStatus({
       skillsDir: shippedSkillsDir(),
       homeDir: ctx.userHome,
       projectRoot: ctx.projectRoot,
     });
-    row(
+    out.row(
       "shipped",
       `${shipped.skills.length} skills; ${shipped.destinations
-        .map(({ scope, folder }) => `${scope} ${tilde(folder)}`)
+        .map(({ scope, folder }) => `${scope} ${tilde(ctx, folder)}`)
         .join(", ")}`,
     );
-    for (const skill of shipped.skills) more(describeSkillStatus(skill));
+    for (const skill of shipped.skills) out.more(describeSkillStatus(skill));
   } catch (error) {
-    row("shipped", `cannot read the shipped skills: ${errorMessage(error)}`);
+    out.row("shipped", `cannot read the shipped skills: ${errorMessage(error)}`);
   }
+}
 
+/** The MCP clients' config files found, and whether squad-mcp is registered in any. */
+function describeMcpClients(ctx: AppContext, out: ReportLines): void {
   const configs = findMcpConfigs({
     homeDir: ctx.userHome,
     projectRoot: ctx.projectRoot,
     platform: process.platform,
     env: ctx.env,
   });
-  if (configs.length === 0) row("mcp", `no MCP client config found; ${REGISTER_HINT}`);
-  configs.forEach((config, index) => {
-    (index === 0 ? (value: string) => row("mcp", value) : more)(describeMcpConfig(config, tilde));
-  });
+  if (configs.length === 0) out.row("mcp", `no MCP client config found; ${REGISTER_HINT}`);
+  out.rows(
+    "mcp",
+    configs.map((config) => describeMcpConfig(config, (path) => tilde(ctx, path))),
+  );
   const registered = configs.some((config) =>
     config.sections.some((section) => section.squad.length > 0),
   );
   if (configs.length > 0 && !registered) {
-    more(`squad-mcp is registered in none of them; ${REGISTER_HINT}`);
+    out.more(`squad-mcp is registered in none of them; ${REGISTER_HINT}`);
   }
-  return lines.join("\n");
+}
+
+/** A path under the user's home as `~/…`. */
+function tilde(ctx: AppContext, path: string): string {
+  return ctx.userHome.length > 1 && path.startsWith(`${ctx.userHome}${sep}`)
+    ? `~${path.slice(ctx.userHome.length)}`
+    : path;
 }
 
 /** The defaults `openai`/`anthropic` aliases fall back on; whether a key is set, never the key. */
@@ -128,22 +163,18 @@ function apiWhere(ctx: AppContext, worker: WorkerConfig): string {
   return parts.join("");
 }
 
-function describeDatabase(
-  ctx: AppContext,
-  row: (label: string, value: string) => void,
-  more: (value: string) => void,
-): void {
+function describeDatabase(ctx: AppContext, out: ReportLines): void {
   const health = ctx.store.health();
-  row(
+  out.row(
     "database",
     `${health.file} (schema v${health.schemaVersion} of ${health.expectedSchemaVersion}, ${ctx.store.outcomes.count()} outcomes) via ${ctx.store.db.driver}`,
   );
-  more(databaseState(health));
+  out.more(databaseState(health));
   for (const line of wrap(
     health.rowCounts.map(({ table, rows }) => `${table} ${rows}`),
     "rows: ",
   )) {
-    more(line);
+    out.more(line);
   }
 }
 

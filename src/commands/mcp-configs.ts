@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { errorMessage } from "../errors.js";
 
 /** Where to look: passed in, so the lookup is the same for doctor, init and tests. */
 export interface McpConfigWhere {
@@ -131,7 +132,7 @@ export function findMcpConfigs(where: McpConfigWhere): McpConfigFinding[] {
       findings.push({
         client: location.client,
         file: location.file,
-        problem: `cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+        problem: `cannot be read: ${errorMessage(error)}`,
         sections: [],
       });
       continue;
@@ -149,7 +150,7 @@ export function inspectMcpConfig(location: McpConfigLocation, text: string): Mcp
     const body = text.replace(/^\uFEFF/, "");
     json = JSON.parse(location.jsonc ? stripJsonc(body) : body);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { ...base, problem: `not valid JSON: ${reason}`, sections: [] };
   }
   return {

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { errorMessage } from "../errors.js";
 import type { CommandResult, CommandRunner } from "../runners/command-runner.js";
+import { oneLine } from "../text/clip.js";
 import { compileJsonSchema, type JsonValidator } from "../validation/json-check.js";
 import type { Checker, EvalTask } from "./suite.js";
 
@@ -55,7 +56,7 @@ function answerField(answer: string, field: string): string | { problem: string 
   try {
     parsed = JSON.parse(stripFences(answer));
   } catch (error) {
-    return { problem: clip(`not JSON: ${errorMessage(error)}`) };
+    return { problem: detailLine(`not JSON: ${errorMessage(error)}`) };
   }
   const value =
     typeof parsed === "object" && parsed !== null
@@ -130,7 +131,10 @@ async function checkFunction(
     try {
       result = JSON.parse(readFileSync(output, "utf8"));
     } catch {
-      return { pass: false, detail: clip(`the function did not finish: ${ranInto(run, policy)}`) };
+      return {
+        pass: false,
+        detail: detailLine(`the function did not finish: ${ranInto(run, policy)}`),
+      };
     }
     const total = check.cases.length;
     if (result.passed === total && result.failures.length === 0) {
@@ -138,7 +142,7 @@ async function checkFunction(
     }
     return {
       pass: false,
-      detail: clip(`${result.passed}/${total} cases pass; ${result.failures[0] ?? ""}`),
+      detail: detailLine(`${result.passed}/${total} cases pass; ${result.failures[0] ?? ""}`),
     };
   });
 }
@@ -152,28 +156,28 @@ async function checkCommand(
     writeFiles(work, check.files);
     if (check.commits) await makeHistory(work, check.commits);
     const run = await runAnswer(command, work, scratch, policy, 8_000);
-    if (run.status === "denied") return { pass: false, detail: clip(ranInto(run, policy)) };
-    if (run.exitCode !== 0) return { pass: false, detail: clip(ranInto(run, policy)) };
+    if (run.status === "denied") return { pass: false, detail: detailLine(ranInto(run, policy)) };
+    if (run.exitCode !== 0) return { pass: false, detail: detailLine(ranInto(run, policy)) };
     const output = run.tail.trim();
     const shown = JSON.stringify(output.length > 80 ? `${output.slice(0, 80)}…` : output);
     if (check.exact !== undefined && output !== check.exact) {
       return {
         pass: false,
-        detail: clip(`printed ${shown}, expected ${JSON.stringify(check.exact)}`),
+        detail: detailLine(`printed ${shown}, expected ${JSON.stringify(check.exact)}`),
       };
     }
     const missing = check.contains.find((text) => !output.includes(text));
     if (missing !== undefined) {
       return {
         pass: false,
-        detail: clip(`printed ${shown}, which lacks ${JSON.stringify(missing)}`),
+        detail: detailLine(`printed ${shown}, which lacks ${JSON.stringify(missing)}`),
       };
     }
     const extra = check.excludes?.find((text) => output.includes(text));
     if (extra !== undefined) {
       return {
         pass: false,
-        detail: clip(`printed ${shown}, which should not name ${JSON.stringify(extra)}`),
+        detail: detailLine(`printed ${shown}, which should not name ${JSON.stringify(extra)}`),
       };
     }
     return { pass: true, detail: `printed ${shown}` };
@@ -254,7 +258,7 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-function clip(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length <= MAX_DETAIL ? line : `${line.slice(0, MAX_DETAIL - 1)}…`;
+/** One line of at most MAX_DETAIL characters, as a check result carries it. */
+function detailLine(text: string): string {
+  return oneLine(text, MAX_DETAIL);
 }

@@ -1,3 +1,4 @@
+import { duration, seconds } from "../text/duration.js";
 import type { EvalProgress, EvalReport, EvalResult, EvalWait } from "./run-eval.js";
 import { EVAL_SUITE } from "./suite.js";
 
@@ -125,7 +126,7 @@ export function waitingLine(wait: EvalWait): string {
 }
 
 function waitingText(wait: EvalWait): string {
-  return `${wait.worker}: waiting ${(wait.ms / 1000).toFixed(1)} s for ${wait.reason}`;
+  return `${wait.worker}: waiting ${seconds(wait.ms)} for ${wait.reason}`;
 }
 
 /** One line per result where there is no terminal (logs, CI). */
@@ -150,13 +151,4 @@ export function renderSuite(): string {
 
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
-}
-
-/** Mean latency: milliseconds under a second. */
-function duration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : seconds(ms);
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { Category } from "../config.js";
+import type { Category, WorkerConfig } from "../config.js";
 import type { AppContext } from "../context.js";
 import { errorMessage, UserInputError } from "../errors.js";
 import { recordOutcome } from "../routing/record-outcome.js";
@@ -107,14 +107,7 @@ export function selectEval(
 export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promise<EvalReport> {
   const started = performance.now();
   const { workers, tasks, categories } = selectEval(ctx, options);
-  const snapshot = await ctx.availability.snapshot();
-  const unusable: EvalReport["unusable"] = [];
-  const usable: string[] = [];
-  for (const worker of workers) {
-    const availability = snapshot.workers.get(worker);
-    if (availability?.usable) usable.push(worker);
-    else unusable.push({ worker, reason: availability?.reason ?? "not known to availability" });
-  }
+  const { usable, unusable } = splitByAvailability(workers, await ctx.availability.snapshot());
   const report: EvalReport = {
     workers: usable,
     unusable,
@@ -126,118 +119,192 @@ export async function runEval(ctx: AppContext, options: EvalOptions = {}): Promi
     cancelled: false,
   };
   if (usable.length === 0 || tasks.length === 0) return finish(report, started);
+  const run = new EvalRun(ctx, options, report, tasks, await ctx.models());
+  await run.everyWorker(usable);
+  report.standings = run.standings();
+  report.cancelled = options.signal?.aborted ?? false;
+  return finish(report, started);
+}
 
-  const models = await ctx.models();
-  const total = usable.length * tasks.length;
-  const standings = new Map<string, Standing>();
-  const policy: CheckPolicy = {
-    runner: ctx.commands,
-    timeoutMs: CHECK_TIMEOUT_MS,
-    signal: options.signal,
-  };
+type Snapshot = Awaited<ReturnType<AppContext["availability"]["snapshot"]>>;
 
-  const settle = (result: EvalResult) => {
-    report.results.push(result);
-    options.onResult?.({ done: report.results.length, total, result });
-  };
+function splitByAvailability(
+  workers: readonly string[],
+  snapshot: Snapshot,
+): { usable: string[]; unusable: EvalReport["unusable"] } {
+  const usable: string[] = [];
+  const unusable: EvalReport["unusable"] = [];
+  for (const worker of workers) {
+    const availability = snapshot.workers.get(worker);
+    if (availability?.usable) usable.push(worker);
+    else unusable.push({ worker, reason: availability?.reason ?? "not known to availability" });
+  }
+  return { usable, unusable };
+}
 
-  const evaluateWorker = async (alias: string) => {
-    const worker = ctx.config.workers[alias];
+type Models = Awaited<ReturnType<AppContext["models"]>>;
+type Answer = Awaited<ReturnType<Models["generate"]>>;
+type TaskRef = { worker: string; task: string; category: Category };
+type Verdict = { pass: boolean; detail: string };
+/** How one task ended for the worker: go on, stop (cancelled), or skip its remaining tasks. */
+type TaskEnd = "next" | "cancelled" | { giveUp: string };
+
+/** One evaluation under way: asks, checks, records and reports each result. */
+class EvalRun {
+  private readonly byStanding = new Map<string, Standing>();
+  private readonly total: number;
+  private readonly policy: CheckPolicy;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly options: EvalOptions,
+    private readonly report: EvalReport,
+    private readonly tasks: readonly EvalTask[],
+    private readonly models: Models,
+  ) {
+    this.total = report.workers.length * tasks.length;
+    this.policy = { runner: ctx.commands, timeoutMs: CHECK_TIMEOUT_MS, signal: options.signal };
+  }
+
+  /** Local models one after another (one load each); every other worker alongside them. */
+  async everyWorker(usable: readonly string[]): Promise<void> {
+    const isLocal = (alias: string) => this.ctx.config.workers[alias]?.provider === "ollama";
+    const localChain = async () => {
+      for (const alias of usable.filter(isLocal)) await this.evaluateWorker(alias);
+    };
+    const cloud = usable.filter((alias) => !isLocal(alias));
+    await Promise.all([localChain(), ...cloud.map((alias) => this.evaluateWorker(alias))]);
+  }
+
+  standings(): Standing[] {
+    return [...this.byStanding.values()];
+  }
+
+  private get aborted(): boolean {
+    return this.options.signal?.aborted ?? false;
+  }
+
+  private async evaluateWorker(alias: string): Promise<void> {
+    const worker = this.ctx.config.workers[alias];
     if (!worker) return;
     let givenUp: string | null = null;
-    for (const task of tasks) {
-      if (options.signal?.aborted) return;
-      const base = { worker: alias, task: task.id, category: task.category };
-      // Nothing is recorded for what was not measured.
-      const notMeasured = (detail: string) =>
-        settle({ ...base, pass: null, detail, latencyMs: null, tokensIn: 0, tokensOut: 0 });
+    for (const task of this.tasks) {
+      if (this.aborted) return;
+      const ref = { worker: alias, task: task.id, category: task.category };
       if (givenUp !== null) {
-        notMeasured(givenUp);
+        this.notMeasured(ref, givenUp);
         continue;
       }
-      let answer: Awaited<ReturnType<typeof models.generate>>;
-      try {
-        answer = await models.generate(
-          {
-            alias,
-            worker,
-            system: EVAL_SYSTEM,
-            prompt: taskPrompt(task),
-            schema: answerShape(task),
-            timeoutMs: ctx.config.squad.modelTimeoutS * 1000,
-            signal: options.signal,
-            onWait: (wait) =>
-              options.onWait?.({ done: report.results.length, total, worker: alias, ...wait }),
-          },
-          { runId: null, taskId: `eval:${task.id}` },
-        );
-      } catch (error) {
-        const kind = error instanceof ModelCallError ? error.kind : "error";
-        if (kind === "cancelled" || options.signal?.aborted) return;
-        const detail = `no answer: ${errorMessage(error)}`.slice(0, 200);
-        // Too slow is a verdict on the worker; no host, no key, a spent quota, a rate limit,
-        // a 5xx or a fault of ours say nothing about its skill, so nothing is recorded.
-        if (failureCountsAgainstWorker(error)) {
-          record(base, { pass: false, detail }, null, 0, 0);
-        } else {
-          if (GIVE_UP.has(kind)) givenUp = detail;
-          notMeasured(detail);
-        }
-        continue;
-      }
-      let verdict: { pass: boolean; detail: string };
-      try {
-        verdict = await checkAnswer(task, answer.text, policy);
-      } catch (error) {
-        if (options.signal?.aborted) return;
-        const detail = `the checker could not run: ${errorMessage(error)}`.slice(0, 200);
-        notMeasured(detail);
-        continue;
-      }
-      if (options.signal?.aborted) return;
-      // The worker's own time: waits for a per-minute slot say nothing about its speed.
-      const latencyMs = Math.max(0, Math.round(answer.latencyMs - (answer.waitedMs ?? 0)));
-      record(base, verdict, latencyMs, answer.tokensIn, answer.tokensOut);
+      const end = await this.evaluateTask(ref, worker, task);
+      if (end === "cancelled") return;
+      if (end !== "next") givenUp = end.giveUp;
     }
-  };
+  }
 
-  const record = (
-    base: { worker: string; task: string; category: Category },
-    verdict: { pass: boolean; detail: string },
+  private async evaluateTask(ref: TaskRef, worker: WorkerConfig, task: EvalTask): Promise<TaskEnd> {
+    let answer: Answer;
+    try {
+      answer = await this.ask(ref, worker, task);
+    } catch (error) {
+      return this.noAnswer(ref, error);
+    }
+    let verdict: Verdict;
+    try {
+      verdict = await checkAnswer(task, answer.text, this.policy);
+    } catch (error) {
+      if (this.aborted) return "cancelled";
+      this.notMeasured(ref, `the checker could not run: ${errorMessage(error)}`.slice(0, 200));
+      return "next";
+    }
+    if (this.aborted) return "cancelled";
+    // The worker's own time: waits for a per-minute slot say nothing about its speed.
+    const latencyMs = Math.max(0, Math.round(answer.latencyMs - (answer.waitedMs ?? 0)));
+    this.record(ref, verdict, latencyMs, answer.tokensIn, answer.tokensOut);
+    return "next";
+  }
+
+  private ask(ref: TaskRef, worker: WorkerConfig, task: EvalTask): Promise<Answer> {
+    return this.models.generate(
+      {
+        alias: ref.worker,
+        worker,
+        system: EVAL_SYSTEM,
+        prompt: taskPrompt(task),
+        schema: answerShape(task),
+        timeoutMs: this.ctx.config.squad.modelTimeoutS * 1000,
+        signal: this.options.signal,
+        onWait: (wait) =>
+          this.options.onWait?.({
+            done: this.report.results.length,
+            total: this.total,
+            worker: ref.worker,
+            ...wait,
+          }),
+      },
+      { runId: null, taskId: `eval:${task.id}` },
+    );
+  }
+
+  /**
+   * Too slow is a verdict on the worker; no host, no key, a spent quota, a rate limit, a 5xx or
+   * a fault of ours say nothing about its skill, so nothing is recorded.
+   */
+  private noAnswer(ref: TaskRef, error: unknown): TaskEnd {
+    const kind = error instanceof ModelCallError ? error.kind : "error";
+    if (kind === "cancelled" || this.aborted) return "cancelled";
+    const detail = `no answer: ${errorMessage(error)}`.slice(0, 200);
+    if (failureCountsAgainstWorker(error)) {
+      this.record(ref, { pass: false, detail }, null, 0, 0);
+      return "next";
+    }
+    this.notMeasured(ref, detail);
+    return GIVE_UP.has(kind) ? { giveUp: detail } : "next";
+  }
+
+  /** Nothing is recorded for what was not measured. */
+  private notMeasured(ref: TaskRef, detail: string): void {
+    this.settle({ ...ref, pass: null, detail, latencyMs: null, tokensIn: 0, tokensOut: 0 });
+  }
+
+  private record(
+    ref: TaskRef,
+    verdict: Verdict,
     latencyMs: number | null,
     tokensIn: number,
     tokensOut: number,
-  ) => {
-    const recorded = recordOutcome(ctx, {
-      worker: base.worker,
-      category: base.category,
+  ): void {
+    const recorded = recordOutcome(this.ctx, {
+      worker: ref.worker,
+      category: ref.category,
       success: verdict.pass,
-      notes: `eval ${base.task}: ${verdict.detail}`,
+      notes: `eval ${ref.task}: ${verdict.detail}`,
       latencyMs: latencyMs ?? undefined,
       tokensIn,
       tokensOut,
       source: "eval",
     });
-    report.recorded++;
-    standings.set(`${base.worker}\u0000${base.category}`, {
-      worker: base.worker,
-      category: base.category,
+    this.report.recorded++;
+    this.byStanding.set(`${ref.worker}\u0000${ref.category}`, {
+      worker: ref.worker,
+      category: ref.category,
       successes: recorded.profile.successes,
       n: recorded.profile.n,
       expected: recorded.profile.expected,
     });
-    settle({ ...base, pass: verdict.pass, detail: verdict.detail, latencyMs, tokensIn, tokensOut });
-  };
+    this.settle({
+      ...ref,
+      pass: verdict.pass,
+      detail: verdict.detail,
+      latencyMs,
+      tokensIn,
+      tokensOut,
+    });
+  }
 
-  const local = usable.filter((alias) => ctx.config.workers[alias]?.provider === "ollama");
-  const cloud = usable.filter((alias) => ctx.config.workers[alias]?.provider !== "ollama");
-  const localChain = async () => {
-    for (const alias of local) await evaluateWorker(alias);
-  };
-  await Promise.all([localChain(), ...cloud.map((alias) => evaluateWorker(alias))]);
-  report.standings = [...standings.values()];
-  report.cancelled = options.signal?.aborted ?? false;
-  return finish(report, started);
+  private settle(result: EvalResult): void {
+    this.report.results.push(result);
+    this.options.onResult?.({ done: this.report.results.length, total: this.total, result });
+  }
 }
 
 function finish(report: EvalReport, started: number): EvalReport {

@@ -5,6 +5,7 @@ import { isSpecId } from "../memory/specs.js";
 import { capList } from "../text/cap-list.js";
 import { applyPatch } from "./apply.js";
 import type { Verdict } from "./report.js";
+import { codeSpecs } from "./spec-records.js";
 
 export type ApplySpecResult =
   | {
@@ -30,10 +31,10 @@ export async function applySpec(
   if (!isSpecId(specId)) {
     throw new UserInputError("spec_id", `"${specId}" is not a spec id like CS-001`);
   }
-  if (!ctx.store.specs.get(ctx.projectRoot, specId)) {
+  if (!codeSpecs(ctx.store).get(ctx.projectRoot, specId)) {
     throw new UserInputError("spec_id", `no spec "${specId}" in this project`);
   }
-  const stored = ctx.store.specs.latestReport(ctx.projectRoot, specId);
+  const stored = codeSpecs(ctx.store).latestReport(ctx.projectRoot, specId);
   if (!stored) {
     throw new UserInputError(
       "spec_id",

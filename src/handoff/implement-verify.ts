@@ -1,6 +1,5 @@
 import type { AppContext } from "../context.js";
-import { executeCommand } from "../squad/execute-command.js";
-import type { TaskOutcome } from "../squad/outcome.js";
+import { type CommandOutcome, runAndDigest } from "../runners/command-outcome.js";
 
 export interface WorktreeVerification {
   passed: boolean;
@@ -34,7 +33,7 @@ export async function verifyInWorktree(
   ctx: AppContext,
   options: VerifyOptions,
 ): Promise<WorktreeVerification> {
-  const outcome = await executeCommand(ctx, options);
+  const outcome = await runAndDigest(ctx, options);
   const passed = outcome.status === "ok";
   return {
     passed,
@@ -46,7 +45,7 @@ export async function verifyInWorktree(
   };
 }
 
-function verificationSummary(outcome: TaskOutcome): string {
+function verificationSummary(outcome: CommandOutcome): string {
   if (outcome.status === "ok") return "verification passed";
   if (outcome.status === "failed") return `verification failed (exit ${outcome.exitCode})`;
   // Refused, timed out, cancelled or not started: the summary says which, first clause first.

@@ -3,7 +3,6 @@ import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { AppContext } from "../context.js";
 import { errorMessage, UserInputError } from "../errors.js";
-import type { StoredSpec } from "../memory/specs.js";
 import { recordOutcome } from "../routing/record-outcome.js";
 import { capList, capObjects } from "../text/cap-list.js";
 import type { PreviousFailure } from "./coder-prompt.js";
@@ -11,6 +10,7 @@ import { type AttemptResult, type CoderUsage, runAttempt } from "./implement-att
 import type { CandidateResult, ChangedFile, CodeReport } from "./report.js";
 import { checkSquadFolder, reportUri, writeReportFiles } from "./spec-files.js";
 import { renderReport, renderSpec } from "./spec-markdown.js";
+import { codeSpecs, type StoredCodeSpec } from "./spec-records.js";
 
 export interface ImplementRequest {
   specId: string;
@@ -53,7 +53,7 @@ interface CoderRun {
 }
 
 interface CoderJob {
-  stored: StoredSpec;
+  stored: StoredCodeSpec;
   specMarkdown: string;
   alias: string;
   maxAttempts: number;
@@ -77,7 +77,7 @@ export async function implementSpec(
   signal: AbortSignal,
   onProgress: (message: string) => void = () => {},
 ): Promise<ImplementResult> {
-  const stored = ctx.store.specs.get(ctx.projectRoot, request.specId);
+  const stored = codeSpecs(ctx.store).get(ctx.projectRoot, request.specId);
   if (!stored) {
     throw new UserInputError(
       "spec_id",
@@ -113,7 +113,7 @@ export async function implementSpec(
     renderReport(report),
     reached ? (ranked[0]?.last.patch ?? "") : null,
   );
-  ctx.store.specs.saveReport(ctx.projectRoot, {
+  codeSpecs(ctx.store).saveReport(ctx.projectRoot, {
     specId: stored.id,
     createdAt: ctx.now(),
     report,
@@ -186,7 +186,7 @@ function checkMaxAttempts(maxAttempts: number): number {
 }
 
 /** The spec as the host wrote it (with any batch header); rendered again if the file is gone. */
-async function readSpecMarkdown(stored: StoredSpec): Promise<string> {
+async function readSpecMarkdown(stored: StoredCodeSpec): Promise<string> {
   if (stored.markdownPath) {
     const text = await readFile(stored.markdownPath, "utf8").catch(() => null);
     if (text !== null) return text;
@@ -265,7 +265,7 @@ function rankRuns(runs: readonly CoderRun[]): CoderRun[] {
   });
 }
 
-function buildReport(stored: StoredSpec, ranked: readonly CoderRun[], competitive: boolean) {
+function buildReport(stored: StoredCodeSpec, ranked: readonly CoderRun[], competitive: boolean) {
   const best = ranked[0];
   if (!best) throw new Error("no coder ran");
   const report: CodeReport = {

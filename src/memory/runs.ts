@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { errorMessage } from "../errors.js";
 import { type Db, writeTransaction } from "./db.js";
 
 export const TASK_STATUSES = [
@@ -16,9 +17,6 @@ export const TASK_STATUSES = [
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export type FinalTaskStatus = Exclude<TaskStatus, "pending" | "running">;
 export type RunStatus = "running" | "done" | "cancelled" | "interrupted";
-
-export const isFinal = (status: TaskStatus): status is FinalTaskStatus =>
-  status !== "pending" && status !== "running";
 
 export interface RunRecord {
   id: string;
@@ -111,135 +109,204 @@ export function newRunId(): string {
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
+/** The run store; task updates and finishes are written through `PendingRunWrites`. */
+export function createRunStore(db: Db, onWriteError: (error: unknown) => void = reportWriteError) {
+  const sql = prepareRunStatements(db);
+  const pending = new PendingRunWrites(db, sql, onWriteError);
+  return {
+    start(
+      run: Omit<RunRecord, "status" | "finishedAt">,
+      tasks: Pick<TaskRecord, "taskId" | "position" | "kind" | "label" | "worker">[],
+    ): void {
+      writeTransaction(db, () => {
+        sql.insertRun.run(run);
+        for (const task of tasks) sql.insertTask.run({ ...task, runId: run.id });
+      });
+    },
+
+    updateTask(runId: string, taskId: string, update: TaskUpdate): void {
+      // Tasks cancelled by shutdown finish after the store closed; the run is already marked.
+      if (!db.open) return;
+      pending.queueUpdate(runId, taskId, update);
+    },
+
+    /** Writes queued task updates now (before the database closes); throws when it cannot. */
+    flush: (): void => pending.write(),
+
+    finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
+      if (!db.open) return;
+      pending.finish(runId, status, at);
+      pending.tryWrite();
+    },
+
+    get(runId: string): RunRecord | null {
+      pending.tryWrite();
+      const row = sql.oneRun.get(runId);
+      return row ? pending.withKept(toRun(row)) : null;
+    },
+
+    tasks(runId: string): TaskRecord[] {
+      pending.tryWrite();
+      return pending.withKeptTasks(runId, sql.runTasks.all(runId).map(toTask));
+    },
+
+    recent(limit: number): RunRecord[] {
+      pending.tryWrite();
+      return sql.recentRuns.all(limit).map((row) => pending.withKept(toRun(row)));
+    },
+
+    /** Marks runs whose server process is gone as interrupted; returns their ids. */
+    markInterrupted(isAlive: (pid: number) => boolean, at: number): string[] {
+      pending.tryWrite();
+      const orphans = sql.runningRuns.all().filter((run) => !isAlive(run.pid));
+      for (const run of orphans) pending.finish(run.id, "interrupted", at);
+      if (orphans.length > 0) pending.tryWrite();
+      return orphans.map((run) => run.id);
+    },
+  };
+}
+
+function prepareRunStatements(db: Db) {
+  return {
+    insertRun: db.prepare(`
+      INSERT INTO runs (id, created_at, status, pid, project)
+      VALUES (@id, @createdAt, 'running', @pid, @project)`),
+    insertTask: db.prepare(`
+      INSERT INTO run_tasks (run_id, task_id, position, kind, label, status, worker)
+      VALUES (@runId, @taskId, @position, @kind, @label, 'pending', @worker)`),
+    finishRun: db.prepare(
+      "UPDATE runs SET status = ?, finished_at = ? WHERE id = ? AND status = 'running'",
+    ),
+    oneRun: db.prepare<[string], RunRow>("SELECT * FROM runs WHERE id = ?"),
+    runTasks: db.prepare<[string], TaskRow>(
+      "SELECT * FROM run_tasks WHERE run_id = ? ORDER BY position",
+    ),
+    runningRuns: db.prepare<[], RunRow>("SELECT * FROM runs WHERE status = 'running'"),
+    // A run cancelled by the host cancels its unfinished tasks; one whose server stopped
+    // leaves them interrupted.
+    abandonTasks: db.prepare(`
+      UPDATE run_tasks
+      SET status = CASE @status WHEN 'interrupted' THEN 'interrupted' ELSE 'cancelled' END,
+        digest = coalesce(digest, CASE @status WHEN 'interrupted'
+          THEN '${INTERRUPTED}' ELSE 'cancelled' END)
+      WHERE run_id = @runId AND status IN ('pending', 'running')`),
+    recentRuns: db.prepare<[number], RunRow>("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?"),
+  };
+}
+
+type RunStatements = ReturnType<typeof prepareRunStatements>;
+type Statement = ReturnType<Db["prepare"]>;
+
+interface QueuedUpdate {
+  statement: Statement;
+  runId: string;
+  taskId: string;
+  update: TaskUpdate;
+  values: Record<string, unknown>;
+}
+
 /**
  * Task updates are queued and written together, in one transaction per turn of the event loop:
  * a squad of short commands makes two updates per task, and a transaction each cost more than
- * the task's own bookkeeping. Every read through this store writes the queue first.
+ * the task's own bookkeeping. Every read through the store writes the queue first.
  *
  * A write that fails (the disk is full, the database is locked past its timeout) is kept and
  * tried again until it succeeds, and reads show the kept writes over what the database holds:
  * a run's results are never lost to, nor left `running` by, a write that failed for a while.
  */
-export function createRunStore(db: Db, onWriteError: (error: unknown) => void = reportWriteError) {
-  const insertRun = db.prepare(`
-    INSERT INTO runs (id, created_at, status, pid, project)
-    VALUES (@id, @createdAt, 'running', @pid, @project)`);
-  const insertTask = db.prepare(`
-    INSERT INTO run_tasks (run_id, task_id, position, kind, label, status, worker)
-    VALUES (@runId, @taskId, @position, @kind, @label, 'pending', @worker)`);
-  const finishRun = db.prepare(
-    "UPDATE runs SET status = ?, finished_at = ? WHERE id = ? AND status = 'running'",
-  );
-  const oneRun = db.prepare<[string], RunRow>("SELECT * FROM runs WHERE id = ?");
-  const runTasks = db.prepare<[string], TaskRow>(
-    "SELECT * FROM run_tasks WHERE run_id = ? ORDER BY position",
-  );
-  const runningRuns = db.prepare<[], RunRow>("SELECT * FROM runs WHERE status = 'running'");
-  // A run cancelled by the host cancels its unfinished tasks; one whose server stopped
-  // leaves them interrupted.
-  const abandonTasks = db.prepare(`
-    UPDATE run_tasks
-    SET status = CASE @status WHEN 'interrupted' THEN 'interrupted' ELSE 'cancelled' END,
-      digest = coalesce(digest, CASE @status WHEN 'interrupted'
-        THEN '${INTERRUPTED}' ELSE 'cancelled' END)
-    WHERE run_id = @runId AND status IN ('pending', 'running')`);
-  const recentRuns = db.prepare<[number], RunRow>(
-    "SELECT * FROM runs ORDER BY created_at DESC LIMIT ?",
-  );
-  const updates = new Map<string, ReturnType<Db["prepare"]>>();
-  interface QueuedUpdate {
-    statement: ReturnType<Db["prepare"]>;
-    runId: string;
-    taskId: string;
-    update: TaskUpdate;
-    values: Record<string, unknown>;
-  }
-  const queued: QueuedUpdate[] = [];
+class PendingRunWrites {
+  /** One prepared UPDATE per set of columns an update sets. */
+  private readonly updates = new Map<string, Statement>();
+  private readonly queued: QueuedUpdate[] = [];
   /** Runs whose finish could not be written yet. */
-  const finishes = new Map<string, { status: Exclude<RunStatus, "running">; at: number }>();
-  let flushTimer: NodeJS.Immediate | null = null;
-  let retryTimer: NodeJS.Timeout | null = null;
-  let retryMs = RETRY_FIRST_MS;
-  let failing = false;
+  private readonly finishes = new Map<
+    string,
+    { status: Exclude<RunStatus, "running">; at: number }
+  >();
+  private flushTimer: NodeJS.Immediate | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryMs = RETRY_FIRST_MS;
+  private failing = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly sql: RunStatements,
+    private readonly onWriteError: (error: unknown) => void,
+  ) {}
+
+  queueUpdate(runId: string, taskId: string, update: TaskUpdate): void {
+    const keys = (Object.keys(update) as (keyof TaskUpdate)[]).filter(
+      (key) => update[key] !== undefined,
+    );
+    if (keys.length === 0) return;
+    const values: Record<string, unknown> = { runId, taskId };
+    for (const key of keys) {
+      const value = update[key];
+      values[key] = key === "detail" ? JSON.stringify(value) : value;
+    }
+    this.queued.push({ statement: this.updateStatement(keys), runId, taskId, update, values });
+    if (this.retryTimer === null) this.flushTimer ??= setImmediate(() => this.tryWrite());
+  }
+
+  finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
+    this.finishes.set(runId, { status, at });
+  }
 
   /** Writes the queue and any kept finishes; throws (keeping them) when the database refuses. */
-  const write = (): void => {
-    if (flushTimer !== null) {
-      clearImmediate(flushTimer);
-      flushTimer = null;
+  write(): void {
+    if (this.flushTimer !== null) {
+      clearImmediate(this.flushTimer);
+      this.flushTimer = null;
     }
-    if (!db.open || (queued.length === 0 && finishes.size === 0)) return;
-    const batch = queued.splice(0);
-    const finished = [...finishes];
+    if (!this.db.open || (this.queued.length === 0 && this.finishes.size === 0)) return;
+    const batch = this.queued.splice(0);
+    const finished = [...this.finishes];
     try {
-      writeTransaction(db, () => {
+      writeTransaction(this.db, () => {
         for (const { statement, values } of batch) statement.run(values);
         for (const [runId, { status, at }] of finished) {
-          finishRun.run(status, at, runId);
-          abandonTasks.run({ status, runId });
+          this.sql.finishRun.run(status, at, runId);
+          this.sql.abandonTasks.run({ status, runId });
         }
       });
     } catch (error) {
-      queued.unshift(...batch);
+      this.queued.unshift(...batch);
       throw error;
     }
-    for (const [runId] of finished) finishes.delete(runId);
-    if (failing) {
-      failing = false;
-      retryMs = RETRY_FIRST_MS;
+    for (const [runId] of finished) this.finishes.delete(runId);
+    if (this.failing) {
+      this.failing = false;
+      this.retryMs = RETRY_FIRST_MS;
     }
-  };
+  }
 
   /** Writes what it can; a failure is reported once per spell and tried again later. */
-  const tryWrite = (): void => {
+  tryWrite(): void {
     try {
-      write();
+      this.write();
     } catch (error) {
-      if (!failing) onWriteError(error);
-      failing = true;
-      retryLater();
+      if (!this.failing) this.onWriteError(error);
+      this.failing = true;
+      this.retryLater();
     }
-  };
-
-  const retryLater = (): void => {
-    if (retryTimer !== null) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-      tryWrite();
-    }, retryMs);
-    retryTimer.unref();
-  };
-
-  const updateStatement = (keys: (keyof TaskUpdate)[]) => {
-    const signature = keys.join(",");
-    let statement = updates.get(signature);
-    if (!statement) {
-      const sets = keys.map((key) => `${COLUMNS[key]} = @${key}`).join(", ");
-      statement = db.prepare(
-        `UPDATE run_tasks SET ${sets} WHERE run_id = @runId AND task_id = @taskId`,
-      );
-      updates.set(signature, statement);
-    }
-    return statement;
-  };
+  }
 
   /** The run as written, with a finish that could not be written yet. */
-  const withKept = (run: RunRecord): RunRecord => {
-    const finish = finishes.get(run.id);
+  withKept(run: RunRecord): RunRecord {
+    const finish = this.finishes.get(run.id);
     return finish && run.status === "running"
       ? { ...run, status: finish.status, finishedAt: finish.at }
       : run;
-  };
+  }
 
   /** The tasks as written, with the updates (and finish) that could not be written yet. */
-  const withKeptTasks = (runId: string, tasks: TaskRecord[]): TaskRecord[] => {
+  withKeptTasks(runId: string, tasks: TaskRecord[]): TaskRecord[] {
     const byId = new Map(tasks.map((task) => [task.taskId, task]));
-    for (const kept of queued) {
+    for (const kept of this.queued) {
       const task = kept.runId === runId ? byId.get(kept.taskId) : undefined;
       if (task) Object.assign(task, definedOnly(kept.update));
     }
-    const finish = finishes.get(runId);
+    const finish = this.finishes.get(runId);
     if (finish) {
       const interrupted = finish.status === "interrupted";
       for (const task of tasks) {
@@ -250,69 +317,30 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
       }
     }
     return tasks;
-  };
+  }
 
-  return {
-    start(
-      run: Omit<RunRecord, "status" | "finishedAt">,
-      tasks: Pick<TaskRecord, "taskId" | "position" | "kind" | "label" | "worker">[],
-    ): void {
-      writeTransaction(db, () => {
-        insertRun.run(run);
-        for (const task of tasks) insertTask.run({ ...task, runId: run.id });
-      });
-    },
+  private retryLater(): void {
+    if (this.retryTimer !== null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+      this.tryWrite();
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
 
-    updateTask(runId: string, taskId: string, update: TaskUpdate): void {
-      // Tasks cancelled by shutdown finish after the store closed; the run is already marked.
-      if (!db.open) return;
-      const keys = (Object.keys(update) as (keyof TaskUpdate)[]).filter(
-        (key) => update[key] !== undefined,
+  private updateStatement(keys: (keyof TaskUpdate)[]): Statement {
+    const signature = keys.join(",");
+    let statement = this.updates.get(signature);
+    if (!statement) {
+      const sets = keys.map((key) => `${COLUMNS[key]} = @${key}`).join(", ");
+      statement = this.db.prepare(
+        `UPDATE run_tasks SET ${sets} WHERE run_id = @runId AND task_id = @taskId`,
       );
-      if (keys.length === 0) return;
-      const values: Record<string, unknown> = { runId, taskId };
-      for (const key of keys) {
-        const value = update[key];
-        values[key] = key === "detail" ? JSON.stringify(value) : value;
-      }
-      queued.push({ statement: updateStatement(keys), runId, taskId, update, values });
-      if (retryTimer === null) flushTimer ??= setImmediate(tryWrite);
-    },
-
-    /** Writes queued task updates now (before the database closes); throws when it cannot. */
-    flush: write,
-
-    finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
-      if (!db.open) return;
-      finishes.set(runId, { status, at });
-      tryWrite();
-    },
-
-    get(runId: string): RunRecord | null {
-      tryWrite();
-      const row = oneRun.get(runId);
-      return row ? withKept(toRun(row)) : null;
-    },
-
-    tasks(runId: string): TaskRecord[] {
-      tryWrite();
-      return withKeptTasks(runId, runTasks.all(runId).map(toTask));
-    },
-
-    recent(limit: number): RunRecord[] {
-      tryWrite();
-      return recentRuns.all(limit).map((row) => withKept(toRun(row)));
-    },
-
-    /** Marks runs whose server process is gone as interrupted; returns their ids. */
-    markInterrupted(isAlive: (pid: number) => boolean, at: number): string[] {
-      tryWrite();
-      const orphans = runningRuns.all().filter((run) => !isAlive(run.pid));
-      for (const run of orphans) finishes.set(run.id, { status: "interrupted", at });
-      if (orphans.length > 0) tryWrite();
-      return orphans.map((run) => run.id);
-    },
-  };
+      this.updates.set(signature, statement);
+    }
+    return statement;
+  }
 }
 
 const INTERRUPTED = "interrupted: the server running it stopped";
@@ -325,7 +353,7 @@ export type RunStore = ReturnType<typeof createRunStore>;
 
 /** A queued write that failed with no caller left to throw to (the database is locked or full). */
 function reportWriteError(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   process.stderr.write(`squad-mcp error: could not save task results: ${message}\n`);
 }
 

@@ -1,8 +1,15 @@
-// Type-only imports: the spec and report shapes are defined where they are built (handoff/);
-// nothing from there runs here, so memory still depends on nothing above it at run time.
-import type { CodeReport, Verdict } from "../handoff/report.js";
-import type { CodeSpec, SpecPriority } from "../handoff/spec.js";
 import { type Db, writeTransaction } from "./db.js";
+
+/** What the store reads of a Code Spec (its own columns); the rest is JSON it keeps as given. */
+export interface SpecDocument {
+  title: string;
+  priority: string;
+}
+
+/** What the store reads of a Code Report; the rest is JSON it keeps as given. */
+export interface ReportDocument {
+  verdict: string;
+}
 
 const SPEC_ID = /^CS-\d{3,}$/;
 
@@ -15,29 +22,30 @@ export function isSpecId(id: string): boolean {
   return SPEC_ID.test(id);
 }
 
-export interface StoredSpec {
+export interface StoredSpec<Spec extends SpecDocument = SpecDocument> {
   project: string;
   id: string;
   number: number;
   createdAt: number;
   title: string;
-  priority: SpecPriority;
-  spec: CodeSpec;
+  priority: Spec["priority"];
+  spec: Spec;
   /** null until the Markdown file has been written. */
   markdownPath: string | null;
 }
 
-export interface NewReport {
+export interface NewReport<Report extends ReportDocument = ReportDocument> {
   specId: string;
   createdAt: number;
-  report: CodeReport;
+  report: Report;
   reportPath: string | null;
   patchPath: string | null;
 }
 
-export interface StoredReport extends NewReport {
+export interface StoredReport<Report extends ReportDocument = ReportDocument>
+  extends NewReport<Report> {
   project: string;
-  verdict: Verdict;
+  verdict: Report["verdict"];
 }
 
 interface SpecRow {
@@ -46,7 +54,7 @@ interface SpecRow {
   number: number;
   created_at: number;
   title: string;
-  priority: SpecPriority;
+  priority: string;
   spec: string;
   markdown_path: string | null;
 }
@@ -55,14 +63,20 @@ interface ReportRow {
   project: string;
   spec_id: string;
   created_at: number;
-  verdict: Verdict;
+  verdict: string;
   report: string;
   report_path: string | null;
   patch_path: string | null;
 }
 
-/** Code Specs and their reports, numbered per project. */
-export function createSpecStore(db: Db) {
+/**
+ * Code Specs and their reports, numbered per project. The store keeps them as the JSON it was
+ * given: `Spec` and `Report` name the shapes their writer (handoff/) gives back on reading.
+ */
+export function createSpecStore<
+  Spec extends SpecDocument = SpecDocument,
+  Report extends ReportDocument = ReportDocument,
+>(db: Db) {
   const maxNumber = db.prepare<[string], { n: number | null }>(
     "SELECT max(number) AS n FROM specs WHERE project = ?",
   );
@@ -89,7 +103,7 @@ export function createSpecStore(db: Db) {
      * IMMEDIATE transaction: the max is read under the write lock, so two server processes
      * sharing the database can never hand out the same id.
      */
-    allocate(project: string, specs: readonly CodeSpec[], createdAt = Date.now()): string[] {
+    allocate(project: string, specs: readonly Spec[], createdAt = Date.now()): string[] {
       return writeTransaction(db, () => {
         const first = (maxNumber.get(project)?.n ?? 0) + 1;
         return specs.map((spec, index) => {
@@ -112,16 +126,16 @@ export function createSpecStore(db: Db) {
       const { changes } = writeTransaction(db, () => updatePath.run(markdownPath, project, id));
       if (changes === 0) throw new Error(`no spec ${id} stored for project ${project}`);
     },
-    get(project: string, id: string): StoredSpec | undefined {
+    get(project: string, id: string): StoredSpec<Spec> | undefined {
       const row = selectSpec.get(project, id);
-      return row && specFromRow(row);
+      return row && specFromRow<Spec>(row);
     },
     /** The project's newest specs, newest first. */
-    recent(project: string, limit: number): StoredSpec[] {
-      return selectRecent.all(project, limit).map(specFromRow);
+    recent(project: string, limit: number): StoredSpec<Spec>[] {
+      return selectRecent.all(project, limit).map((row) => specFromRow<Spec>(row));
     },
     /** Stores a report for an allocated spec; each implement_spec run adds one. */
-    saveReport(project: string, input: NewReport): void {
+    saveReport(project: string, input: NewReport<Report>): void {
       writeTransaction(db, () => {
         if (!selectSpec.get(project, input.specId)) {
           throw new Error(`no spec ${input.specId} stored for project ${project}`);
@@ -134,16 +148,19 @@ export function createSpecStore(db: Db) {
         });
       });
     },
-    latestReport(project: string, specId: string): StoredReport | undefined {
+    latestReport(project: string, specId: string): StoredReport<Report> | undefined {
       const row = selectLatestReport.get(project, specId);
-      return row && reportFromRow(row);
+      return row && reportFromRow<Report>(row);
     },
   };
 }
 
-export type SpecStore = ReturnType<typeof createSpecStore>;
+export type SpecStore<
+  Spec extends SpecDocument = SpecDocument,
+  Report extends ReportDocument = ReportDocument,
+> = ReturnType<typeof createSpecStore<Spec, Report>>;
 
-function specFromRow(row: SpecRow): StoredSpec {
+function specFromRow<Spec extends SpecDocument>(row: SpecRow): StoredSpec<Spec> {
   return {
     project: row.project,
     id: row.id,
@@ -151,18 +168,18 @@ function specFromRow(row: SpecRow): StoredSpec {
     createdAt: row.created_at,
     title: row.title,
     priority: row.priority,
-    spec: JSON.parse(row.spec) as CodeSpec,
+    spec: JSON.parse(row.spec) as Spec,
     markdownPath: row.markdown_path,
   };
 }
 
-function reportFromRow(row: ReportRow): StoredReport {
+function reportFromRow<Report extends ReportDocument>(row: ReportRow): StoredReport<Report> {
   return {
     project: row.project,
     specId: row.spec_id,
     createdAt: row.created_at,
     verdict: row.verdict,
-    report: JSON.parse(row.report) as CodeReport,
+    report: JSON.parse(row.report) as Report,
     reportPath: row.report_path,
     patchPath: row.patch_path,
   };

@@ -1,14 +1,14 @@
-import { open, stat } from "node:fs/promises";
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "../context.js";
+import { readLogSample } from "../runners/log-reader.js";
 import { logUri } from "../squad/run-result.js";
 import { stripControl } from "../text/control.js";
 import { RESOURCE_NOT_FOUND } from "./not-found.js";
 
-/** A log bigger than this is returned as its head and tail; the file keeps everything. */
-const MAX_LOG_BYTES = 1_000_000;
+/** A log bigger than their sum is returned as its head and tail; the file keeps everything. */
 const HEAD_BYTES = 64_000;
+const TAIL_BYTES = 936_000;
 /** Runs listed by resources/list; older ones stay readable by URI. */
 const LISTED_RUNS = 20;
 
@@ -55,18 +55,7 @@ export function registerRunLogs(server: McpServer, ctx: AppContext): void {
 }
 
 async function readBounded(file: string): Promise<string> {
-  const { size } = await stat(file);
-  const handle = await open(file, "r");
-  try {
-    if (size <= MAX_LOG_BYTES) return (await handle.readFile()).toString("utf8");
-    const tailBytes = MAX_LOG_BYTES - HEAD_BYTES;
-    const head = Buffer.alloc(HEAD_BYTES);
-    const tail = Buffer.alloc(tailBytes);
-    await handle.read(head, 0, HEAD_BYTES, 0);
-    await handle.read(tail, 0, tailBytes, size - tailBytes);
-    const skipped = size - MAX_LOG_BYTES;
-    return `${head.toString("utf8")}\n… ${skipped} bytes skipped; the whole log is ${file} …\n${tail.toString("utf8")}`;
-  } finally {
-    await handle.close();
-  }
+  const { head, tail, skippedBytes } = await readLogSample(file, HEAD_BYTES, TAIL_BYTES);
+  if (skippedBytes === 0) return head + tail;
+  return `${head}… ${skippedBytes} bytes skipped; the whole log is ${file} …\n${tail}`;
 }

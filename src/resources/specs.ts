@@ -4,6 +4,7 @@ import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "../context.js";
 import { reportUri, specUri } from "../handoff/spec-files.js";
 import { renderReport, renderSpec } from "../handoff/spec-markdown.js";
+import { codeSpecs } from "../handoff/spec-records.js";
 import { isSpecId } from "../memory/specs.js";
 import { RESOURCE_NOT_FOUND } from "./not-found.js";
 
@@ -12,11 +13,12 @@ const LISTED_SPECS = 50;
 
 /** `squad://specs/CS-NNN` (the Code Spec) and `squad://specs/CS-NNN/report` (its latest report). */
 export function registerSpecs(server: McpServer, ctx: AppContext): void {
+  const specs = codeSpecs(ctx.store);
   server.registerResource(
     "code-spec",
     new ResourceTemplate("squad://specs/{spec_id}", {
       list: () => ({
-        resources: ctx.store.specs.recent(ctx.projectRoot, LISTED_SPECS).map((spec) => ({
+        resources: specs.recent(ctx.projectRoot, LISTED_SPECS).map((spec) => ({
           uri: specUri(spec.id),
           name: spec.id,
           title: `${spec.id} ${spec.title} (${spec.priority})`,
@@ -31,7 +33,7 @@ export function registerSpecs(server: McpServer, ctx: AppContext): void {
     },
     async (uri, variables) => {
       const id = specIdOf(uri, variables.spec_id);
-      const spec = ctx.store.specs.get(ctx.projectRoot, id);
+      const spec = specs.get(ctx.projectRoot, id);
       if (!spec)
         throw new McpError(RESOURCE_NOT_FOUND, `${uri.href}: no spec ${id} in this project`);
       const text = await fileOr(spec.markdownPath, () => renderSpec(spec.id, spec.spec));
@@ -42,8 +44,8 @@ export function registerSpecs(server: McpServer, ctx: AppContext): void {
     "code-report",
     new ResourceTemplate("squad://specs/{spec_id}/report", {
       list: () => ({
-        resources: ctx.store.specs.recent(ctx.projectRoot, LISTED_SPECS).flatMap((spec) => {
-          const report = ctx.store.specs.latestReport(ctx.projectRoot, spec.id);
+        resources: specs.recent(ctx.projectRoot, LISTED_SPECS).flatMap((spec) => {
+          const report = specs.latestReport(ctx.projectRoot, spec.id);
           if (!report) return [];
           return [
             {
@@ -63,10 +65,10 @@ export function registerSpecs(server: McpServer, ctx: AppContext): void {
     },
     async (uri, variables) => {
       const id = specIdOf(uri, variables.spec_id);
-      if (!ctx.store.specs.get(ctx.projectRoot, id)) {
+      if (!specs.get(ctx.projectRoot, id)) {
         throw new McpError(RESOURCE_NOT_FOUND, `${uri.href}: no spec ${id} in this project`);
       }
-      const stored = ctx.store.specs.latestReport(ctx.projectRoot, id);
+      const stored = specs.latestReport(ctx.projectRoot, id);
       if (!stored) {
         throw new McpError(
           RESOURCE_NOT_FOUND,

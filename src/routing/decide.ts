@@ -53,26 +53,70 @@ export interface Decision {
   loaded: boolean;
 }
 
+/** What a decision says about the task whoever does it. */
+type TaskAssessment = Pick<
+  Decision,
+  "category" | "complexity" | "needsSkill" | "skills" | "possibleSkills" | "commands"
+>;
+
 export function decideRoute(request: RouteRequest, state: RoutingState): Decision {
   const { config } = state;
   const kind = request.kind ?? taskKind(request.task, null);
+  const task = assessTask(request, kind, state);
+  const ruled = hostByRule(task, config);
+  if (ruled) return hostDecision(task, config, ruled);
+  if (kind.kind === "command") return commandDecision(task, kind);
+  const beyond = beyondWorkers(kind, task.complexity, config);
+  if (beyond) return hostDecision(task, config, beyond);
+  return modelDecision(request, task, state);
+}
+
+/** Category, complexity and the host's skills that apply. */
+function assessTask(request: RouteRequest, kind: TaskKind, state: RoutingState): TaskAssessment {
   const { category } = kind;
-  const complexity = scoreComplexity(request.task, request.context, category);
   const verdict = matchSkills(request.task, state.skills, {
-    required: config.skills.required,
-    threshold: config.skills.threshold,
+    required: state.config.skills.required,
+    threshold: state.config.skills.threshold,
     mechanical: MECHANICAL.has(category),
   });
-  const base = {
+  return {
     category,
-    complexity,
+    complexity: scoreComplexity(request.task, request.context, category),
     needsSkill: verdict.needsSkill,
     skills: verdict.matches,
     possibleSkills: verdict.near.map((skill) => skill.name),
     commands: [],
   };
-  const toHost = (rationale: string, fallbacks: string[] = []): Decision => ({
-    ...base,
+}
+
+/** Why the host keeps the task whatever it is: a host category, or a skill it needs. */
+function hostByRule(task: TaskAssessment, config: SquadConfig): string | null {
+  const skillNote = `needs the host's skill: ${task.skills.map(describeMatch).join(", ")}`;
+  if (config.routing.hostCategories.includes(task.category)) {
+    const also = task.needsSkill ? `; it also ${skillNote}` : "";
+    return `${task.category} work stays with the host (routing.hostCategories)${also}`;
+  }
+  return task.needsSkill ? skillNote : null;
+}
+
+/** Why no worker should try a task that is not a command: none to run, or too complex. */
+function beyondWorkers(
+  kind: Exclude<TaskKind, { kind: "command" }>,
+  complexity: ComplexityScore,
+  config: SquadConfig,
+): string | null {
+  if (kind.unknownCommand) {
+    return `this asks to run the ${kind.unknownCommand} but the project shows no command for it (no package.json script, Makefile target, pytest, Cargo or Go project found); give spawn_squad the literal command, or run it yourself`;
+  }
+  if (complexity.score >= config.routing.hostComplexity) {
+    return `complexity ${complexity.score} ≥ ${config.routing.hostComplexity} stays with the host (${complexity.factors.join(", ")})`;
+  }
+  return null;
+}
+
+function hostDecision(task: TaskAssessment, config: SquadConfig, rationale: string): Decision {
+  return {
+    ...task,
     kind: "host",
     route: "host",
     worker: null,
@@ -80,34 +124,19 @@ export function decideRoute(request: RouteRequest, state: RoutingState): Decisio
     model: null,
     confidence: config.host.expectedSuccess,
     rationale,
-    fallbacks,
+    fallbacks: [],
     evidence: null,
     loaded: true,
-  });
+  };
+}
 
-  const skillNote = `needs the host's skill: ${verdict.matches.map(describeMatch).join(", ")}`;
-  if (config.routing.hostCategories.includes(category)) {
-    const also = verdict.needsSkill ? `; it also ${skillNote}` : "";
-    return toHost(`${category} work stays with the host (routing.hostCategories)${also}`);
-  }
-  if (verdict.needsSkill) return toHost(skillNote);
-  if (kind.kind === "command") return commandDecision(base, kind);
-  if (kind.unknownCommand) {
-    return toHost(
-      `this asks to run the ${kind.unknownCommand} but the project shows no command for it (no package.json script, Makefile target, pytest, Cargo or Go project found); give spawn_squad the literal command, or run it yourself`,
-    );
-  }
-  if (complexity.score >= config.routing.hostComplexity) {
-    return toHost(
-      `complexity ${complexity.score} ≥ ${config.routing.hostComplexity} stays with the host (${complexity.factors.join(", ")})`,
-    );
-  }
-
-  const { candidates, unusable } = findCandidates(request, complexity.score, state);
-  if (candidates.length === 0) return toHost(unusable);
-
-  const records = state.records(category);
-  const selection = chooseWorker(candidates, records, {
+/** The worker that should do it, by track record, price or speed; the host when none clears the bar. */
+function modelDecision(request: RouteRequest, task: TaskAssessment, state: RoutingState): Decision {
+  const { config } = state;
+  const { category } = task;
+  const { candidates, unusable } = findCandidates(request, task.complexity.score, state);
+  if (candidates.length === 0) return hostDecision(task, config, unusable);
+  const selection = chooseWorker(candidates, state.records(category), {
     qualityBar: config.routing.qualityBar,
     exploration: config.routing.exploration,
     failureStreak: config.routing.failureStreak,
@@ -118,7 +147,9 @@ export function decideRoute(request: RouteRequest, state: RoutingState): Decisio
   const { chosen } = selection;
   if (!chosen) {
     const detail = selection.passedOver.map((p) => `${p.alias} ${p.reason}`).join("; ");
-    return toHost(
+    return hostDecision(
+      task,
+      config,
       `no worker clears the ${config.routing.qualityBar} bar on ${category} (${detail})`,
     );
   }
@@ -126,7 +157,7 @@ export function decideRoute(request: RouteRequest, state: RoutingState): Decisio
   if (!worker) throw new Error(`chosen alias ${chosen.alias} has no config`);
   const notes = [selection.preferenceNote, passedOverNote(selection.passedOver)].filter(Boolean);
   return {
-    ...base,
+    ...task,
     kind: "model",
     route: "squad",
     worker: chosen.alias,

@@ -1,7 +1,7 @@
-import { CATEGORIES, type Category, COMMAND_WORKER } from "../config.js";
-import type { AppContext } from "../context.js";
+import { CATEGORIES, type Category, COMMAND_WORKER, type SquadConfig } from "../config.js";
 import { UserInputError } from "../errors.js";
 import type { Profile } from "../memory/outcomes.js";
+import type { Store } from "../memory/store.js";
 import { priorFor } from "./decide.js";
 import { betaMean } from "./posterior.js";
 
@@ -21,6 +21,13 @@ export interface OutcomeReport {
 /** A command decision's provider: the squad's shell, no model. */
 const COMMAND_PROVIDER = "shell";
 
+/** What recording an outcome reads and writes; the app context is one. */
+export interface OutcomeDeps {
+  config: SquadConfig;
+  store: Pick<Store, "decisions" | "outcomes">;
+  now: () => number;
+}
+
 export interface RecordedOutcome {
   outcomeId: number;
   profile: Profile & { expected: number };
@@ -29,7 +36,7 @@ export interface RecordedOutcome {
 }
 
 /** Persists how a worker did and reports what that does to its standing on the category. */
-export function recordOutcome(ctx: AppContext, report: OutcomeReport): RecordedOutcome {
+export function recordOutcome(ctx: OutcomeDeps, report: OutcomeReport): RecordedOutcome {
   const decision = report.decisionId ? ctx.store.decisions.get(report.decisionId) : undefined;
   if (report.decisionId && !decision) {
     throw new UserInputError(
@@ -83,27 +90,38 @@ export function recordOutcome(ctx: AppContext, report: OutcomeReport): RecordedO
   return {
     outcomeId,
     profile: { ...profile, expected },
-    effect: describeEffect(ctx, worker, category, profile, expected),
+    effect: describeEffect(ctx.config, worker, category, profile, expected),
   };
 }
 
+/** What the outcome changes for routing, in a clause; the standing itself is said beside it. */
 function describeEffect(
-  ctx: AppContext,
+  config: SquadConfig,
   worker: string,
   category: string,
   profile: Profile,
   expected: number,
 ): string {
-  const { qualityBar, failureStreak } = ctx.config.routing;
-  const standing = `${worker} ${profile.successes}/${profile.n} on ${category}, ${expected.toFixed(2)} expected`;
+  const { qualityBar, failureStreak } = config.routing;
   if (worker === "host")
-    return `${standing}; the host is never routed to by score, so this only feeds the stats`;
+    return "the host is never routed to by score, so this only feeds the stats";
   if (worker === COMMAND_WORKER)
-    return `${standing}; a command's outcome (the squad ran it, no model) feeds the stats and moves no worker's record`;
+    return "a command's outcome (the squad ran it, no model) feeds the stats and moves no worker's record";
   if (profile.failureStreak >= failureStreak) {
-    return `${standing}; ${profile.failureStreak} failures in a row: passed over for ${category} until it succeeds again`;
+    return `${profile.failureStreak} failures in a row: passed over for ${category} until it succeeds again`;
   }
   if (expected >= qualityBar)
-    return `${standing}; clears the ${qualityBar} bar, so it stays eligible for ${category}`;
-  return `${standing}; below the ${qualityBar} bar, so ${category} goes to others unless exploration picks it`;
+    return `clears the ${qualityBar} bar, so it stays eligible for ${category}`;
+  return `below the ${qualityBar} bar, so ${category} goes to others unless exploration picks it`;
+}
+
+/** "qwen-fast 3/4 on tests, 0.85 expected": a worker's standing on a category. */
+export function standing(profile: {
+  worker: string;
+  category: string;
+  n: number;
+  successes: number;
+  expected: number;
+}): string {
+  return `${profile.worker} ${profile.successes}/${profile.n} on ${profile.category}, ${profile.expected.toFixed(2)} expected`;
 }

@@ -1,9 +1,23 @@
-import type { AppContext } from "../context.js";
+import type { SquadConfig } from "../config.js";
 import { UserInputError } from "../errors.js";
 import { newDecisionId } from "../memory/decisions.js";
 import type { SimilarTask } from "../memory/similar.js";
+import type { Store } from "../memory/store.js";
+import type { BackendAvailability } from "../runners/availability.js";
 import { type Decision, decideRoute, type RouteRequest } from "./decide.js";
 import { taskKind } from "./kind.js";
+import type { Skill } from "./skills.js";
+
+/** What routing a task reads and writes; the app context is one. */
+export interface RoutingDeps {
+  config: SquadConfig;
+  projectRoot: string;
+  availability: Pick<BackendAvailability, "snapshot">;
+  skills(): Skill[];
+  store: Pick<Store, "outcomes" | "similar" | "decisions">;
+  random: () => number;
+  now: () => number;
+}
 
 export interface RoutedTask {
   decisionId: string;
@@ -12,7 +26,7 @@ export interface RoutedTask {
 }
 
 /** Decides who should do a task, remembers the decision, and recalls similar past tasks. */
-export async function routeTask(ctx: AppContext, request: RouteRequest): Promise<RoutedTask> {
+export async function routeTask(ctx: RoutingDeps, request: RouteRequest): Promise<RoutedTask> {
   checkAliases(ctx, "exclude", request.exclude);
   const availability = await ctx.availability.snapshot();
   const kind = request.kind ?? taskKind(request.task, ctx.projectRoot);
@@ -49,7 +63,11 @@ export async function routeTask(ctx: AppContext, request: RouteRequest): Promise
   return { decisionId, decision, similar };
 }
 
-export function checkAliases(ctx: AppContext, field: string, aliases: readonly string[]): void {
+export function checkAliases(
+  ctx: { config: SquadConfig },
+  field: string,
+  aliases: readonly string[],
+): void {
   const unknown = aliases.filter((alias) => !ctx.config.workers[alias]);
   if (unknown.length > 0) {
     throw new UserInputError(

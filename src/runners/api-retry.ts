@@ -3,6 +3,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { ApiTarget } from "../config.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { seconds } from "../text/duration.js";
 import { MinuteWindow, type Sleep } from "./minute-window.js";
 import { ModelCallError, type ModelFailureKind, type ModelRequest } from "./types.js";
 
@@ -140,7 +141,6 @@ export interface ApiCallerOptions {
 }
 
 const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : {});
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
  * Sends one request with squad-mcp's own bounded retries (the clients' built-in retries are

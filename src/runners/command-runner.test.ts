@@ -17,7 +17,7 @@ import {
   waitUntilNoneWith,
 } from "../../test/support/processes.js";
 import { DEFAULT_CONFIG, type SquadConfig } from "../config.js";
-import { type CommandRequest, CommandRunner, readTail } from "./command-runner.js";
+import { type CommandRequest, CommandRunner } from "./command-runner.js";
 import { probeSandbox } from "./sandbox.js";
 
 let base: string;
@@ -273,13 +273,5 @@ describe("CommandRunner in the sandbox", async () => {
   it('runs sandboxed when commands.sandbox is "required" and bwrap works', async () => {
     const result = await runnerWith({ sandbox: "required" }).run(request("echo sandboxed"));
     expect(result).toMatchObject({ status: "ok", sandboxed: true });
-  });
-});
-
-describe("readTail", () => {
-  it("keeps whole characters when no line break is near the end", async () => {
-    const run = request("printf 'ééééé'");
-    await runnerWith({ sandbox: "off" }).run(run);
-    expect(await readTail(run.logFile, 5)).toEqual({ bytes: 10, tail: "éé" });
   });
 });

@@ -1,14 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SquadConfig } from "../config.js";
 import { errorMessage, UserInputError } from "../errors.js";
 import { isInside } from "../paths.js";
+import { seconds } from "../text/duration.js";
 import { allowedRoots, childEnvironment, resolveCommandCwd } from "./command-policy.js";
 import { denialMessage, deniedBy } from "./deny.js";
+import { readLogSample } from "./log-reader.js";
 import { groupAlive, signalGroup, startTicks } from "./process-group.js";
 import { probeSandbox, sandboxedShell } from "./sandbox.js";
 
@@ -335,7 +336,7 @@ function stopNote(status: CommandStatus, timeoutMs: number, signal: string | nul
 }
 
 function formatSeconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+  return ms < 10_000 ? seconds(ms) : `${Math.round(ms / 1000)} s`;
 }
 
 /** Only the size: the caller reads the log itself. */
@@ -347,37 +348,12 @@ function logSize(file: string): { bytes: number; tail: string } {
   }
 }
 
-/** The file's size and its last `tailBytes`, reading nothing before them. */
-export async function readTail(
-  file: string,
-  tailBytes: number,
-): Promise<{ bytes: number; tail: string }> {
-  let handle: Awaited<ReturnType<typeof open>>;
+/** The log's size and its last `tailBytes`, reading nothing before them; none when it is gone. */
+async function readTail(file: string, tailBytes: number): Promise<{ bytes: number; tail: string }> {
   try {
-    handle = await open(file, "r");
+    const { bytes, tail } = await readLogSample(file, 0, tailBytes);
+    return { bytes, tail };
   } catch {
     return { bytes: 0, tail: "" };
   }
-  try {
-    const { size } = await handle.stat();
-    const length = Math.min(size, Math.max(0, tailBytes));
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, size - length);
-    const chunk = buffer.subarray(0, bytesRead);
-    return { bytes: size, tail: decodeTail(chunk, length < size) };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** A tail that starts mid-file begins after its first newline, or at least on a whole character. */
-function decodeTail(chunk: Buffer, cut: boolean): string {
-  if (!cut) return chunk.toString("utf8");
-  const newline = chunk.indexOf(0x0a);
-  if (newline !== -1 && newline < chunk.length - 1)
-    return chunk.subarray(newline + 1).toString("utf8");
-  let start = 0;
-  // UTF-8 continuation bytes are 10xxxxxx: skip them to the next character's first byte.
-  while (start < chunk.length && ((chunk[start] ?? 0) & 0xc0) === 0x80) start += 1;
-  return chunk.subarray(start).toString("utf8");
 }

@@ -11,6 +11,7 @@ import type { SquadConfig } from "../config.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { nextQuotaReset, type QuotaStore, quotaDay } from "../memory/quota.js";
+import { seconds } from "../text/duration.js";
 import { callDeadline } from "./call-deadline.js";
 import { classifyGeminiError, type GeminiFailure } from "./gemini-errors.js";
 import { toGeminiSchema, UnsupportedSchemaError } from "./gemini-schema.js";
@@ -41,7 +42,6 @@ const RETRY_JITTER_MS = 1_000;
 const ANSWERED = new Set<string>([FinishReason.STOP, FinishReason.MAX_TOKENS]);
 
 const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : {});
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const iso = (at: number) => new Date(at).toISOString();
 
 /** What to do after a failed request that may be retried. */

@@ -9,6 +9,17 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Whether a process still exists (EPERM: it does, just not ours to signal). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * True while a process of the group runs. kill(-pgid, 0) alone also counts zombies, which
  * linger where the reaper of orphans does not reap (some containers), so on Linux the members

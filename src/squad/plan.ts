@@ -1,5 +1,6 @@
 import type { SquadConfig } from "../config.js";
 import { UserInputError } from "../errors.js";
+import { oneLine } from "../text/clip.js";
 
 /** One task as the host wrote it (the tool's input). */
 export interface TaskInput {
@@ -88,7 +89,6 @@ function planTask(
   ids: string[],
   config: SquadConfig,
 ): Unchained {
-  const field = (name: string) => `tasks[${position}].${name}`;
   const id = ids[position] ?? `t${position + 1}`;
   if ((task.command === undefined) === (task.prompt === undefined)) {
     throw new UserInputError(
@@ -96,33 +96,69 @@ function planTask(
       "give exactly one of 'command' (a shell command) or 'prompt' (work for a model)",
     );
   }
-  const after = task.after ?? [];
+  const base = {
+    id,
+    position,
+    after: checkAfter(task.after ?? [], position, id, ids),
+    label: task.id ?? oneLine(task.command ?? task.prompt ?? "", 60),
+  };
+  return task.command === undefined
+    ? planPromptTask(task, base, config)
+    : planCommandTask(task, task.command, base, config);
+}
+
+interface TaskBase {
+  id: string;
+  position: number;
+  after: string[];
+  label: string;
+}
+
+const taskField = (position: number, name: string) => `tasks[${position}].${name}`;
+
+/** The task's dependencies, each an id of this squad other than its own, once each. */
+function checkAfter(after: string[], position: number, id: string, ids: string[]): string[] {
   for (const dependency of after) {
     if (!ids.includes(dependency)) {
       throw new UserInputError(
-        field("after"),
+        taskField(position, "after"),
         `'${dependency}' is not the id of a task in this squad (ids: ${ids.join(", ")})`,
       );
     }
-    if (dependency === id) throw new UserInputError(field("after"), "a task cannot wait on itself");
-  }
-  const base = { id, position, after: [...new Set(after)] };
-  if (task.command !== undefined) {
-    for (const name of ["worker", "system", "files"] as const) {
-      if (task[name] !== undefined) {
-        throw new UserInputError(field(name), "only prompt tasks take this; a command runs as is");
-      }
+    if (dependency === id) {
+      throw new UserInputError(taskField(position, "after"), "a task cannot wait on itself");
     }
-    if (!task.command.trim()) throw new UserInputError(field("command"), "empty command");
-    return {
-      ...base,
-      kind: "command",
-      label: task.id ?? oneLine(task.command, 60),
-      command: task.command,
-      cwd: task.cwd,
-      timeoutMs: (task.timeout_s ?? config.commands.timeoutS) * 1000,
-    };
   }
+  return [...new Set(after)];
+}
+
+function planCommandTask(
+  task: TaskInput,
+  command: string,
+  base: TaskBase,
+  config: SquadConfig,
+): Unchained {
+  for (const name of ["worker", "system", "files"] as const) {
+    if (task[name] !== undefined) {
+      throw new UserInputError(
+        taskField(base.position, name),
+        "only prompt tasks take this; a command runs as is",
+      );
+    }
+  }
+  if (!command.trim())
+    throw new UserInputError(taskField(base.position, "command"), "empty command");
+  return {
+    ...base,
+    kind: "command",
+    command,
+    cwd: task.cwd,
+    timeoutMs: (task.timeout_s ?? config.commands.timeoutS) * 1000,
+  };
+}
+
+function planPromptTask(task: TaskInput, base: TaskBase, config: SquadConfig): Unchained {
+  const field = (name: string) => taskField(base.position, name);
   if (task.cwd !== undefined) {
     throw new UserInputError(field("cwd"), "only command tasks take a cwd");
   }
@@ -137,7 +173,6 @@ function planTask(
   return {
     ...base,
     kind: "prompt",
-    label: task.id ?? oneLine(prompt, 60),
     prompt,
     worker: task.worker,
     system: task.system,
@@ -184,9 +219,4 @@ export function chainLengths(
     return value;
   };
   return new Map(tasks.map((task) => [task.id, length(task.id)]));
-}
-
-export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }

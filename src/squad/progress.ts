@@ -1,5 +1,5 @@
+import { oneLine } from "../text/clip.js";
 import type { TaskOutcome } from "./outcome.js";
-import { oneLine } from "./plan.js";
 import type { ScheduledTask } from "./scheduler.js";
 
 const VERB: Record<TaskOutcome["status"], string> = {

@@ -1,4 +1,5 @@
 import type { Provider } from "../config.js";
+import { errorMessage } from "../errors.js";
 import type { FinalTaskStatus, TaskStatus } from "../memory/runs.js";
 import {
   canonicalModel,
@@ -233,9 +234,7 @@ export class SquadScheduler<Result extends Finished> {
     this.setStatus(task, "running");
     this.hooks.onStart(task);
     work()
-      .catch((error: unknown) =>
-        this.hooks.settle(task, "error", error instanceof Error ? error.message : String(error)),
-      )
+      .catch((error: unknown) => this.hooks.settle(task, "error", errorMessage(error)))
       .then((result) => {
         release(result);
         this.finish(task, result);

@@ -2,6 +2,7 @@ import { COMMAND_WORKER, type WorkerConfig } from "../config.js";
 import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
 import { BASH_OUTPUT_CAP, type HostLedger, type StatsRow } from "../memory/stats.js";
+import { duration } from "../text/duration.js";
 
 /** USD per million tokens, as in the config. */
 type Price = WorkerConfig["price"];
@@ -200,7 +201,7 @@ function money(value: number): string {
 
 function latency(ms: number | null): string {
   if (ms === null) return "-";
-  return ms >= 1_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+  return duration(ms);
 }
 
 /** Columns: [heading, right-aligned?]. */

@@ -1,3 +1,4 @@
+import { clip } from "./clip.js";
 import { stripControl } from "./control.js";
 
 /** How much of a list a model or a command controls may go into a result. */
@@ -24,7 +25,7 @@ export function capList(items: readonly string[], where: string, cap = RESULT_LI
   let total = 0;
   for (const item of items) {
     if (kept.length >= cap.maxItems) break;
-    const clipped = clipItem(stripControl(item), cap.maxItemChars);
+    const clipped = clip(stripControl(item), cap.maxItemChars);
     if (kept.length > 0 && total + clipped.length > cap.maxTotalChars) break;
     kept.push(clipped);
     total += clipped.length;
@@ -44,8 +45,4 @@ export function capObjects<T>(
 ): T[] {
   if (items.length <= maxItems) return [...items];
   return [...items.slice(0, maxItems), summarize(items.slice(maxItems))];
-}
-
-function clipItem(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

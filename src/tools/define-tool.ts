@@ -119,9 +119,3 @@ function recordCost(
 function toolError(text: string): CallToolResult {
   return { content: [{ type: "text", text: stripControl(text) }], isError: true };
 }
-
-/** Cuts a string for display, marking the cut. */
-export function clip(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}

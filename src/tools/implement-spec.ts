@@ -2,8 +2,9 @@ import { relative } from "node:path";
 import { z } from "zod";
 import { UserInputError } from "../errors.js";
 import type { ImplementResult } from "../handoff/implement.js";
+import { clip, oneLine } from "../text/clip.js";
 import { cutToJsonChars } from "../text/cut.js";
-import { clip, defineTool, type ToolExtra } from "./define-tool.js";
+import { defineTool, type ToolExtra } from "./define-tool.js";
 import { progressSender } from "./progress.js";
 import { sandboxField, sandboxNote } from "./sandbox-note.js";
 
@@ -116,7 +117,8 @@ export const implementSpecTool = defineTool({
       return {
         structured: { verdict: division.verdict, results, ...note.field },
         text:
-          clipText(results.map((result) => renderResult(result, share)).join("\n\n")) + note.line,
+          clip(results.map((result) => renderResult(result, share)).join("\n\n"), TEXT_CHARS) +
+          note.line,
       };
     }
     if (args.spec_id === undefined) {
@@ -133,7 +135,7 @@ export const implementSpecTool = defineTool({
     const compacted = compactResult(ctx.projectRoot, result, TEXT_CHARS);
     return {
       structured: { ...compacted, ...note.field },
-      text: clipText(renderResult(compacted, TEXT_CHARS)) + note.line,
+      text: clip(renderResult(compacted, TEXT_CHARS), TEXT_CHARS) + note.line,
     };
   },
 });
@@ -186,7 +188,7 @@ function renderResult(result: SpecResult, maxChars: number): string {
   const room = Math.max(0, maxChars - head.length - 40);
   const exit = result.verification.exit_code ?? (result.coder_reached === false ? "none" : 0);
   const digest = result.verification.digest;
-  const shown = room > 0 && digest ? `: ${clip(digest, room)}` : "";
+  const shown = room > 0 && digest ? `: ${oneLine(digest, room)}` : "";
   return `${head}\nverification exit ${exit}${shown}`;
 }
 
@@ -226,8 +228,4 @@ function compactResult(projectRoot: string, result: ImplementResult, maxChars: n
 function fileLine(file: ImplementResult["files_changed"][number]): string {
   const what = file.action === "NEW" ? " (new)" : file.action === "DELETE" ? " (deleted)" : "";
   return `${file.path}${what} +${file.added} −${file.removed}`;
-}
-
-function clipText(text: string): string {
-  return text.length <= TEXT_CHARS ? text : `${text.slice(0, TEXT_CHARS - 1)}…`;
 }

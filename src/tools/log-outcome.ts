@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CATEGORIES } from "../config.js";
-import { recordOutcome } from "../routing/record-outcome.js";
+import { recordOutcome, standing } from "../routing/record-outcome.js";
 import { defineTool } from "./define-tool.js";
 
 const input = z.strictObject({
@@ -67,20 +67,17 @@ export const logOutcomeTool = defineTool({
       tokensIn: args.tokens_in,
       tokensOut: args.tokens_out,
     });
-    const { profile } = recorded;
+    const { profile: stored } = recorded;
+    const profile = {
+      worker: stored.worker,
+      category: stored.category,
+      n: stored.n,
+      successes: stored.successes,
+      expected: Math.round(stored.expected * 100) / 100,
+    };
     return {
-      structured: {
-        outcome_id: recorded.outcomeId,
-        profile: {
-          worker: profile.worker,
-          category: profile.category,
-          n: profile.n,
-          successes: profile.successes,
-          expected: Math.round(profile.expected * 100) / 100,
-        },
-        effect: recorded.effect,
-      },
-      text: `logged outcome ${recorded.outcomeId}: ${recorded.effect}`,
+      structured: { outcome_id: recorded.outcomeId, profile, effect: recorded.effect },
+      text: `logged outcome ${recorded.outcomeId}: ${standing(profile)}; ${recorded.effect}`,
     };
   },
 });

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { CATEGORIES, PROVIDERS } from "../config.js";
 import type { RoutedTask } from "../routing/route-task.js";
 import { routeTask } from "../routing/route-task.js";
-import { clip, defineTool } from "./define-tool.js";
+import { oneLine } from "../text/clip.js";
+import { defineTool } from "./define-tool.js";
 
 const input = z.strictObject({
   task: z
@@ -119,13 +120,13 @@ function toStructured({ decisionId, decision, similar }: RoutedTask): z.input<ty
     skills: decision.skills.map((skill) => skill.name),
     possible_skills: decision.possibleSkills,
     confidence: decision.confidence,
-    rationale: clip(decision.rationale, RATIONALE_CHARS),
+    rationale: oneLine(decision.rationale, RATIONALE_CHARS),
     fallbacks: decision.fallbacks,
     similar: similar.map((past) => ({
       worker: past.worker,
       success: past.success,
-      task: past.task === null ? undefined : clip(past.task, PAST_TASK_CHARS),
-      notes: past.notes === null ? undefined : clip(past.notes, PAST_NOTES_CHARS),
+      task: past.task === null ? undefined : oneLine(past.task, PAST_TASK_CHARS),
+      notes: past.notes === null ? undefined : oneLine(past.notes, PAST_NOTES_CHARS),
       decision_id: past.decisionId ?? undefined,
     })),
   };
@@ -144,7 +145,7 @@ function render({ decisionId, decision, similar }: RoutedTask): string {
         : `model: ${decision.worker} (${decision.provider} ${decision.model}${decision.loaded ? ", loaded" : ""})`;
   const lines = [
     `${where} · ${decision.category} · complexity ${decision.complexity.score} · confidence ${decision.confidence}`,
-    `why: ${clip(decision.rationale, RATIONALE_CHARS)}`,
+    `why: ${oneLine(decision.rationale, RATIONALE_CHARS)}`,
   ];
   if (decision.possibleSkills.length) {
     lines.push(
@@ -153,8 +154,8 @@ function render({ decisionId, decision, similar }: RoutedTask): string {
   }
   if (decision.fallbacks.length) lines.push(`fallbacks: ${decision.fallbacks.join(", ")}`);
   for (const past of similar) {
-    const what = clip(past.task ?? past.notes ?? "", PAST_TASK_CHARS);
-    const notes = past.notes && past.task ? ` — ${clip(past.notes, PAST_NOTES_CHARS)}` : "";
+    const what = oneLine(past.task ?? past.notes ?? "", PAST_TASK_CHARS);
+    const notes = past.notes && past.task ? ` — ${oneLine(past.notes, PAST_NOTES_CHARS)}` : "";
     lines.push(`last time: ${past.success ? "✓" : "✗"} ${past.worker} on "${what}"${notes}`);
   }
   lines.push(`decision ${decisionId}: pass it to log_outcome when the work is judged`);

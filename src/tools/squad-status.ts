@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UserInputError } from "../errors.js";
+import { processAlive } from "../runners/process-group.js";
 import { activeRuns } from "../squad/active-runs.js";
-import { processAlive } from "../squad/process-alive.js";
 import { renderRunResult, runResult, runResultOf } from "../squad/run-result.js";
 import { defineTool } from "./define-tool.js";
 import { followProgress } from "./progress.js";

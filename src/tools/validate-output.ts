@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { oneLine } from "../text/clip.js";
 import type { ValidationResult } from "../validation/validate-output.js";
-import { clip, defineTool } from "./define-tool.js";
+import { defineTool } from "./define-tool.js";
 
 const input = z.strictObject({
   task: z.string().min(1).max(20_000).describe("What the worker was asked to do."),
@@ -100,7 +101,7 @@ function toStructured(result: ValidationResult): z.infer<typeof output> {
     pass: result.pass,
     ...(result.escalate ? { escalate: true as const } : {}),
     confidence: result.confidence,
-    issues: result.issues.map((issue) => clip(issue, ISSUE_CHARS)),
+    issues: result.issues.map((issue) => oneLine(issue, ISSUE_CHARS)),
     ...(result.checks.length > 0
       ? {
           checks: {
@@ -109,8 +110,8 @@ function toStructured(result: ValidationResult): z.infer<typeof output> {
             failed: result.checks
               .filter((check) => !check.pass)
               .map((check) => ({
-                name: clip(check.name, CHECK_NAME_CHARS),
-                detail: clip(check.detail, CHECK_DETAIL_CHARS),
+                name: oneLine(check.name, CHECK_NAME_CHARS),
+                detail: oneLine(check.detail, CHECK_DETAIL_CHARS),
               })),
           },
         }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { AppContext } from "../context.js";
-import { executeCommand } from "../squad/execute-command.js";
-import { oneLine } from "../squad/plan.js";
+import { runAndDigest } from "../runners/command-outcome.js";
+import { oneLine } from "../text/clip.js";
 import { type BoundedJsonCheck, prepareJsonCheck } from "./json-check-worker.js";
 import { type CompiledPattern, compilePatterns, matchPatterns } from "./safe-regex.js";
 import type { CheckOutcome } from "./verdict.js";
@@ -89,7 +89,7 @@ async function runCommandCheck(
   signal: AbortSignal,
 ): Promise<CheckOutcome> {
   const logFile = join(ctx.squadHome, "validations", validationId, `check-${index + 1}.log`);
-  const outcome = await executeCommand(ctx, {
+  const outcome = await runAndDigest(ctx, {
     command,
     cwd,
     timeoutMs: ctx.config.commands.timeoutS * 1000,

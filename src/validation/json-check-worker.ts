@@ -1,8 +1,12 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { clip } from "../text/clip.js";
 import { compileJsonSchema, type JsonCheckResult } from "./json-check.js";
 import type { JsonWorkerRequest } from "./json-worker.js";
+
+/** A check's detail line, as a result carries it. */
+const MAX_DETAIL_CHARS = 200;
 
 /** How long one JSON Schema check may run before it is stopped and fails. */
 export const JSON_CHECK_TIMEOUT_MS = 2_000;
@@ -69,7 +73,7 @@ function startProblem(worker: Worker, signal: AbortSignal | undefined): Promise<
     };
     const onReady = () => done(null);
     const onError = (error: Error) =>
-      done(clip(`the schema check could not start: ${error.message}`));
+      done(clip(`the schema check could not start: ${error.message}`, MAX_DETAIL_CHARS));
     const onExit = () => done("the schema check could not start");
     const onAbort = () => done("cancelled");
     const timer = setTimeout(
@@ -111,7 +115,13 @@ function check(
     };
     const onMessage = (result: JsonCheckResult) => finish(result, true);
     const onError = (error: Error) =>
-      finish({ pass: false, detail: clip(`the schema check failed: ${error.message}`) }, false);
+      finish(
+        {
+          pass: false,
+          detail: clip(`the schema check failed: ${error.message}`, MAX_DETAIL_CHARS),
+        },
+        false,
+      );
     const onExit = () =>
       finish({ pass: false, detail: "the schema check stopped unexpectedly" }, false);
     const onAbort = () => finish({ pass: false, detail: "cancelled" }, false);
@@ -132,6 +142,7 @@ function timeoutDetail(schema: unknown, timeoutMs: number): string {
   const cause = used.length > 0 ? `its ${used.join(", ")} cost too much` : "it costs too much";
   return clip(
     `gave up after ${timeoutMs} ms checking the output against the schema: ${cause} on this output; simplify the schema or check less at once`,
+    MAX_DETAIL_CHARS,
   );
 }
 
@@ -159,8 +170,4 @@ function workerFile(): URL {
     );
   }
   return found;
-}
-
-function clip(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

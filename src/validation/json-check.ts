@@ -2,7 +2,8 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv"
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { RegExpEngine } from "ajv/dist/types/index.js";
-import { UserInputError } from "../errors.js";
+import { errorMessage, UserInputError } from "../errors.js";
+import { clip } from "../text/clip.js";
 import { createRegexSandbox, type RegexSandbox, RegexTimeoutError } from "./safe-regex.js";
 
 export interface JsonCheckResult {
@@ -37,7 +38,7 @@ export function compileJsonSchema(schema: unknown): JsonValidator {
   try {
     validate = ajv.compile(withoutDialect(schema));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new UserInputError(
       FIELD,
       clip(`the schema cannot be used: ${message}`, MAX_SCHEMA_PROBLEM),
@@ -140,7 +141,7 @@ function parseJson(text: string): Parsed {
   try {
     return { ok: true, value: JSON.parse(body) };
   } catch (error) {
-    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
+    return { ok: false, problem: errorMessage(error) };
   }
 }
 
@@ -182,8 +183,4 @@ function describeError(error: ErrorObject): string {
   // Ajv's message omits which property was extra; that name is what the reader needs.
   const extra: unknown = error.params.additionalProperty ?? error.params.unevaluatedProperty;
   return typeof extra === "string" ? `${where}: ${message} '${extra}'` : `${where}: ${message}`;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

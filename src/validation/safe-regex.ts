@@ -1,5 +1,6 @@
 import { createContext, Script } from "node:vm";
-import { UserInputError } from "../errors.js";
+import { errorMessage, UserInputError } from "../errors.js";
+import { clip } from "../text/clip.js";
 
 /** A pattern that compiled, with the input field it came from so results can name it. */
 export interface CompiledPattern {
@@ -84,7 +85,7 @@ function splitPattern(pattern: string, field: string): { source: string; flags: 
 
 /** V8 repeats the whole pattern in its message; keep only the reason, since we name it already. */
 function engineReason(error: unknown, source: string, flags: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const prefix = `Invalid regular expression: /${source}/${flags}: `;
   return message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
@@ -233,8 +234,4 @@ function messageOf(error: unknown): string {
 
 function quote(text: string, max: number): string {
   return `"${clip(text, max)}"`;
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -2,7 +2,7 @@ import type { AppContext } from "../context.js";
 import { UserInputError } from "../errors.js";
 import { newValidationId } from "../memory/validations.js";
 import { recordOutcome } from "../routing/record-outcome.js";
-import { AttachmentError, readAttachments } from "../squad/attachments.js";
+import { AttachmentError, readAttachments } from "../runners/attachments.js";
 import { type ChecksInput, countChecks, prepareChecks, runChecks } from "./checks.js";
 import { askValidator, type ValidatorCall } from "./validator.js";
 import { type CheckOutcome, decideVerdict, type ValidatorPart } from "./verdict.js";

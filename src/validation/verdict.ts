@@ -1,3 +1,5 @@
+import { oneLine } from "../text/clip.js";
+
 /** One deterministic check and how it went. */
 export interface CheckOutcome {
   name: string;
@@ -87,6 +89,5 @@ function verdict(pass: boolean, escalate: boolean, confidence: number, issues: s
 }
 
 export function clipIssue(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= MAX_ISSUE_CHARS ? flat : `${flat.slice(0, MAX_ISSUE_CHARS - 1)}…`;
+  return oneLine(text, MAX_ISSUE_CHARS);
 }
