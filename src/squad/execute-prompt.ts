@@ -26,8 +26,7 @@ export async function executePrompt(
   signal: AbortSignal,
 ): Promise<TaskOutcome> {
   const who = { worker: route.alias, model: route.model, decisionId: route.decisionId };
-  const worker = ctx.config.workers[route.alias];
-  if (!worker) return outcomeWithout("error", `unknown worker '${route.alias}'`, who);
+  const { worker } = route;
   let prompt: string;
   let fileBytes = 0;
   try {

@@ -139,13 +139,12 @@ export async function startSquad(
   return run;
 }
 
-/** A prompt with no worker gets one the way route_task would choose it. */
+/**
+ * The one place a prompt task's worker is resolved: the alias it names (the plan has checked
+ * it exists), or the one route_task would choose.
+ */
 async function routePrompt(ctx: AppContext, task: PlannedPrompt): Promise<PromptRoute> {
-  if (task.worker !== undefined) {
-    const worker = ctx.config.workers[task.worker];
-    if (!worker) return { error: `unknown worker '${task.worker}'`, decisionId: null };
-    return { alias: task.worker, provider: worker.provider, model: worker.model, decisionId: null };
-  }
+  if (task.worker !== undefined) return resolved(ctx, task.worker, null);
   const routed = await routeTask(ctx, {
     task: task.prompt,
     context: { files: task.files.length, paths: task.files },
@@ -158,14 +157,13 @@ async function routePrompt(ctx: AppContext, task: PlannedPrompt): Promise<Prompt
       decisionId: routed.decisionId,
     };
   }
-  const worker = ctx.config.workers[decision.worker];
-  if (!worker) return { error: `unknown worker '${decision.worker}'`, decisionId: null };
-  return {
-    alias: decision.worker,
-    provider: worker.provider,
-    model: worker.model,
-    decisionId: routed.decisionId,
-  };
+  return resolved(ctx, decision.worker, routed.decisionId);
+}
+
+function resolved(ctx: AppContext, alias: string, decisionId: string | null): PromptRoute {
+  const worker = ctx.config.workers[alias];
+  if (!worker) return { error: `unknown worker '${alias}'`, decisionId };
+  return { alias, provider: worker.provider, model: worker.model, worker, decisionId };
 }
 
 function saveOutcome(ctx: AppContext, runId: string, task: ScheduledTask, outcome: TaskOutcome) {

@@ -4,6 +4,12 @@ import type { FinalTaskStatus } from "../memory/runs.js";
 import { type PlannedTask, planSquad, type TaskInput } from "./plan.js";
 import { type Finished, type ScheduledTask, SquadScheduler } from "./scheduler.js";
 
+const QWEN_FAST = DEFAULT_CONFIG.workers["qwen-fast"] ?? fail("the default config has qwen-fast");
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 interface Result extends Finished {
   why?: string;
 }
@@ -29,6 +35,7 @@ function harness(
             alias: task.worker ?? "qwen-fast",
             provider: options.apis?.[task.worker ?? ""]?.provider ?? ("ollama" as const),
             model: options.models?.[task.id] ?? "m:latest",
+            worker: DEFAULT_CONFIG.workers[task.worker ?? "qwen-fast"] ?? QWEN_FAST,
             decisionId: null,
           },
         },

@@ -1,4 +1,4 @@
-import type { Provider } from "../config.js";
+import type { Provider, WorkerConfig } from "../config.js";
 import { errorMessage } from "../errors.js";
 import type { FinalTaskStatus, TaskStatus } from "../memory/runs.js";
 import {
@@ -15,6 +15,8 @@ export interface ModelRoute {
   alias: string;
   provider: Provider;
   model: string;
+  /** The alias's config, looked up once when the task was routed. */
+  worker: WorkerConfig;
   decisionId: string | null;
 }
 export type PromptRoute = ModelRoute | { error: string; decisionId: string | null };
