@@ -113,6 +113,23 @@ describe("buildRunResult", () => {
     expect(JSON.stringify(larger).length).toBeLessThanOrEqual(20_000);
   });
 
+  it("keeps every task's id before any digest, and shares the room between failures' digests", () => {
+    const flood = `unparsed\n${"squad\n".repeat(2_000)}`;
+    const result = build([
+      task("flood", "error", flood),
+      task("tests", "failed", `pytest: 3 failed\n${"FAILED tests/test_a.py::test_b\n".repeat(3)}`),
+      task("quiet", "ok", null),
+      task("answer", "ok", "42"),
+    ]);
+    expect(JSON.stringify(result).length).toBeLessThanOrEqual(2_000);
+    expect(countTasks(result)).toEqual({ failed: 1, error: 1, ok: 2 });
+    expect(result.omitted).toBeUndefined();
+    expect(result.tasks?.failed?.tests?.digest).toBe(
+      `pytest: 3 failed\n${"FAILED tests/test_a.py::test_b\n".repeat(3)}`,
+    );
+    expect(result.tasks?.error?.flood?.digest?.endsWith("…")).toBe(true);
+  });
+
   it("gives the failure's digest room before the digests of tasks that went well", () => {
     const tasks = [
       task("chatty", "ok", "x\n".repeat(2_000)),

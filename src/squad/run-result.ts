@@ -28,6 +28,8 @@ const GROUP_ORDER: readonly TaskStatus[] = [
   "pending",
   "ok",
 ];
+/** The share of a result that task ids may fill before the digests get the rest. */
+const ID_SHARE = 0.6;
 const WRONG = new Set<TaskStatus>(["failed", "error", "timeout", "denied", "interrupted"]);
 
 const taskResult = z.object({
@@ -148,32 +150,38 @@ export function buildRunResult(facts: RunFacts, maxChars: number): RunResult {
   let used = JSON.stringify(result).length + reserve;
   const kept = new Map<TaskRecord, TaskResult>();
   const omitted: Partial<Record<TaskStatus, number>> = {};
-  const keep = (task: TaskRecord) => {
+  const keep = (limit: number) => (task: TaskRecord) => {
     const entry = identity(task);
     const cost = JSON.stringify({ [task.taskId]: entry }).length;
-    if (used + cost > maxChars) {
+    if (used + cost > limit) {
       omitted[task.status] = (omitted[task.status] ?? 0) + 1;
       return;
     }
     used += cost;
     kept.set(task, entry);
   };
-  const describe = (task: TaskRecord) => {
-    const entry = kept.get(task);
-    const room = maxChars - used - 12;
-    if (!entry || !task.digest || room < 24 || printedNothing(task)) return;
-    const digest = cutToJsonChars(task.digest, room);
-    if (!digest) return;
-    entry.digest = digest;
-    used += JSON.stringify(digest).length + 10;
+  // Each digest in turn gets an equal share of the room left, so one long digest cannot
+  // crowd out the others; what a short one leaves goes to those after it.
+  const describeAll = (group: readonly TaskRecord[]) => {
+    const shown = group.filter((task) => kept.has(task) && task.digest && !printedNothing(task));
+    shown.forEach((task, index) => {
+      const entry = kept.get(task) as TaskResult;
+      const room = Math.floor((maxChars - used) / (shown.length - index)) - 12;
+      if (room < 24) return;
+      const digest = cutToJsonChars(task.digest ?? "", room);
+      if (!digest) return;
+      entry.digest = digest;
+      used += JSON.stringify(digest).length + 10;
+    });
   };
-  // What went wrong, with its digest, before anything that went well.
   const wrong = tasks.filter((task) => WRONG.has(task.status));
   const rest = tasks.filter((task) => !WRONG.has(task.status));
-  wrong.forEach(keep);
-  wrong.forEach(describe);
-  rest.forEach(keep);
-  rest.forEach(describe);
+  // Every task by id first (what went wrong before the rest), ids taking at most
+  // ID_SHARE of the room while there are digests to show; then the digests, wrong first.
+  wrong.forEach(keep(maxChars));
+  rest.forEach(keep(Math.max(used, Math.floor(maxChars * ID_SHARE))));
+  describeAll(wrong);
+  describeAll(rest);
   if (Object.keys(omitted).length > 0) result.omitted = omitted;
   const grouped: TaskGroups = {};
   for (const status of GROUP_ORDER) {

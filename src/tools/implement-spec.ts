@@ -56,7 +56,8 @@ const specResult = z.object({
         deviations: z.array(z.string()).optional(),
       }),
     )
-    .optional(),
+    .optional()
+    .describe("Competing: the other coders' attempts, best first (the kept one is the result)."),
 });
 type SpecResult = z.infer<typeof specResult>;
 
@@ -167,7 +168,7 @@ function renderResult(result: SpecResult, maxChars: number): string {
   ];
   if (result.candidates) {
     lines.push(
-      `candidates: ${result.candidates.map((c) => `${c.worker} ${c.verdict}`).join(", ")}`,
+      `also tried: ${result.candidates.map((c) => `${c.worker} ${c.verdict}`).join(", ")}`,
     );
   }
   if (result.blockers?.length) lines.push(`blockers: ${result.blockers.join(" | ")}`);
@@ -212,7 +213,8 @@ function compactResult(projectRoot: string, result: ImplementResult, maxChars: n
     report: result.report,
     ...(result.candidates
       ? {
-          candidates: result.candidates.map((candidate) => ({
+          // The kept coder is the result itself: the others, best first.
+          candidates: result.candidates.slice(1).map((candidate) => ({
             worker: candidate.worker,
             verdict: candidate.verdict,
             attempts: candidate.attempts,

@@ -63,7 +63,6 @@ const output = z.object({
         success: z.boolean(),
         task: z.string().optional(),
         notes: z.string().optional(),
-        decision_id: z.string().optional(),
       }),
     )
     .optional()
@@ -127,7 +126,6 @@ function toStructured({ decisionId, decision, similar }: RoutedTask): z.input<ty
       success: past.success,
       task: past.task === null ? undefined : oneLine(past.task, PAST_TASK_CHARS),
       notes: past.notes === null ? undefined : oneLine(past.notes, PAST_NOTES_CHARS),
-      decision_id: past.decisionId ?? undefined,
     })),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { oneLine } from "../text/clip.js";
 import type { ValidationResult } from "../validation/validate-output.js";
+import { clipIssue } from "../validation/verdict.js";
 import { defineTool } from "./define-tool.js";
 
 const input = z.strictObject({
@@ -42,9 +43,9 @@ const output = z.object({
       passed: z.number(),
       of: z.number(),
       failed: z
-        .array(z.object({ name: z.string(), detail: z.string().optional() }))
+        .array(z.string())
         .optional()
-        .describe("Each check that failed: the command or pattern, and what it found."),
+        .describe("Each check that failed: the command or pattern — what it found."),
     })
     .optional(),
   validator: z.string().optional().describe("The alias that judged the output."),
@@ -58,7 +59,19 @@ const output = z.object({
 /** A check's name is the command or pattern itself: enough of it to recognise. */
 const CHECK_NAME_CHARS = 80;
 const CHECK_DETAIL_CHARS = 120;
-const ISSUE_CHARS = 160;
+
+/** Validators give compact feedback: a few issues of about 15 words. */
+const ISSUE_CHARS = 90;
+
+/** The issues, less those that only repeat a failed check (listed under checks.failed). */
+function issuesBeyondChecks(result: ValidationResult): string[] {
+  const repeated = new Set(
+    result.checks
+      .filter((check) => !check.pass)
+      .map((check) => clipIssue(`${check.name}: ${check.detail}`)),
+  );
+  return result.issues.filter((issue) => !repeated.has(issue));
+}
 
 export const validateOutputTool = defineTool({
   name: "validate_output",
@@ -101,7 +114,7 @@ function toStructured(result: ValidationResult): z.infer<typeof output> {
     pass: result.pass,
     ...(result.escalate ? { escalate: true as const } : {}),
     confidence: result.confidence,
-    issues: result.issues.map((issue) => oneLine(issue, ISSUE_CHARS)),
+    issues: issuesBeyondChecks(result).map((issue) => oneLine(issue, ISSUE_CHARS)),
     ...(result.checks.length > 0
       ? {
           checks: {
@@ -109,10 +122,10 @@ function toStructured(result: ValidationResult): z.infer<typeof output> {
             of: result.checks.length,
             failed: result.checks
               .filter((check) => !check.pass)
-              .map((check) => ({
-                name: oneLine(check.name, CHECK_NAME_CHARS),
-                detail: oneLine(check.detail, CHECK_DETAIL_CHARS),
-              })),
+              .map(
+                (check) =>
+                  `${oneLine(check.name, CHECK_NAME_CHARS)} — ${oneLine(check.detail, CHECK_DETAIL_CHARS)}`,
+              ),
           },
         }
       : {}),
@@ -137,9 +150,7 @@ function renderVerdict(result: z.infer<typeof output>): string {
       .filter(Boolean)
       .join(" · "),
   ];
-  for (const check of checks?.failed ?? []) {
-    lines.push(`✗ ${check.name}${check.detail ? ` — ${check.detail}` : ""}`);
-  }
+  for (const check of checks?.failed ?? []) lines.push(`✗ ${check}`);
   (result.issues ?? []).forEach((issue, i) => {
     lines.push(`${i + 1}. ${issue}`);
   });

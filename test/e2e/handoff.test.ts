@@ -514,8 +514,8 @@ describe("implement_spec and apply_spec", () => {
     });
 
     expect(result).toMatchObject({ verdict: "pass", worker: "flash", attempts: 1 });
+    // The kept coder is the result itself; candidates are the others.
     expect(result.candidates).toEqual([
-      { worker: "flash", verdict: "pass", attempts: 1, files_changed: 1 },
       { worker: "qwen-coder", verdict: "fail", attempts: 1, files_changed: 1 },
     ]);
     expect(gemini.requests.slice(geminiSince).map((request) => request.model)).toEqual([FLASH]);

@@ -12,14 +12,21 @@ interface Verdict {
   escalate?: true;
   confidence: number;
   issues?: string[];
-  checks?: { passed: number; of: number; failed?: { name: string; detail?: string }[] };
+  checks?: { passed: number; of: number; failed?: string[] };
   validator?: string;
   validator_note?: string;
 }
 
+/** The checks that failed, each split into its name and what it found ("name — detail"). */
+const failedList = (verdict: Verdict) =>
+  (verdict.checks?.failed ?? []).map((line) => {
+    const at = line.indexOf(" — ");
+    return { name: line.slice(0, at), detail: line.slice(at + 3) };
+  });
+
 /** The checks that failed, by name. */
 const failedChecks = (verdict: Verdict) =>
-  Object.fromEntries((verdict.checks?.failed ?? []).map((check) => [check.name, check]));
+  Object.fromEntries(failedList(verdict).map((check) => [check.name, check]));
 
 const FLASH = "gemini-2.5-flash";
 const verdictJson = (pass: boolean, confidence: number, issues: string[] = []) =>
@@ -82,8 +89,8 @@ describe("validate_output with a Gemini validator", () => {
     expect(verdict.escalate).toBe(true);
     expect(verdict.checks).toMatchObject({ passed: 0, of: 1 });
     expect(verdict.checks?.failed).toHaveLength(1);
-    expect(verdict.checks?.failed?.[0]?.name).toMatch(/^command echo '1 test failed'/);
-    expect(verdict.checks?.failed?.[0]?.detail).toMatch(/^failed: /);
+    expect(failedList(verdict)[0]?.name).toMatch(/^command echo '1 test failed'/);
+    expect(failedList(verdict)[0]?.detail).toMatch(/^failed: /);
     expect((verdict.issues ?? []).join("\n")).toContain(
       "the validator passed it, but checks failed",
     );
@@ -158,7 +165,7 @@ describe("validate_output with a Gemini validator", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(verdict.checks).toMatchObject({ passed: 0, of: 2 });
     expect(verdict.checks?.failed).toHaveLength(2);
-    expect(verdict.checks?.failed?.[0]?.detail).toMatch(/gave up/);
+    expect(failedList(verdict)[0]?.detail).toMatch(/gave up/);
     const again = await callOk(server.client, "route_task", { task: "run npm test" });
     expect(again.route).toBeDefined();
   });
@@ -252,14 +259,14 @@ describe("validate_output with a costly schema", () => {
       const verdict = await checking;
       expect(verdict.pass).toBe(false);
       expect(verdict.checks).toMatchObject({ passed: 0, of: 1 });
-      expect(verdict.checks?.failed?.[0]).toMatchObject({ name: "json_schema" });
-      expect(verdict.checks?.failed?.[0]?.detail).toMatch(/gave up after 2000 ms.*uniqueItems/);
+      expect(failedList(verdict)[0]).toMatchObject({ name: "json_schema" });
+      expect(failedList(verdict)[0]?.detail).toMatch(/gave up after 2000 ms.*uniqueItems/);
       const small = await validate(server, {
         task: "List distinct items",
         output: "[1, 2, 2]",
         checks: { json_schema: { type: "array", uniqueItems: true } },
       });
-      expect(small.checks?.failed?.[0]?.detail).toMatch(/must NOT have duplicate items/);
+      expect(failedList(small)[0]?.detail).toMatch(/must NOT have duplicate items/);
     } finally {
       await server.close();
     }
