@@ -9,7 +9,7 @@ import { readGrep, renderGrep } from "./grep.js";
 import { digestJest } from "./jest.js";
 import { digestMypy } from "./mypy.js";
 import { digestPytest } from "./pytest.js";
-import { renderFindings } from "./render.js";
+import { budgetForIds, renderFindings } from "./render.js";
 import { digestRuff } from "./ruff.js";
 import { describeCounts, exitPhrase, programName } from "./summary.js";
 import { digestTsc } from "./tsc.js";
@@ -81,14 +81,28 @@ export function digestOutput(input: DigestInput, options: DigestOptions): Digest
   const context: Context = {
     input,
     lines,
-    budget: budgetFor(Buffer.byteLength(input.output) + omittedBytes, options.maxChars),
+    // Colour codes are not what a reader reads: the share is of the plain text.
+    budget: budgetFor(Buffer.byteLength(lines.join("\n")) + omittedBytes, options.maxChars),
     exit: exitPhrase(input.exitCode, omittedBytes),
     maxFailures: Math.max(0, Math.floor(options.maxFailures)),
   };
   const tool = detectTool(input.command, lines.join("\n"));
-  if (tool === null) return digestUnknown(context);
-  if (tool === "grep") return digestGrep(context);
-  return digestParsed(tool, context);
+  const digest =
+    tool === null
+      ? digestUnknown(context)
+      : tool === "grep"
+        ? digestGrep(context)
+        : digestParsed(tool, context);
+  return omittedBytes === 0 ? rawIfShorter(digest, lines) : digest;
+}
+
+/** A digest exists to be shorter than the output: when it is not, the output is the text. */
+function rawIfShorter(digest: Digest, lines: string[]): Digest {
+  const plain = lines.join("\n").trim();
+  if (plain === "" || JSON.stringify(plain).length >= JSON.stringify(digest.text).length) {
+    return digest;
+  }
+  return { ...digest, text: plain };
 }
 
 function digestUnknown({ input, lines, budget, exit }: Context): Digest {
@@ -113,16 +127,15 @@ function digestGrep({ input, lines, budget, exit, maxFailures }: Context): Diges
   };
 }
 
-function digestParsed(
-  tool: ParsedTool,
-  { input, lines, budget, exit, maxFailures }: Context,
-): Digest {
+function digestParsed(tool: ParsedTool, context: Context): Digest {
+  const { input, lines, exit, maxFailures } = context;
   const report = PARSERS[tool](lines);
   const listed = report.findings.slice(0, maxFailures);
   const unlisted = report.findings.slice(maxFailures);
   // The tool's own total can exceed what was parsed when the middle of the log was not read.
   const unparsed = Math.max(0, (report.total ?? 0) - report.findings.length);
-  const summary = `${tool}: ${describeCounts(report.counts)} (${exit})`;
+  const summary = summaryOf(tool, report, exit);
+  const budget = budgetForIds(summary, listed, unlisted, unparsed, kindOf(tool), context.budget);
   let text = summary;
   if (failedWithoutExplanation(tool, input.exitCode, report.findings.length)) {
     text = renderExcerpt(summary, lines, budget);
@@ -136,6 +149,12 @@ function digestParsed(
     failuresOmitted: unlisted.length + unparsed,
     text: bounded(text, budget),
   };
+}
+
+function summaryOf(tool: ParsedTool, report: ToolReport, exit: string): string {
+  const counts = Object.keys(report.counts).length > 0 ? describeCounts(report.counts) : null;
+  const said = [counts, report.note].filter((part) => part !== null && part !== undefined);
+  return `${tool}: ${said.length > 0 ? said.join(", ") : describeCounts({})} (${exit})`;
 }
 
 function bounded(text: string, budget: Budget): string {

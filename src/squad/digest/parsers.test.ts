@@ -60,6 +60,45 @@ describe("what each parser says about a failure", () => {
     });
   });
 
+  it("pytest 9: a failed subtest under its test's id, with how many subtests failed", () => {
+    const id = "tests/test_more.py::LastTests::test_default";
+    const expected = {
+      id,
+      line: 185,
+      message: "3 subtests failed, first (args=([], None)): AssertionError: [None] != None",
+    };
+    expect(failure("pytest9-subtests-failing.txt", id)).toEqual(expected);
+    // -q -rN has no summary items: the id comes from the section title and the test module.
+    expect(failure("pytest9-q-rN.txt", id)).toEqual(expected);
+    expect(failure("pytest9-qq.txt", id)).toEqual(expected);
+  });
+
+  it("pytest: the exception when the traceback has no E line or only the summary cut it", () => {
+    const id = "tests/test_more.py::NthOrLastTests::test_default_value";
+    expect(failure("pytest9-tb-native.txt", id)).toEqual({
+      id,
+      line: 213,
+      message: "AssertionError: [42] != 42",
+    });
+    expect(failure("pytest9-tb-line.txt", id).message).toBe("AssertionError: [42] != 42");
+    expect(
+      failure("pytest9-collection-syntax-error.txt", "tests/test_itsdangerous/test_signer.py"),
+    ).toEqual({
+      id: "tests/test_itsdangerous/test_signer.py",
+      line: 53,
+      message: "SyntaxError: expected ':'",
+    });
+  });
+
+  it("jest: a process.exit that aborted the run is blamed on the test file in its stack", () => {
+    const [first] = failuresOf("jest-commander-process-exit.txt");
+    expect(first).toEqual({
+      id: "tests/command.parse.test.js",
+      line: 414,
+      message: `process.exit called with "1"; after: error: unknown option: '--silent'`,
+    });
+  });
+
   it("go test: the failing subtest and its panic, not the parent; a build failure by package", () => {
     const ids = failuresOf("go-test-panic-build.txt").map((f) => f.id);
     expect(ids).not.toContain("example.com/store/cart.TestTotal");

@@ -6,7 +6,7 @@ import {
   linesWithMessages,
   moreLines,
 } from "./finding-lines.js";
-import { MAX_MESSAGE_CHARS } from "./message.js";
+import { MAX_MESSAGE_CHARS, oneLine } from "./message.js";
 import type { Finding, FindingKind } from "./types.js";
 
 /** Below this a cut message says too little to be worth its space; ids alone are listed. */
@@ -76,14 +76,56 @@ function renderListed(
     kind === "file"
       ? [groupedIdLines(listed, kind)]
       : [idLines(listed, kind), groupedIdLines(listed, kind)];
+  const common = commonMessageLine(listed);
   for (const body of idOnlyBodies) {
-    const text = joinIfFits([summary, ...body, ...more], budget);
-    if (text !== null) return text;
+    for (const extra of common === null ? [[]] : [[common], []]) {
+      const text = joinIfFits([summary, ...body, ...extra, ...more], budget);
+      if (text !== null) return text;
+    }
   }
   return (
     largestPrefixThatFits(summary, listed, unlisted, unparsed, kind, budget) ??
     cutToBudget(summary, budget)
   );
+}
+
+/**
+ * With ids only, one message still tells the host what kind of breakage this is: the one most
+ * failures share, or the first when no two agree.
+ */
+function commonMessageLine(listed: Finding[]): string | null {
+  const counts = new Map<string, number>();
+  for (const f of listed) {
+    const message = oneLine(f.message, FIRST_MESSAGE_CHARS);
+    if (message !== "") counts.set(message, (counts.get(message) ?? 0) + 1);
+  }
+  let top: [string, number] | null = null;
+  for (const entry of counts) if (top === null || entry[1] > top[1]) top = entry;
+  if (top === null) return null;
+  return top[1] > 1 ? `most common (${top[1]} of ${listed.length}): ${top[0]}` : `first: ${top[0]}`;
+}
+
+/**
+ * Failing test ids win over the share-of-raw budget (never over `chars`): the byte budget grows to
+ * what every listed id, grouped, takes with one message.
+ */
+export function budgetForIds(
+  summary: string,
+  listed: Finding[],
+  unlisted: Finding[],
+  unparsed: number,
+  kind: FindingKind,
+  budget: Budget,
+): Budget {
+  if (kind !== "test" || listed.length === 0) return budget;
+  const common = commonMessageLine(listed);
+  const floor = [
+    summary,
+    ...groupedIdLines(listed, kind),
+    ...(common === null ? [] : [common]),
+    ...moreLines(unlisted, listed, unparsed, kind),
+  ].join("\n");
+  return { chars: budget.chars, bytes: Math.max(budget.bytes, Buffer.byteLength(floor)) };
 }
 
 /**

@@ -59,6 +59,8 @@ export interface ToolReport {
   findings: Finding[];
   /** The tool's own total when it prints one; more than `findings` when the log was cut. */
   total?: number;
+  /** What the counts do not say: the run stopped early, files were changed, part was not parsed. */
+  note?: string | undefined;
 }
 
 /** Test runners report failing test ids; checkers and linters report problems in files. */
