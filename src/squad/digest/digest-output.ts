@@ -7,11 +7,13 @@ import { renderExcerpt } from "./excerpt.js";
 import { digestGoTest } from "./go-test.js";
 import { readGrep, renderGrep } from "./grep.js";
 import { digestJest } from "./jest.js";
+import { digestJunit } from "./junit.js";
 import { digestMypy } from "./mypy.js";
 import { digestPytest } from "./pytest.js";
 import { budgetForIds, renderFindings } from "./render.js";
 import { digestRuff } from "./ruff.js";
 import { describeCounts, exitPhrase, programName } from "./summary.js";
+import { digestTap } from "./tap.js";
 import { digestTsc } from "./tsc.js";
 import type {
   Digest,
@@ -37,6 +39,8 @@ const PARSERS: Record<ParsedTool, (lines: string[]) => ToolReport> = {
   mypy: digestMypy,
   "go test": digestGoTest,
   "cargo test": digestCargoTest,
+  tap: digestTap,
+  junit: digestJunit,
 };
 
 const FILE_TOOLS = new Set<ToolName>(["tsc", "eslint", "ruff", "mypy"]);

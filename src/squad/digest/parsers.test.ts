@@ -99,6 +99,45 @@ describe("what each parser says about a failure", () => {
     });
   });
 
+  it("vitest --typecheck: a type error in a source file, outside any test", () => {
+    expect(failure("vitest-ufo-typecheck.txt", "src/utils.ts")).toEqual({
+      id: "src/utils.ts",
+      line: 327,
+      message: "TypeCheckError: Type 'string' is not assignable to type 'number'.",
+    });
+  });
+
+  it("TAP: node's nested subtests under their file, the assertion's sides or expression", () => {
+    expect(
+      failure(
+        "node-test-commander-tap.txt",
+        "tests/command.exitOverride.test.js > Command.exitOverride > when specify unknown program option then throw CommanderError",
+      ),
+    ).toMatchObject({
+      line: 21,
+      message: `AssertionError: expected: error: unknown option '-m'; actual: error: unknown option: '-m'`,
+    });
+    expect(
+      failure(
+        "node-test-commander-tap.txt",
+        "tests/command.help.test.js > help handling > when option has choices then choices included in helpInformation",
+      ).message,
+    ).toBe(
+      `AssertionError: The expression evaluated to a falsy value: assert(helpInformation.includes('(choices: "red", "blue")'))`,
+    );
+    const parents = failuresOf("node-test-commander-tap.txt").filter((f) =>
+      /> (?:help handling|Help\.commandUsage\(\)|command suggestions)$/.test(f.id),
+    );
+    expect(parents).toEqual([]);
+  });
+
+  it("TAP and JUnit from vitest: the same ids and messages as its own report", () => {
+    const id = "test/encoding.test.ts > encodeQueryValue > hello world";
+    const message = "AssertionError: expected 'hello%20world' to strictly equal 'hello+world'";
+    expect(failure("vitest-ufo-tap-flat.txt", id)).toEqual({ id, line: 104, message });
+    expect(failure("vitest-ufo-junit.txt", id)).toEqual({ id, line: 104, message });
+  });
+
   it("go test: the failing subtest and its panic, not the parent; a build failure by package", () => {
     const ids = failuresOf("go-test-panic-build.txt").map((f) => f.id);
     expect(ids).not.toContain("example.com/store/cart.TestTotal");

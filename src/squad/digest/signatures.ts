@@ -30,7 +30,14 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
   ],
   ["ruff", [/^Found \d+ errors?\.$/m, /^All checks passed!$/m]],
   ["eslint", [/^✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)$/m]],
+  ["junit", [/^\s*<testsuites?\b[^>]*>/m]],
+  // A version line, node's `# Subtest:` or a plan right before a test line: `ok 5 - … then
+  // error` alone is not TAP.
+  ["tap", [/^TAP version \d+$/m, /^# Subtest: /m, /^1\.\.\d+\n(?:not )?ok \d+\b/m]],
 ];
+
+/** Formats many tools print on request: when one appears, it is what was printed. */
+export const FORMATS: readonly ToolName[] = ["junit", "tap"];
 
 /** Tools whose output signature appears in the (ANSI-free) output. */
 export function toolsInOutput(output: string): ToolName[] {

@@ -8,7 +8,9 @@ export type ToolName =
   | "mypy"
   | "go test"
   | "cargo test"
-  | "grep";
+  | "grep"
+  | "tap"
+  | "junit";
 
 export interface DigestFailure {
   /** A test id, or a file path for type checkers and linters. */

@@ -82,9 +82,53 @@ function readCounts(lines: string[]): Record<string, number> {
   return orderCounts(counts, ["failed", "passed", "skipped", "todo"]);
 }
 
+const UNHANDLED = /^⎯+ Unhandled (?:Source )?(?:Error|Rejection) ⎯+$/;
+
+/**
+ * Errors outside any test (`--typecheck`'s errors in source files, unhandled rejections): the
+ * error line and the first location under it, named by that file.
+ */
+function readUnhandled(lines: string[]): Finding[] {
+  const findings: Finding[] = [];
+  lines.forEach((line, i) => {
+    if (!UNHANDLED.test(line.trim())) return;
+    const block: string[] = [];
+    for (const next of lines.slice(i + 1)) {
+      if (/^\s*⎯{3,}/.test(next)) break;
+      block.push(next);
+    }
+    const location = block.map((l) => LOCATION.exec(l)).find((m) => m !== null);
+    const id = location ? (location[1] as string) : "(unhandled error)";
+    findings.push({
+      id,
+      line: location ? Number(location[2]) : undefined,
+      message: messageOf(block),
+    });
+  });
+  return findings;
+}
+
+/** `--bail` stops the run: fewer test files reported than the run collected. */
+function noteOf(lines: string[]): string | undefined {
+  const files = lines
+    .map((line) => /^\s*Test Files\s+(.+?)\s*\((\d+)\)\s*$/.exec(line))
+    .find((m) => m);
+  if (!files) return undefined;
+  const reported = Object.values(readCountPairs(files[1] as string)).reduce((a, b) => a + b, 0);
+  const collected = Number(files[2]);
+  return reported < collected
+    ? `stopped early: ${reported} of ${collected} test files ran`
+    : undefined;
+}
+
 export function digestVitest(lines: string[]): ToolReport {
   // Console output printed by tests comes earlier; only the failure sections hold FAIL headers.
   const start = lines.findIndex((line) => FAILED_SECTION.test(line));
   const findings = readFailures(start === -1 ? lines : lines.slice(start));
-  return { counts: readCounts(lines), findings };
+  const unhandled = readUnhandled(lines);
+  return {
+    counts: readCounts(lines),
+    findings: uniqueById([...findings, ...unhandled]),
+    note: noteOf(lines),
+  };
 }
