@@ -1,7 +1,7 @@
 import { type Budget, budgetFor, cutToBudget, fits } from "./budget.js";
 import { digestCargoTest } from "./cargo-test.js";
 import { cleanLines } from "./clean.js";
-import { detectTool } from "./detect.js";
+import { detectTool, toolsInCommand } from "./detect.js";
 import { digestEslint } from "./eslint.js";
 import { renderExcerpt } from "./excerpt.js";
 import { digestGoTest } from "./go-test.js";
@@ -12,6 +12,7 @@ import { digestMypy } from "./mypy.js";
 import { digestPytest } from "./pytest.js";
 import { budgetForIds, renderFindings } from "./render.js";
 import { digestRuff } from "./ruff.js";
+import { toolsInOutput } from "./signatures.js";
 import { describeCounts, exitPhrase, programName } from "./summary.js";
 import { digestTap } from "./tap.js";
 import { digestTsc } from "./tsc.js";
@@ -90,14 +91,26 @@ export function digestOutput(input: DigestInput, options: DigestOptions): Digest
     exit: exitPhrase(input.exitCode, omittedBytes),
     maxFailures: Math.max(0, Math.floor(options.maxFailures)),
   };
-  const tool = detectTool(input.command, lines.join("\n"));
+  const output = lines.join("\n");
+  const tool = detectTool(input.command, output);
+  const several = toolsRunAndSeen(input.command, output);
   const digest =
-    tool === null
-      ? digestUnknown(context)
-      : tool === "grep"
-        ? digestGrep(context)
-        : digestParsed(tool, context);
+    several.length > 1
+      ? digestSeveral(several, context)
+      : tool === null
+        ? digestUnknown(context)
+        : tool === "grep"
+          ? digestGrep(context)
+          : digestParsed(tool, context);
   return omittedBytes === 0 ? rawIfShorter(digest, lines) : digest;
+}
+
+/** Parsed tools the command runs whose output is there, in the order the command runs them. */
+function toolsRunAndSeen(command: string, output: string): ParsedTool[] {
+  const seen = toolsInOutput(output);
+  return toolsInCommand(command).filter(
+    (tool): tool is ParsedTool => tool !== "grep" && seen.includes(tool),
+  );
 }
 
 /** A digest exists to be shorter than the output: when it is not, the output is the text. */
@@ -111,7 +124,8 @@ function rawIfShorter(digest: Digest, lines: string[]): Digest {
 
 function digestUnknown({ input, lines, budget, exit }: Context): Digest {
   const lineCount = lines.filter((line) => line.trim() !== "").length;
-  const summary = `${programName(input.command)}: ${exit}, ${lineCount} ${lineCount === 1 ? "line" : "lines"} of output`;
+  const unparsed = lineCount > 0 ? ", unparsed" : "";
+  const summary = `${programName(input.command)}: ${exit}, ${lineCount} ${lineCount === 1 ? "line" : "lines"} of output${unparsed}`;
   const text = bounded(renderExcerpt(summary, lines, budget), budget);
   return { tool: null, counts: {}, failures: [], failuresOmitted: 0, text };
 }
@@ -131,7 +145,11 @@ function digestGrep({ input, lines, budget, exit, maxFailures }: Context): Diges
   };
 }
 
-function digestParsed(tool: ParsedTool, context: Context): Digest {
+interface Section extends Digest {
+  tool: ParsedTool;
+}
+
+function digestParsed(tool: ParsedTool, context: Context): Section {
   const { input, lines, exit, maxFailures } = context;
   const report = PARSERS[tool](lines);
   const listed = report.findings.slice(0, maxFailures);
@@ -152,6 +170,36 @@ function digestParsed(tool: ParsedTool, context: Context): Digest {
     failures: listed.map(publicFailure),
     failuresOmitted: unlisted.length + unparsed,
     text: bounded(text, budget),
+  };
+}
+
+/**
+ * `tsc -p .; eslint .`: each tool whose output is there gets its own section, in the order the
+ * command runs them, sharing the budget and the cap on failures. The counts are the first
+ * tool's, then the others' under their names (`eslint errors`).
+ */
+function digestSeveral(tools: ParsedTool[], context: Context): Digest {
+  const share = (n: number) => Math.floor(n / tools.length);
+  const budget = { chars: share(context.budget.chars), bytes: share(context.budget.bytes) };
+  let room = context.maxFailures;
+  const sections = tools.map((tool) => {
+    const section = digestParsed(tool, { ...context, budget, maxFailures: room });
+    room -= section.failures.length;
+    return section;
+  });
+  const [first] = sections as [Section, ...Section[]];
+  const counts = { ...first.counts };
+  for (const section of sections.slice(1)) {
+    for (const [key, value] of Object.entries(section.counts)) {
+      counts[`${section.tool} ${key}`] = value;
+    }
+  }
+  return {
+    tool: first.tool,
+    counts,
+    failures: sections.flatMap((section) => section.failures),
+    failuresOmitted: sections.reduce((n, section) => n + section.failuresOmitted, 0),
+    text: sections.map((section) => section.text).join("\n"),
   };
 }
 

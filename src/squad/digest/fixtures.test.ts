@@ -87,6 +87,11 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
   "vitest-ufo-tap-flat.txt": { tool: "tap", counts: { failed: 10, passed: 475 } },
   "vitest-ufo-junit.txt": { tool: "junit", counts: { failed: 10, passed: 475 } },
   "node-test-commander-tap.txt": { tool: "tap", counts: { failed: 10, passed: 127 } },
+  "tsc-eslint-two-tools.txt": {
+    tool: "tsc",
+    counts: { errors: 1, files: 1, "eslint errors": 14, "eslint warnings": 0, "eslint files": 2 },
+  },
+  "unknown-npm-ls-missing.txt": { tool: null, counts: {} },
   "unknown-python-traceback.txt": { tool: null, counts: {} },
   "unknown-node-crash.txt": { tool: null, counts: {} },
 };

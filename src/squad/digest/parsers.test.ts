@@ -188,8 +188,8 @@ describe("what each parser says about a failure", () => {
       "no-var",
       "no-unused-vars",
       "no-empty",
-      "no-console",
-      "prefer-const",
+      "no-console (warning)",
+      "prefer-const (warning)",
     ]);
   });
 
