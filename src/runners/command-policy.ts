@@ -54,7 +54,8 @@ function isSecret(name: string, value: string): boolean {
 /**
  * Variables by which agents announce themselves to the programs they run (the list std-env 4.3
  * reads, and with it vitest ≥ 4.1, which then prints its `agent` reporter instead of its default
- * one). squad-mcp does not pass them on: what a command prints here is read by the digest, not
+ * one). Claude Code 2.1 sets `CLAUDECODE=1` and `AI_AGENT` for the MCP servers it starts, so a
+ * command would inherit them from this server. squad-mcp does not pass them on: what a command prints here is read by the digest, not
  * by an agent, and the digest is the agent-oriented form. Measured on a real failing vitest run
  * (unjs/ufo, 10 failures): with `CLAUDECODE=1` the log is 7.4 KB instead of 22.6 KB, and the
  * digest the host reads is 2,029 characters of JSON either way. So passing them saves the host
