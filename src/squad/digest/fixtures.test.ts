@@ -55,6 +55,10 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
     tool: "cargo test",
     counts: { failed: 3, passed: 4, ignored: 0 },
   },
+  "cargo-test-strsim-panics.txt": {
+    tool: "cargo test",
+    counts: { failed: 3, passed: 104, ignored: 0 },
+  },
   "cargo-test-passing.txt": { tool: "cargo test", counts: { failed: 0, passed: 2, ignored: 0 } },
   "cargo-test-compile-error.txt": { tool: "cargo test", counts: { "compile errors": 1 } },
   "grep-large.txt": { tool: "grep", counts: { matches: 745, files: 236 } },

@@ -162,8 +162,18 @@ describe("what each parser says about a failure", () => {
       id: "split_keeps_remainder",
       line: 11,
       message:
-        "assertion `left == right` failed: parts [3, 3, 3] lose the remainder; left: 9; right: 10",
+        "tests/balance.rs:11:5: assertion `left == right` failed: parts [3, 3, 3] lose the remainder; left: 9; right: 10",
     });
+    // The module path does not say which file panicked; the message does.
+    expect(failure("cargo-test-strsim-panics.txt", "tests::hamming_names")).toEqual({
+      id: "tests::hamming_names",
+      line: 85,
+      message: "src/lib.rs:85:22: hamming: input too long",
+    });
+    expect(
+      failure("cargo-test-strsim-panics.txt", "src/lib.rs - normalized_levenshtein (line 277)")
+        .line,
+    ).toBe(277);
     expect(failure("cargo-test-multi-target.txt", "split_by_zero_panics").message).toBe(
       "test did not panic as expected",
     );
