@@ -3,7 +3,7 @@ import { digestCargoTest } from "./cargo-test.js";
 import { cleanLines } from "./clean.js";
 import { detectTool, toolsInCommand } from "./detect.js";
 import { digestEslint } from "./eslint.js";
-import { renderExcerpt } from "./excerpt.js";
+import { renderExcerpt, renderHead } from "./excerpt.js";
 import { digestGoTest } from "./go-test.js";
 import { readGrep, renderGrep } from "./grep.js";
 import { digestJest } from "./jest.js";
@@ -13,7 +13,7 @@ import { digestPytest } from "./pytest.js";
 import { budgetForIds, renderFindings } from "./render.js";
 import { digestRuff } from "./ruff.js";
 import { toolsInOutput } from "./signatures.js";
-import { describeCounts, exitPhrase, programName } from "./summary.js";
+import { describeCounts, exitPhrase, printsNewestFirst, programName } from "./summary.js";
 import { digestTap } from "./tap.js";
 import { digestTsc } from "./tsc.js";
 import type {
@@ -126,7 +126,9 @@ function digestUnknown({ input, lines, budget, exit }: Context): Digest {
   const lineCount = lines.filter((line) => line.trim() !== "").length;
   const unparsed = lineCount > 0 ? ", unparsed" : "";
   const summary = `${programName(input.command)}: ${exit}, ${lineCount} ${lineCount === 1 ? "line" : "lines"} of output${unparsed}`;
-  const text = bounded(renderExcerpt(summary, lines, budget), budget);
+  const render =
+    printsNewestFirst(input.command) && input.exitCode === 0 ? renderHead : renderExcerpt;
+  const text = bounded(render(summary, lines, budget), budget);
   return { tool: null, counts: {}, failures: [], failuresOmitted: 0, text };
 }
 

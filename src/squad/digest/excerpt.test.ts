@@ -100,4 +100,16 @@ describe("digesting output from an unknown tool", () => {
     );
     expect(digest.text).toMatch(/error lines:\nsrc\/db\/pool\.ts:88:13 - error: pool exhausted/);
   });
+
+  it("keeps the head of output that lists the newest first", () => {
+    const output = readFileSync(`${FIXTURES}unknown-git-log-stat.txt`, "utf8");
+    const digest = digestOutput({ command: "git log --stat -20", output, exitCode: 0 }, OPTIONS);
+    expect(digest.text.split("\n").slice(0, 3)).toEqual([
+      "git: exit 0, 415 lines of output, unparsed",
+      "first lines:",
+      "commit ba6d13ddb4243e5913367734f8c159089ffe7834",
+    ]);
+    expect(digest.text).not.toContain("last lines:");
+    expect(Buffer.byteLength(digest.text)).toBeLessThanOrEqual(output.length * 0.05);
+  });
 });

@@ -47,6 +47,7 @@ function half(budget: Budget): Budget {
 }
 
 const TAIL_LABEL = "last lines:";
+const HEAD_LABEL = "first lines:";
 const ERROR_LABEL = "error lines:";
 
 /**
@@ -73,4 +74,13 @@ export function renderExcerpt(summary: string, rawLines: string[], budget: Budge
     tail = fitLines([summary, TAIL_LABEL], fromEnd, budget).reverse();
   }
   return [summary, ...errorSection, ...tailSection()].join("\n");
+}
+
+/** Output that puts the newest first (`git log`): its head is what a reader wants. */
+export function renderHead(summary: string, rawLines: string[], budget: Budget): string {
+  const lines = rawLines
+    .filter((line) => line.trim() !== "")
+    .map((line) => oneLine(line, LINE_CHARS));
+  const head = fitLines([summary, HEAD_LABEL], lines, budget);
+  return head.length > 0 ? [summary, HEAD_LABEL, ...head].join("\n") : summary;
 }

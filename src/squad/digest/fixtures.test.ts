@@ -96,6 +96,7 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
     counts: { errors: 1, files: 1, "eslint errors": 14, "eslint warnings": 0, "eslint files": 2 },
   },
   "unknown-npm-ls-missing.txt": { tool: null, counts: {} },
+  "unknown-git-log-stat.txt": { tool: null, counts: {} },
   "unknown-python-traceback.txt": { tool: null, counts: {} },
   "unknown-node-crash.txt": { tool: null, counts: {} },
 };
