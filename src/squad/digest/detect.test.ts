@@ -23,6 +23,7 @@ describe("detectTool", () => {
     ["rg -n useEffect", "grep"],
     ["git grep -n createServer", "grep"],
     ["cd api && go test -v ./internal/...", "go test"],
+    ["python3 -m unittest discover -s tests", "unittest"],
   ])("recognises %s", (command, tool) => {
     expect(detectTool(command, "")).toBe(tool);
   });

@@ -31,6 +31,7 @@ const PROGRAM_TOOLS: Record<string, ToolName> = {
   dmypy: "mypy",
   pytest: "pytest",
   "py.test": "pytest",
+  unittest: "unittest",
   grep: "grep",
   egrep: "grep",
   fgrep: "grep",

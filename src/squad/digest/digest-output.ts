@@ -26,6 +26,7 @@ import type {
   ToolName,
   ToolReport,
 } from "./types.js";
+import { digestUnittest } from "./unittest.js";
 import { digestVitest } from "./vitest.js";
 
 type ParsedTool = Exclude<ToolName, "grep">;
@@ -40,6 +41,7 @@ const PARSERS: Record<ParsedTool, (lines: string[]) => ToolReport> = {
   mypy: digestMypy,
   "go test": digestGoTest,
   "cargo test": digestCargoTest,
+  unittest: digestUnittest,
   tap: digestTap,
   junit: digestJunit,
 };

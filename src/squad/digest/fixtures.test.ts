@@ -95,6 +95,7 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
     tool: "tsc",
     counts: { errors: 1, files: 1, "eslint errors": 14, "eslint warnings": 0, "eslint files": 2 },
   },
+  "unittest-more-itertools.txt": { tool: "unittest", counts: { failed: 6, errors: 4, ran: 901 } },
   "unknown-npm-ls-missing.txt": { tool: null, counts: {} },
   "unknown-git-log-stat.txt": { tool: null, counts: {} },
   "unknown-python-traceback.txt": { tool: null, counts: {} },

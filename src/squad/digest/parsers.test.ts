@@ -138,6 +138,19 @@ describe("what each parser says about a failure", () => {
     expect(failure("vitest-ufo-junit.txt", id)).toEqual({ id, line: 104, message });
   });
 
+  it("unittest: the dotted id, the line in the test, the exception; a doctest's example", () => {
+    expect(
+      failure("unittest-more-itertools.txt", "tests.test_more.NthOrLastTests.test_default_value"),
+    ).toEqual({
+      id: "tests.test_more.NthOrLastTests.test_default_value",
+      line: 213,
+      message: "AssertionError: [42] != 42",
+    });
+    expect(failure("unittest-more-itertools.txt", "more_itertools.more.last").message).toBe(
+      "doctest failed: last([], 'some default'); expected 'some default'; got ['some default']",
+    );
+  });
+
   it("go test: the failing subtest and its panic, not the parent; a build failure by package", () => {
     const ids = failuresOf("go-test-panic-build.txt").map((f) => f.id);
     expect(ids).not.toContain("example.com/store/cart.TestTotal");

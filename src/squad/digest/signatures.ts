@@ -8,6 +8,7 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
     "pytest",
     [/^=+ test session starts =+$/m, /^=*\s*\d+ (?:passed|failed|errors?)\b.* in [\d.]+s\b/m],
   ],
+  ["unittest", [/^Ran \d+ tests? in [\d.]+s$/m]],
   [
     "cargo test",
     [/^test result: (?:ok|FAILED)\. \d+ passed/m, /^\s+Running (?:unittests )?\S+ \(target\//m],

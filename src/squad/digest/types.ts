@@ -9,6 +9,7 @@ export type ToolName =
   | "go test"
   | "cargo test"
   | "grep"
+  | "unittest"
   | "tap"
   | "junit";
 
