@@ -46,6 +46,11 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
     tool: "go test",
     counts: { failed: 25, passed: 262, skipped: 13, "failed packages": 5 },
   },
+  "go-test-pflag-failing.txt": { tool: "go test", counts: { failed: 10, "failed packages": 1 } },
+  "go-test-json-pflag.txt": {
+    tool: "go test",
+    counts: { failed: 10, passed: 9, "failed packages": 1 },
+  },
   "go-test-panic-build.txt": { tool: "go test", counts: { failed: 2, "failed packages": 3 } },
   "cargo-test-large-failing.txt": {
     tool: "cargo test",

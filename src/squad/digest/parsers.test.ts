@@ -166,8 +166,18 @@ describe("what each parser says about a failure", () => {
       failure("go-test-verbose-large.txt", "example.com/shop/catalog.TestCase05Input205"),
     ).toMatchObject({
       line: 32,
-      message: "Double(5) = 10, want 11",
+      message:
+        "catalog_test.go:30: checking doubling for input 5; catalog_test.go:32: Double(5) = 10, want 11",
     });
+    // Several t.Errorf calls: the first and the last, with their file, and the count between.
+    for (const fixture of ["go-test-pflag-failing.txt", "go-test-json-pflag.txt"]) {
+      expect(failure(fixture, "github.com/spf13/pflag.TestCount")).toEqual({
+        id: "github.com/spf13/pflag.TestCount",
+        line: 52,
+        message:
+          "count_test.go:52: expected 1, got 2; … 3 more; count_test.go:52: expected 4, got 5",
+      });
+    }
   });
 
   it("cargo test: the panic message with both sides of assert_eq, and doctests by name", () => {

@@ -18,6 +18,7 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
     [
       /^(?:ok|FAIL|\?)\s+\S+\s+(?:[\d.]+s|\[no test files\]|\[build failed\])/m,
       /^--- (?:FAIL|PASS): /m,
+      /^\{"Time":"[^"]+","Action":"(?:run|output|pass|fail|skip|start)","Package":/m,
     ],
   ],
   ["tsc", [/^.+\(\d+,\d+\): error TS\d+: /m, /^.+:\d+:\d+ - error TS\d+: /m]],
