@@ -9,6 +9,7 @@ import { readGrep, renderGrep } from "./grep.js";
 import { digestJest } from "./jest.js";
 import { digestJunit } from "./junit.js";
 import { digestMypy } from "./mypy.js";
+import { digestNodeSpec } from "./node-spec.js";
 import { digestPytest } from "./pytest.js";
 import { budgetForIds, renderFindings } from "./render.js";
 import { digestRuff } from "./ruff.js";
@@ -42,6 +43,7 @@ const PARSERS: Record<ParsedTool, (lines: string[]) => ToolReport> = {
   "go test": digestGoTest,
   "cargo test": digestCargoTest,
   unittest: digestUnittest,
+  "node --test": digestNodeSpec,
   tap: digestTap,
   junit: digestJunit,
 };

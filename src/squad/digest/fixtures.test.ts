@@ -96,6 +96,7 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
   "vitest-ufo-tap-flat.txt": { tool: "tap", counts: { failed: 10, passed: 475 } },
   "vitest-ufo-junit.txt": { tool: "junit", counts: { failed: 10, passed: 475 } },
   "node-test-commander-tap.txt": { tool: "tap", counts: { failed: 10, passed: 127 } },
+  "node-test-commander-spec.txt": { tool: "node --test", counts: { failed: 10, passed: 127 } },
   "tsc-eslint-two-tools.txt": {
     tool: "tsc",
     counts: { errors: 1, files: 1, "eslint errors": 14, "eslint warnings": 0, "eslint files": 2 },

@@ -131,6 +131,16 @@ describe("what each parser says about a failure", () => {
     expect(parents).toEqual([]);
   });
 
+  it("node --test's spec reporter: the failing-tests section, the same message as its TAP", () => {
+    const id =
+      "tests/command.exitOverride.test.js > when specify unknown program option then throw CommanderError";
+    expect(failure("node-test-commander-spec.txt", id)).toEqual({
+      id,
+      line: 21,
+      message: `AssertionError: expected: error: unknown option '-m'; actual: error: unknown option: '-m'`,
+    });
+  });
+
   it("TAP and JUnit from vitest: the same ids and messages as its own report", () => {
     const id = "test/encoding.test.ts > encodeQueryValue > hello world";
     const message = "AssertionError: expected 'hello%20world' to strictly equal 'hello+world'";

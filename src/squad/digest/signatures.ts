@@ -9,6 +9,7 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
     [/^=+ test session starts =+$/m, /^=*\s*\d+ (?:passed|failed|errors?)\b.* in [\d.]+s\b/m],
   ],
   ["unittest", [/^Ran \d+ tests? in [\d.]+s$/m]],
+  ["node --test", [/^✖ failing tests:$/m, /^ℹ tests \d+$/m]],
   [
     "cargo test",
     [/^test result: (?:ok|FAILED)\. \d+ passed/m, /^\s+Running (?:unittests )?\S+ \(target\//m],

@@ -5,7 +5,8 @@ import type { Finding, ToolReport } from "./types.js";
 /** `ok 3 - name # SKIP`, indented four spaces per level of nesting (`node --test`). */
 const TEST_LINE = /^(\s*)(not ok|ok) \d+(?: - (.*?))?(?: # (SKIP|TODO)\b.*| # time=\S+)?$/i;
 const SUBTEST = /^(\s*)# Subtest: (.*)$/;
-const FOOTER = /^# (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)$/;
+/** Node's closing counts: `# pass 127` in TAP, `ℹ pass 127` from its spec reporter. */
+const FOOTER = /^[#ℹ] (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)$/;
 /** Where a diagnostic says the test is: `location:` (node), `at:` (vitest). */
 const LOCATION_KEYS = new Set(["location", "at"]);
 /** A directory a project keeps its tests or sources in: the id starts there. */
@@ -72,7 +73,8 @@ function locationOf(yaml: Map<string, string>): { file: string; line: number } |
   return undefined;
 }
 
-function messageOf(yaml: Map<string, string>): string {
+/** The message of a failure described by YAML-like keys: `error` (or `error.message`), `expected`, `actual`. */
+export function messageOf(yaml: Map<string, string>): string {
   const name = yaml.get("error.name") ?? yaml.get("name");
   const error = yaml.get("error.message") ?? yaml.get("error") ?? yaml.get("message") ?? "failed";
   const sides = ["expected", "actual"]
@@ -152,7 +154,8 @@ function findingOf(test: TapTest, yaml: Map<string, string>): Finding {
   return { ...base, id: `${prefix}${name}`, group: location.file, name };
 }
 
-function readCounts(lines: string[], tests: TapTest[]): Record<string, number> {
+/** The counts node's test runner closes with, in either of its formats; empty when absent. */
+export function footerCounts(lines: string[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const line of lines) {
     const footer = FOOTER.exec(line);
@@ -160,12 +163,16 @@ function readCounts(lines: string[], tests: TapTest[]): Record<string, number> {
     const key = ({ pass: "passed", fail: "failed" } as Record<string, string>)[footer[1] as string];
     counts[key ?? (footer[1] as string)] = Number(footer[2]);
   }
-  if (Object.keys(counts).length > 0) {
-    for (const key of ["tests", "suites", "skipped", "todo", "cancelled"]) {
-      if (key === "tests" || key === "suites" || counts[key] === 0) delete counts[key];
-    }
-    return orderCounts(counts, ["failed", "passed", "skipped", "todo", "cancelled"]);
+  for (const key of ["tests", "suites", "skipped", "todo", "cancelled"]) {
+    if (key === "tests" || key === "suites" || counts[key] === 0) delete counts[key];
   }
+  return orderCounts(counts, ["failed", "passed", "skipped", "todo", "cancelled"]);
+}
+
+function readCounts(lines: string[], tests: TapTest[]): Record<string, number> {
+  const footer = footerCounts(lines);
+  if (Object.keys(footer).length > 0) return footer;
+  const counts: Record<string, number> = {};
   // No footer (vitest's tap reporters): every test line at the top level is one test.
   for (const test of tests) {
     const key =

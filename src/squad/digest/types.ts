@@ -10,6 +10,7 @@ export type ToolName =
   | "cargo test"
   | "grep"
   | "unittest"
+  | "node --test"
   | "tap"
   | "junit";
 
