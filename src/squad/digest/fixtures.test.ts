@@ -91,6 +91,7 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
   "pytest9-collection-syntax-error.txt": { tool: "pytest", counts: { errors: 1 } },
   "vitest-ufo-failing.txt": { tool: "vitest", counts: { failed: 10, passed: 475 } },
   "vitest-ufo-agent-env.txt": { tool: "vitest", counts: { failed: 10, passed: 475 } },
+  "vitest-ufo-source-frame.txt": { tool: "vitest", counts: { failed: 12, passed: 473 } },
   "vitest-ufo-bail.txt": { tool: "vitest", counts: { failed: 1, passed: 25 } },
   "vitest-ufo-typecheck.txt": { tool: "vitest", counts: { failed: 10, passed: 477, errors: 3 } },
   "vitest-ufo-tap-flat.txt": { tool: "tap", counts: { failed: 10, passed: 475 } },

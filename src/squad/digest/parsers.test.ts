@@ -99,6 +99,15 @@ describe("what each parser says about a failure", () => {
     });
   });
 
+  it("vitest: an error thrown in a source file says where, beside the test's own line", () => {
+    const id = "test/utilities.test.ts > withoutHost > ?foo=123#hash";
+    expect(failure("vitest-ufo-source-frame.txt", id)).toEqual({
+      id,
+      line: 378,
+      message: "TypeError: withoutHost: cannot keep hash #hash (at src/utils.ts:773)",
+    });
+  });
+
   it("vitest --typecheck: a type error in a source file, outside any test", () => {
     expect(failure("vitest-ufo-typecheck.txt", "src/utils.ts")).toEqual({
       id: "src/utils.ts",

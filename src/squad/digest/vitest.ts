@@ -4,7 +4,8 @@ import type { Finding, ToolReport } from "./types.js";
 
 const FAIL_HEADER = /^\s*FAIL\s+(.+?)\s*$/;
 const BLOCK_END = /^\s*⎯{3,}/;
-const LOCATION = /^\s*❯\s+(.+?):(\d+):\d+/;
+/** ` ❯ src/a.test.ts:12:5`, or with the function: ` ❯ withoutHost src/utils.ts:773:11`. */
+const LOCATION = /^\s*❯\s+(?:[^\s:]+\s+)?(\S+?):(\d+):\d+/;
 const FAILED_SECTION = /⎯ Failed (?:Tests|Suites) \d+ ⎯/;
 
 function idOfHeader(header: string): string {
@@ -35,6 +36,12 @@ function lineOf(block: string[], file: string): number | undefined {
   return fallback;
 }
 
+/** Where the error was thrown when that is not the test file: `src/utils.ts:773`. */
+function sourceFrame(block: string[], file: string): string | undefined {
+  const first = block.map((line) => LOCATION.exec(line)).find((m) => m !== null);
+  return first && first[1] !== file ? `${first[1]}:${first[2]}` : undefined;
+}
+
 /** Failure blocks: one or more `FAIL id` headers sharing the error printed under them. */
 function readFailures(lines: string[]): Finding[] {
   const findings: Finding[] = [];
@@ -63,7 +70,9 @@ function readFailures(lines: string[]): Finding[] {
     const message = messageOf(block);
     for (const id of headers) {
       const { group, name } = splitId(id);
-      findings.push({ id, line: lineOf(block, group), message, group, name });
+      const thrown = sourceFrame(block, group);
+      const said = thrown ? joinMessage([`${message} (at ${thrown})`]) : message;
+      findings.push({ id, line: lineOf(block, group), message: said, group, name });
     }
   }
   return uniqueById(findings);
