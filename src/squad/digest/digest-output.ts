@@ -11,7 +11,7 @@ import { digestJunit } from "./junit.js";
 import { digestMypy } from "./mypy.js";
 import { digestNodeSpec } from "./node-spec.js";
 import { digestPytest } from "./pytest.js";
-import { budgetForIds, renderFindings } from "./render.js";
+import { renderFindings } from "./render.js";
 import { digestRuff } from "./ruff.js";
 import { toolsInOutput } from "./signatures.js";
 import { describeCounts, exitPhrase, printsNewestFirst, programName } from "./summary.js";
@@ -163,10 +163,10 @@ function digestParsed(tool: ParsedTool, context: Context): Section {
   // The tool's own total can exceed what was parsed when the middle of the log was not read.
   const unparsed = Math.max(0, (report.total ?? 0) - report.findings.length);
   const summary = summaryOf(tool, report, exit);
-  const budget = budgetForIds(summary, listed, unlisted, unparsed, kindOf(tool), context.budget);
-  let text = summary;
+  const { budget } = context;
+  let text = bounded(summary, budget);
   if (failedWithoutExplanation(tool, input.exitCode, report.findings.length)) {
-    text = renderExcerpt(summary, lines, budget);
+    text = bounded(renderExcerpt(summary, lines, budget), budget);
   } else if (report.findings.length > 0 || unparsed > 0) {
     text = renderFindings(summary, listed, unlisted, unparsed, kindOf(tool), budget);
   }
@@ -175,7 +175,7 @@ function digestParsed(tool: ParsedTool, context: Context): Section {
     counts: report.counts,
     failures: listed.map(publicFailure),
     failuresOmitted: unlisted.length + unparsed,
-    text: bounded(text, budget),
+    text,
   };
 }
 

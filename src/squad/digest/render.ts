@@ -17,7 +17,8 @@ const FIRST_MESSAGE_CHARS = 120;
 
 /**
  * The summary, then every listed failure, shrinking until it fits the budget: shorter
- * messages, then ids only, then ids grouped by file, then as many ids as fit and a count.
+ * messages, then ids only, then ids grouped by file, then as many ids as fit and a count. The
+ * result always fits; for test runs the budget is first raised to what their ids need.
  * `unlisted` are failures beyond the cap; `unparsed` ones the tool counted in a part of the
  * log that was not read.
  */
@@ -27,8 +28,18 @@ export function renderFindings(
   unlisted: Finding[],
   unparsed: number,
   kind: FindingKind,
-  budget: Budget,
+  shareBudget: Budget,
 ): string {
+  // Failing test ids win over the share of the raw output (never over `chars`): the budget
+  // grows to what every listed id, grouped, takes with one message.
+  const common = commonMessageLine(listed);
+  const idsOnly = [
+    summary,
+    ...groupedIdLines(listed, kind),
+    ...(common === null ? [] : [common]),
+    ...moreLines(unlisted, listed, unparsed, kind),
+  ];
+  const budget = kind === "test" && listed.length > 0 ? roomFor(idsOnly, shareBudget) : shareBudget;
   const text = renderListed(summary, listed, unlisted, unparsed, kind, budget);
   if (kind === "test" || unlisted.length === 0) return text;
   // Checkers: budget left over names other files (as many as failures are listed), so the host
@@ -105,27 +116,10 @@ function commonMessageLine(listed: Finding[]): string | null {
   return top[1] > 1 ? `most common (${top[1]} of ${listed.length}): ${top[0]}` : `first: ${top[0]}`;
 }
 
-/**
- * Failing test ids win over the share-of-raw budget (never over `chars`): the byte budget grows to
- * what every listed id, grouped, takes with one message.
- */
-export function budgetForIds(
-  summary: string,
-  listed: Finding[],
-  unlisted: Finding[],
-  unparsed: number,
-  kind: FindingKind,
-  budget: Budget,
-): Budget {
-  if (kind !== "test" || listed.length === 0) return budget;
-  const common = commonMessageLine(listed);
-  const floor = [
-    summary,
-    ...groupedIdLines(listed, kind),
-    ...(common === null ? [] : [common]),
-    ...moreLines(unlisted, listed, unparsed, kind),
-  ].join("\n");
-  return { chars: budget.chars, bytes: Math.max(budget.bytes, Buffer.byteLength(floor)) };
+/** A budget with room for `lines` in bytes, never beyond its characters. */
+function roomFor(lines: string[], budget: Budget): Budget {
+  const bytes = Buffer.byteLength(lines.join("\n"));
+  return { chars: budget.chars, bytes: Math.max(budget.bytes, bytes) };
 }
 
 /**
