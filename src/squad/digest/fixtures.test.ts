@@ -40,6 +40,7 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
   "pytest-passing.txt": { tool: "pytest", counts: { passed: 2, deselected: 4 } },
   "mypy-large-errors.txt": { tool: "mypy", counts: { errors: 246, files: 54 } },
   "mypy-small-errors.txt": { tool: "mypy", counts: { errors: 1, files: 1 } },
+  "mypy-pretty-itsdangerous.txt": { tool: "mypy", counts: { errors: 31, files: 3 } },
   "mypy-clean.txt": { tool: "mypy", counts: { errors: 0 } },
   "go-test-failing.txt": { tool: "go test", counts: { failed: 25, "failed packages": 5 } },
   "go-test-verbose-large.txt": {

@@ -255,6 +255,14 @@ describe("what each parser says about a failure", () => {
     ]);
   });
 
+  it("mypy --pretty: a message wrapped at the terminal's width, whole and with its code", () => {
+    expect(failure("mypy-pretty-itsdangerous.txt", "src/itsdangerous/url_safe.py", 79)).toEqual({
+      id: "src/itsdangerous/url_safe.py",
+      line: 79,
+      message: 'type-arg: "TimedSerializer" expects no type arguments, but 1 given',
+    });
+  });
+
   it("ruff: both the concise and the full format", () => {
     expect(failure("ruff-full-small.txt", "app/main.py", 1).message).toBe(
       "F401: `os` imported but unused",

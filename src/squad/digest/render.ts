@@ -11,8 +11,6 @@ import type { Finding, FindingKind } from "./types.js";
 
 /** Below this a cut message says too little to be worth its space; ids alone are listed. */
 const MIN_MESSAGE_CHARS = 30;
-/** Checker problems shown with their message before the rest are grouped by file. */
-const FIRST_IN_FULL = 3;
 const FIRST_MESSAGE_CHARS = 120;
 
 /**
@@ -72,10 +70,10 @@ function renderListed(
     [summary, ...linesWithMessages(listed, kind, cap, kind === "file"), ...more].join("\n");
   const cap = largestFittingCap(withCap, budget);
   if (cap !== null) return withCap(cap);
-  // Checkers: the first few problems in full tell the host what kind of breakage this is;
-  // the rest as `src/a.ts: 3, 5, 12` shows where it spreads.
+  // Checkers: the first problems in full, as many as fit, tell the host what kind of breakage
+  // this is; the rest as `src/a.ts: 3, 5, 12` shows where it spreads.
   if (kind === "file") {
-    for (let shown = Math.min(FIRST_IN_FULL, listed.length); shown > 0; shown--) {
+    for (let shown = listed.length; shown > 0; shown--) {
       const first = linesWithMessages(listed.slice(0, shown), kind, FIRST_MESSAGE_CHARS, true);
       const rest = groupedIdLines(listed.slice(shown), kind);
       const text = joinIfFits([summary, ...first, ...rest, ...more], budget);
