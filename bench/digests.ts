@@ -4,7 +4,7 @@ import { type Digest, digestOutput } from "../src/squad/digest/index.js";
 import { type ManifestEntry, readManifest } from "../test/support/digest-fixtures.js";
 
 /** The config defaults the host sees in practice. */
-const OPTIONS = { maxChars: 2000, maxFailures: 30 };
+export const OPTIONS = { maxChars: 2000, maxFailures: 30 };
 
 export interface DigestBenchRow {
   fixture: string;
@@ -20,13 +20,13 @@ export interface DigestBenchRow {
 }
 
 /** Expected ids: test ids for runners, file paths for checkers (whose ids are files). */
-function expectedIds(entry: ManifestEntry): string[] {
+export function expectedIds(entry: ManifestEntry): string[] {
   if (entry.failing) return entry.failing;
   const files = entry.files ?? (entry.problems ?? []).map((p) => p.slice(0, p.lastIndexOf(":")));
   return [...new Set(files)];
 }
 
-function keptIds(expected: string[], digest: Digest): number {
+export function keptIds(expected: string[], digest: Digest): number {
   const ids = new Set(digest.failures.map((f) => f.id));
   return expected.filter((id) => ids.has(id)).length;
 }

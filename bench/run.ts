@@ -15,6 +15,12 @@ import {
   bigMessageRows,
   measureBigMessage,
 } from "./big-message.js";
+import {
+  type EconomyRow,
+  economyRows,
+  economyTable,
+  measureContextEconomy,
+} from "./context-economy.js";
 import { logOutcomeThroughput, type Throughput } from "./log-outcome.js";
 import { latency, markdownTable, ms, type Row, thousands, verdict } from "./report.js";
 import {
@@ -65,7 +71,7 @@ const SEED = 20_240_601;
 
 const BUDGET = { startupMedianMs: 300, routeP99Ms: 5 };
 
-const step = stepper(12);
+const step = stepper(13);
 
 type Machine = ReturnType<typeof machine>;
 
@@ -107,6 +113,7 @@ interface Figures {
   validate: ValidateFigures;
   toolList: ToolListFigures;
   bigMessage: BigMessageFigures;
+  economy: EconomyRow[];
   totalMs: number;
 }
 
@@ -131,6 +138,8 @@ async function main(): Promise<number> {
     const toolList = await measureToolList();
     step("stdin: 9 MiB and 11 MiB messages");
     const bigMessage = await measureBigMessage();
+    step("context economy: what the host reads of every digest fixture");
+    const economy = measureContextEconomy();
     const loadAtEnd = round(loadavg()[0] ?? 0, 2);
     const totalMs = performance.now() - began;
     figures = {
@@ -143,6 +152,7 @@ async function main(): Promise<number> {
       validate,
       toolList,
       bigMessage,
+      economy,
       totalMs,
     };
   } finally {
@@ -156,9 +166,11 @@ async function main(): Promise<number> {
     ...validateRows(figures.validate),
     ...toolListRows(figures.toolList),
     ...bigMessageRows(figures.bigMessage),
+    ...economyRows(figures.economy),
   ]);
   const digests = digestTable(figures.squad.digests);
-  process.stdout.write(`${table}\n\n${footer(figures)}\n\n${digests}\n`);
+  const economy = economyTable(figures.economy);
+  process.stdout.write(`${table}\n\n${footer(figures)}\n\n${digests}\n\n${economy}\n`);
   writeResults(figures);
   return checkRowCounts(figures.logOutcome);
 }

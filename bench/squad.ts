@@ -35,7 +35,7 @@ const PROMPTS = {
   squadRuns: 3,
 };
 const LOUD_BYTES = 200_000_000;
-const TEST_RUNNERS = new Set(["pytest", "vitest", "jest", "go test", "cargo test"]);
+const TEST_RUNNERS = new Set(["pytest", "vitest", "jest", "go test", "cargo test", "tap", "junit"]);
 
 export const SQUAD_BUDGET = {
   realChecksVsXargs: 1.05,

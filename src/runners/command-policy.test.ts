@@ -215,6 +215,15 @@ describe("childEnvironment", () => {
     });
   });
 
+  it("drops the variables by which an agent makes vitest and others print for agents", () => {
+    const kept = childEnvironment(
+      { PATH: "/usr/bin", CLAUDECODE: "1", AI_AGENT: "claude", CURSOR_AGENT: "1", CI: "true" },
+      [],
+    );
+    expect(kept).toEqual({ PATH: "/usr/bin", CI: "true" });
+    expect(childEnvironment({ CLAUDECODE: "1" }, ["CLAUDECODE"])).toEqual({ CLAUDECODE: "1" });
+  });
+
   it("keeps what the allow-list names", () => {
     const kept = childEnvironment(env, ["OPENAI_API_KEY"]);
     expect(kept.OPENAI_API_KEY).toBe("k");

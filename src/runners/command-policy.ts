@@ -52,8 +52,39 @@ function isSecret(name: string, value: string): boolean {
 }
 
 /**
- * The inherited environment minus secret-looking variables, unless `allow` names them. Shell
- * commands are written by a model, and their output comes back to it: keys must not leak there.
+ * Variables by which agents announce themselves to the programs they run (the list std-env 4.3
+ * reads, and with it vitest ≥ 4.1, which then prints its `agent` reporter instead of its default
+ * one). Claude Code 2.1 sets `CLAUDECODE=1` and `AI_AGENT` for the MCP servers it starts, so a
+ * command would inherit them from this server. squad-mcp does not pass them on: what a command prints here is read by the digest, not
+ * by an agent, and the digest is the agent-oriented form. Measured on a real failing vitest run
+ * (unjs/ufo, 10 failures): with `CLAUDECODE=1` the log is 7.4 KB instead of 22.6 KB, and the
+ * digest the host reads is 2,029 characters of JSON either way. So passing them saves the host
+ * nothing; keeping them out keeps a command's output the same whichever agent started the server,
+ * as the parsers were proven on it, and keeps tools that refuse to run inside an agent's session
+ * (the `claude` CLI) working. `commands.envAllow` passes one through for a user who wants it.
+ */
+const AGENT_MARKERS = new Set([
+  "AI_AGENT",
+  "CLAUDECODE",
+  "CLAUDE_CODE",
+  "GEMINI_CLI",
+  "CODEX_SANDBOX",
+  "CODEX_THREAD_ID",
+  "OPENCODE",
+  "AUGMENT_AGENT",
+  "GOOSE_PROVIDER",
+  "JUNIE_DATA",
+  "JUNIE_SHIM_PATH",
+  "COPILOT_AGENT",
+  "COPILOT_CLI",
+  "CURSOR_AGENT",
+  "REPL_ID",
+]);
+
+/**
+ * The inherited environment minus secret-looking variables and agent markers, unless `allow`
+ * names them. Shell commands are written by a model, and their output comes back to it: keys
+ * must not leak there.
  */
 export function childEnvironment(
   env: NodeJS.ProcessEnv,
@@ -80,7 +111,7 @@ function filterEnvironment(env: NodeJS.ProcessEnv, allow: readonly string[]): No
   const kept: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
-    if (allow.includes(name) || !isSecret(name, value)) {
+    if (allow.includes(name) || !(isSecret(name, value) || AGENT_MARKERS.has(name))) {
       kept[name] = value;
     }
   }

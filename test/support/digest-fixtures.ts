@@ -15,6 +15,10 @@ export interface ManifestEntry {
   problems?: string[];
   /** Files with problems. */
   files?: string[];
+  /** For real projects: the project, what was broken and how it was run. */
+  made?: string;
+  /** This output is the runner's own quiet or agent mode for the run in that fixture. */
+  quietModeOf?: string;
 }
 
 export function readManifest(dir: string = DIGEST_FIXTURES): Record<string, ManifestEntry> {

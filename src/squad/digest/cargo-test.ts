@@ -10,10 +10,14 @@ const NO_PANIC = /^note: test did not panic as expected(?: at (.+?):(\d+):\d+)?/
 const RESULT = /^test result: (?:ok|FAILED)\. (\d+) passed; (\d+) failed; (\d+) ignored/;
 const COMPILE_ERROR = /^error(?:\[(E\d+)\])?: (.+)$/;
 const ARROW = /^\s*--> (.+?):(\d+):\d+$/;
+/** `src/lib.rs - split (line 12)`. */
+const DOCTEST = /^\S+ - .+ \(line (\d+)\)$/;
 
 interface Failure {
   message: string;
   line?: number;
+  /** `src/lib.rs:787:9`: where it panicked, when that is in the project. */
+  at?: string;
 }
 
 /** `thread panicked at src/lib.rs:12:5:` then the message, and for assert_eq the two sides. */
@@ -34,9 +38,12 @@ function failureOf(block: string[]): Failure {
     const after = block.slice(i + 1);
     const text = panicked[3] || after[0] || "panicked";
     const sides = after.filter((l) => /^\s*(left|right):/.test(l)).slice(0, 2);
+    const local = lineIfLocal(panicked[1], panicked[2]);
+    const column = /panicked at \S+?:\d+:(\d+)/.exec(line)?.[1] ?? "";
     return {
       message: joinMessage([text, ...sides.map((s) => s.trim())]),
-      line: lineIfLocal(panicked[1], panicked[2]),
+      line: local,
+      at: local === undefined ? undefined : `${panicked[1]}:${local}:${column}`,
     };
   }
   const first = block.find((line) => line.trim() !== "");
@@ -121,8 +128,14 @@ export function digestCargoTest(lines: string[]): ToolReport {
   for (const name of readFailureLists(lines)) if (!failed.includes(name)) failed.push(name);
   const blocks = readOutputBlocks(lines);
   const findings: Finding[] = failed.map((id) => {
-    const failure = failureOf(blocks.get(id) ?? []);
-    return { id, ...failure, ...splitName(id) };
+    const { at, ...failure } = failureOf(blocks.get(id) ?? []);
+    // A doctest panics in code generated from the comment: its own id says where that is.
+    const doctest = DOCTEST.exec(id);
+    if (doctest)
+      return { id, message: failure.message, line: Number(doctest[1]), ...splitName(id) };
+    // A unit test's id names its module, not its file: the message says where it panicked.
+    const message = at ? joinMessage([`${at}: ${failure.message}`]) : failure.message;
+    return { id, ...failure, message, ...splitName(id) };
   });
   const compileErrors = readCompileErrors(lines);
   if (compileErrors.length > 0) counts["compile errors"] = compileErrors.length;

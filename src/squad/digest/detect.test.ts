@@ -23,6 +23,7 @@ describe("detectTool", () => {
     ["rg -n useEffect", "grep"],
     ["git grep -n createServer", "grep"],
     ["cd api && go test -v ./internal/...", "go test"],
+    ["python3 -m unittest discover -s tests", "unittest"],
   ])("recognises %s", (command, tool) => {
     expect(detectTool(command, "")).toBe(tool);
   });
@@ -36,6 +37,17 @@ describe("detectTool", () => {
     const tscOutput =
       "src/a.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.\n";
     expect(detectTool("tsc --noEmit && eslint .", tscOutput)).toBe("tsc");
+  });
+
+  it("reads a standard format a tool was asked to print as that format", () => {
+    const tap = "TAP version 13\n1..2\nok 1 - a > b\nnot ok 2 - a > c\n";
+    expect(detectTool("npx vitest run --reporter=tap-flat", tap)).toBe("tap");
+    expect(detectTool("node --test", "# Subtest: x\nok 1 - x\n1..1\n")).toBe("tap");
+    const junit =
+      '<?xml version="1.0"?>\n<testsuites name="vitest tests" tests="1">\n</testsuites>\n';
+    expect(detectTool("npx vitest run --reporter=junit", junit)).toBe("junit");
+    // A log line that happens to start like a TAP test line is not TAP.
+    expect(detectTool("./deploy.sh", "ok 5 - upload then error\nERROR: failed\n")).toBeNull();
   });
 
   it("does not mistake a word inside quotes or a script name for a tool", () => {

@@ -1,4 +1,4 @@
-import { toolsInOutput } from "./signatures.js";
+import { FORMATS, toolsInOutput } from "./signatures.js";
 import type { ToolName } from "./types.js";
 
 /** Programs that run another program named in their arguments. */
@@ -31,6 +31,7 @@ const PROGRAM_TOOLS: Record<string, ToolName> = {
   dmypy: "mypy",
   pytest: "pytest",
   "py.test": "pytest",
+  unittest: "unittest",
   grep: "grep",
   egrep: "grep",
   fgrep: "grep",
@@ -122,6 +123,9 @@ export function detectTool(command: string, output: string): ToolName | null {
   const seen = toolsInOutput(output);
   const both = named.find((tool) => seen.includes(tool));
   if (both) return both;
+  // `vitest run --reporter=tap-flat` prints TAP, not vitest's own report.
+  const format = seen.find((tool) => FORMATS.includes(tool));
+  if (format) return format;
   if (named.length > 0) return named[named.length - 1] ?? null;
   return seen[0] ?? null;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { cleanLines } from "./clean.js";
 import { digestOutput } from "./index.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/digests/", import.meta.url));
@@ -142,8 +143,59 @@ describe("large checker runs", () => {
     expect(lines[1]).toBe(
       "- src/features/module03.ts:3: TS7006: Parameter 'items' implicitly has an 'any' type.",
     );
-    expect(lines.filter((line) => /: TS\d+: /.test(line))).toHaveLength(3);
-    expect(digest.text).toContain("src/features/module06.ts: 3, 5, 7, 10, 13");
+    // As many in full as the budget holds, then the rest by file.
+    expect(lines.filter((line) => /: TS\d+: /.test(line))).toHaveLength(15);
+    expect(digest.text).toContain("src/features/module15.ts: 3, 5, 8, 11, 13, 15");
+    expect(digest.text).toMatch(/… and 285 more problems \(63 more files\)/);
     expect(Buffer.byteLength(digest.text)).toBeLessThanOrEqual(output.length * 0.05);
+  });
+});
+
+describe("a run's real failures", () => {
+  const run = (name: string, command: string, exitCode: number) =>
+    digestOutput({ command, output: fixture(name), exitCode }, { maxChars: 2000, maxFailures: 30 });
+
+  it("names every failing id even when the ids alone take more than 5 % of the output", () => {
+    const output = fixture("jest-commander-15-failing.txt");
+    const digest = run("jest-commander-15-failing.txt", "npx jest", 1);
+    expect(Buffer.byteLength(digest.text)).toBeGreaterThan(output.length * 0.05);
+    expect(digest.text).not.toMatch(/more failing/);
+    for (const { id } of digest.failures) expect(digest.text).toContain(id.split(" › ").pop());
+    // A describe block shared by a file's failures is said once.
+    expect(digest.text).toContain(
+      "tests/command.exitOverride.test.js › .exitOverride and error details: when specify unknown program option",
+    );
+    expect(digest.text).toMatch(/^most common \(2 of 15\): expect\(received\)\.toBe\(expected\)/m);
+  });
+
+  it("measures the 5 % on the text a reader sees, not on colour codes", () => {
+    const plain = cleanLines(fixture("vitest-large-failing.txt")).join("\n");
+    const coloured = plain.replace(/^(.*)$/gm, "\u001b[31m$1\u001b[39m");
+    const options = { maxChars: 2000, maxFailures: 30 };
+    const a = digestOutput({ command: "npx vitest run", output: plain, exitCode: 1 }, options);
+    const b = digestOutput({ command: "npx vitest run", output: coloured, exitCode: 1 }, options);
+    expect(b.text).toBe(a.text);
+  });
+
+  it("says a run stopped early", () => {
+    expect(run("pytest9-x-stop.txt", "python3 -m pytest -x tests", 1).text.split("\n")[0]).toBe(
+      "pytest: 1 failed, 5 passed, stopped early: stopping after 1 failures, 736 collected (exit 1)",
+    );
+    expect(run("jest-commander-process-exit.txt", "npx jest --silent", 1).text.split("\n")[0]).toBe(
+      "jest: 1 failed suite, aborted by process.exit in tests/command.parse.test.js:414 before its summary (exit 1)",
+    );
+  });
+
+  it("returns the output itself when it is shorter than a digest of it", () => {
+    const output =
+      "src/a.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.\n";
+    const digest = digestOutput(
+      { command: "npx tsc --noEmit", output, exitCode: 2 },
+      { maxChars: 2000, maxFailures: 30 },
+    );
+    expect(digest.text).toBe(output.trim());
+    expect(digest.failures).toEqual([
+      { id: "src/a.ts", line: 1, message: expect.stringContaining("TS2322") },
+    ]);
   });
 });

@@ -1,17 +1,21 @@
 import { type Budget, budgetFor, cutToBudget, fits } from "./budget.js";
 import { digestCargoTest } from "./cargo-test.js";
 import { cleanLines } from "./clean.js";
-import { detectTool } from "./detect.js";
+import { detectTool, toolsInCommand } from "./detect.js";
 import { digestEslint } from "./eslint.js";
-import { renderExcerpt } from "./excerpt.js";
+import { renderExcerpt, renderHead } from "./excerpt.js";
 import { digestGoTest } from "./go-test.js";
 import { readGrep, renderGrep } from "./grep.js";
 import { digestJest } from "./jest.js";
+import { digestJunit } from "./junit.js";
 import { digestMypy } from "./mypy.js";
+import { digestNodeSpec } from "./node-spec.js";
 import { digestPytest } from "./pytest.js";
 import { renderFindings } from "./render.js";
 import { digestRuff } from "./ruff.js";
-import { describeCounts, exitPhrase, programName } from "./summary.js";
+import { toolsInOutput } from "./signatures.js";
+import { describeCounts, exitPhrase, printsNewestFirst, programName } from "./summary.js";
+import { digestTap } from "./tap.js";
 import { digestTsc } from "./tsc.js";
 import type {
   Digest,
@@ -23,6 +27,7 @@ import type {
   ToolName,
   ToolReport,
 } from "./types.js";
+import { digestUnittest } from "./unittest.js";
 import { digestVitest } from "./vitest.js";
 
 type ParsedTool = Exclude<ToolName, "grep">;
@@ -37,6 +42,10 @@ const PARSERS: Record<ParsedTool, (lines: string[]) => ToolReport> = {
   mypy: digestMypy,
   "go test": digestGoTest,
   "cargo test": digestCargoTest,
+  unittest: digestUnittest,
+  "node --test": digestNodeSpec,
+  tap: digestTap,
+  junit: digestJunit,
 };
 
 const FILE_TOOLS = new Set<ToolName>(["tsc", "eslint", "ruff", "mypy"]);
@@ -81,20 +90,49 @@ export function digestOutput(input: DigestInput, options: DigestOptions): Digest
   const context: Context = {
     input,
     lines,
-    budget: budgetFor(Buffer.byteLength(input.output) + omittedBytes, options.maxChars),
+    // Colour codes are not what a reader reads: the share is of the plain text.
+    budget: budgetFor(Buffer.byteLength(lines.join("\n")) + omittedBytes, options.maxChars),
     exit: exitPhrase(input.exitCode, omittedBytes),
     maxFailures: Math.max(0, Math.floor(options.maxFailures)),
   };
-  const tool = detectTool(input.command, lines.join("\n"));
-  if (tool === null) return digestUnknown(context);
-  if (tool === "grep") return digestGrep(context);
-  return digestParsed(tool, context);
+  const output = lines.join("\n");
+  const tool = detectTool(input.command, output);
+  const several = toolsRunAndSeen(input.command, output);
+  const digest =
+    several.length > 1
+      ? digestSeveral(several, context)
+      : tool === null
+        ? digestUnknown(context)
+        : tool === "grep"
+          ? digestGrep(context)
+          : digestParsed(tool, context);
+  return omittedBytes === 0 ? rawIfShorter(digest, lines) : digest;
+}
+
+/** Parsed tools the command runs whose output is there, in the order the command runs them. */
+function toolsRunAndSeen(command: string, output: string): ParsedTool[] {
+  const seen = toolsInOutput(output);
+  return toolsInCommand(command).filter(
+    (tool): tool is ParsedTool => tool !== "grep" && seen.includes(tool),
+  );
+}
+
+/** A digest exists to be shorter than the output: when it is not, the output is the text. */
+function rawIfShorter(digest: Digest, lines: string[]): Digest {
+  const plain = lines.join("\n").trim();
+  if (plain === "" || JSON.stringify(plain).length >= JSON.stringify(digest.text).length) {
+    return digest;
+  }
+  return { ...digest, text: plain };
 }
 
 function digestUnknown({ input, lines, budget, exit }: Context): Digest {
   const lineCount = lines.filter((line) => line.trim() !== "").length;
-  const summary = `${programName(input.command)}: ${exit}, ${lineCount} ${lineCount === 1 ? "line" : "lines"} of output`;
-  const text = bounded(renderExcerpt(summary, lines, budget), budget);
+  const unparsed = lineCount > 0 ? ", unparsed" : "";
+  const summary = `${programName(input.command)}: ${exit}, ${lineCount} ${lineCount === 1 ? "line" : "lines"} of output${unparsed}`;
+  const render =
+    printsNewestFirst(input.command) && input.exitCode === 0 ? renderHead : renderExcerpt;
+  const text = bounded(render(summary, lines, budget), budget);
   return { tool: null, counts: {}, failures: [], failuresOmitted: 0, text };
 }
 
@@ -113,19 +151,22 @@ function digestGrep({ input, lines, budget, exit, maxFailures }: Context): Diges
   };
 }
 
-function digestParsed(
-  tool: ParsedTool,
-  { input, lines, budget, exit, maxFailures }: Context,
-): Digest {
+interface Section extends Digest {
+  tool: ParsedTool;
+}
+
+function digestParsed(tool: ParsedTool, context: Context): Section {
+  const { input, lines, exit, maxFailures } = context;
   const report = PARSERS[tool](lines);
   const listed = report.findings.slice(0, maxFailures);
   const unlisted = report.findings.slice(maxFailures);
   // The tool's own total can exceed what was parsed when the middle of the log was not read.
   const unparsed = Math.max(0, (report.total ?? 0) - report.findings.length);
-  const summary = `${tool}: ${describeCounts(report.counts)} (${exit})`;
-  let text = summary;
+  const summary = summaryOf(tool, report, exit);
+  const { budget } = context;
+  let text = bounded(summary, budget);
   if (failedWithoutExplanation(tool, input.exitCode, report.findings.length)) {
-    text = renderExcerpt(summary, lines, budget);
+    text = bounded(renderExcerpt(summary, lines, budget), budget);
   } else if (report.findings.length > 0 || unparsed > 0) {
     text = renderFindings(summary, listed, unlisted, unparsed, kindOf(tool), budget);
   }
@@ -134,8 +175,44 @@ function digestParsed(
     counts: report.counts,
     failures: listed.map(publicFailure),
     failuresOmitted: unlisted.length + unparsed,
-    text: bounded(text, budget),
+    text,
   };
+}
+
+/**
+ * `tsc -p .; eslint .`: each tool whose output is there gets its own section, in the order the
+ * command runs them, sharing the budget and the cap on failures. The counts are the first
+ * tool's, then the others' under their names (`eslint errors`).
+ */
+function digestSeveral(tools: ParsedTool[], context: Context): Digest {
+  const share = (n: number) => Math.floor(n / tools.length);
+  const budget = { chars: share(context.budget.chars), bytes: share(context.budget.bytes) };
+  let room = context.maxFailures;
+  const sections = tools.map((tool) => {
+    const section = digestParsed(tool, { ...context, budget, maxFailures: room });
+    room -= section.failures.length;
+    return section;
+  });
+  const [first] = sections as [Section, ...Section[]];
+  const counts = { ...first.counts };
+  for (const section of sections.slice(1)) {
+    for (const [key, value] of Object.entries(section.counts)) {
+      counts[`${section.tool} ${key}`] = value;
+    }
+  }
+  return {
+    tool: first.tool,
+    counts,
+    failures: sections.flatMap((section) => section.failures),
+    failuresOmitted: sections.reduce((n, section) => n + section.failuresOmitted, 0),
+    text: sections.map((section) => section.text).join("\n"),
+  };
+}
+
+function summaryOf(tool: ParsedTool, report: ToolReport, exit: string): string {
+  const counts = Object.keys(report.counts).length > 0 ? describeCounts(report.counts) : null;
+  const said = [counts, report.note].filter((part) => part !== null && part !== undefined);
+  return `${tool}: ${said.length > 0 ? said.join(", ") : describeCounts({})} (${exit})`;
 }
 
 function bounded(text: string, budget: Budget): string {

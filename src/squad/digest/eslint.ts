@@ -9,12 +9,15 @@ const FOOTER = /^✖ (\d+) problems? \((\d+) errors?, (\d+) warnings?\)/;
 function findingOf(file: string, match: RegExpExecArray): Finding {
   const text = match[3] as string;
   const rule = match[4];
+  const warning = match[2] === "warning";
+  // A warning says so; an error, the usual case, goes unmarked.
+  const label = [rule, warning ? "(warning)" : undefined].filter((part) => part).join(" ");
   return {
     id: file,
     line: Number(match[1]),
-    message: joinMessage([rule ? `${rule}: ${text}` : text]),
+    message: joinMessage([label ? `${label}: ${text}` : text]),
     group: file,
-    severity: match[2] === "warning" ? "warning" : "error",
+    severity: warning ? "warning" : "error",
   };
 }
 

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { cleanLines } from "./clean.js";
+import { errorLines } from "./excerpt.js";
 import { digestOutput } from "./index.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/digests/", import.meta.url));
@@ -14,7 +16,7 @@ describe("digesting output from an unknown tool", () => {
       OPTIONS,
     );
     expect(digest.tool).toBeNull();
-    expect(digest.text.split("\n")[0]).toMatch(/^python3: exit 1, \d+ lines of output$/);
+    expect(digest.text.split("\n")[0]).toMatch(/^python3: exit 1, \d+ lines of output, unparsed$/);
     expect(digest.text).toContain(
       "error: batch 250: deadlock detected, retrying in 1s (attempt 1/3)",
     );
@@ -72,5 +74,42 @@ describe("digesting output from an unknown tool", () => {
     expect(digest.text).not.toContain("10%");
     expect(digest.text).not.toContain("\u001b");
     expect(digest.text).toContain("error: checksum mismatch");
+  });
+
+  it("does not take passing tests, package names or file names for errors", () => {
+    const read = (name: string) =>
+      errorLines(cleanLines(readFileSync(`${FIXTURES}${name}`, "utf8"))).map((e) => e.text);
+    const tap = read("node-test-commander-tap.txt");
+    expect(tap.filter((line) => /^(?:ok \d+ - |# Subtest: )/.test(line))).toEqual([]);
+    expect(tap).toContain("error: '1 subtest failed'");
+    const npmLs = read("unknown-npm-ls-missing.txt");
+    expect(npmLs.filter((line) => line.includes("assertion-error@"))).toEqual([]);
+    expect(npmLs).toContain("npm error code ELSPROBLEMS");
+    expect(errorLines(["node_modules/@types/node/errors.d.ts", "src/errors.ts:3 ok"])).toEqual([]);
+  });
+
+  it("keeps the error lines that name a place first when not all fit", () => {
+    const output = [
+      ...Array.from({ length: 40 }, (_, i) => `warning: retry ${i} failed, will retry`),
+      "src/db/pool.ts:88:13 - error: pool exhausted",
+      ...Array.from({ length: 200 }, (_, i) => `step ${i}`),
+    ].join("\n");
+    const digest = digestOutput(
+      { command: "./run.sh", output, exitCode: 1 },
+      { maxChars: 300, maxFailures: 30 },
+    );
+    expect(digest.text).toMatch(/error lines:\nsrc\/db\/pool\.ts:88:13 - error: pool exhausted/);
+  });
+
+  it("keeps the head of output that lists the newest first", () => {
+    const output = readFileSync(`${FIXTURES}unknown-git-log-stat.txt`, "utf8");
+    const digest = digestOutput({ command: "git log --stat -20", output, exitCode: 0 }, OPTIONS);
+    expect(digest.text.split("\n").slice(0, 3)).toEqual([
+      "git: exit 0, 415 lines of output, unparsed",
+      "first lines:",
+      "commit ba6d13ddb4243e5913367734f8c159089ffe7834",
+    ]);
+    expect(digest.text).not.toContain("last lines:");
+    expect(Buffer.byteLength(digest.text)).toBeLessThanOrEqual(output.length * 0.05);
   });
 });

@@ -3,12 +3,20 @@ import { oneLine } from "./message.js";
 
 const ERROR_WORDS = new RegExp(
   [
-    "\\b(?:errors?|err!|failed|failures?|exception|traceback|panic(?:ked)?|fatal|critical",
+    // Not part of a name: `es-errors@1.3.0`, `errors.d.ts`, `on_failure` are not errors.
+    "(?<![\\w@/.-])(?:errors?|err!|failed|failures?|exception|traceback|panic(?:ked)?|fatal",
     // Ends in a lookahead, not \b, so that `npm ERR!` (ending in punctuation) matches too.
-    "abort(?:ed)?|segmentation fault|denied|enoent|eacces|cannot)(?!\\w)",
+    "critical|abort(?:ed)?|segmentation fault|denied|enoent|eacces|cannot)(?![\\w@/-]|\\.\\w)",
   ].join("|"),
   "i",
 );
+/**
+ * Lines that report a success or name a test about to run, whatever words the test's name
+ * holds: `ok 5 - … then error`, `# Subtest: … then error`.
+ */
+const PASSING = /^\s*(?:ok \d+\b|# Subtest: |✓|✔|√|PASS\b|--- PASS\b|\[ *(?:OK|PASSED) *\])/;
+/** `src/a.ts:12`, `file.py", line 3`, `a.ts(3,7)`: a place a reader can open. */
+const LOCATED = /[\w./-]+\.\w+(?::\d+|", line \d+|\(\d+,\d+\))/;
 /** Lines that mention errors only to say there were none. */
 const ALL_CLEAR = /\b(?:0|no) (?:errors?|failures?|failed)\b/i;
 const LINE_CHARS = 200;
@@ -23,7 +31,9 @@ export function errorLines(lines: string[]): ErrorLine[] {
   const seen = new Map<string, ErrorLine>();
   for (const raw of lines) {
     const text = oneLine(raw, LINE_CHARS);
-    if (text === "" || !ERROR_WORDS.test(text) || ALL_CLEAR.test(text)) continue;
+    if (text === "" || PASSING.test(text) || !ERROR_WORDS.test(text) || ALL_CLEAR.test(text)) {
+      continue;
+    }
     const key = text.replace(/\d+/g, "#");
     const known = seen.get(key);
     if (known) known.repeats++;
@@ -37,6 +47,7 @@ function half(budget: Budget): Budget {
 }
 
 const TAIL_LABEL = "last lines:";
+const HEAD_LABEL = "first lines:";
 const ERROR_LABEL = "error lines:";
 
 /**
@@ -49,9 +60,12 @@ export function renderExcerpt(summary: string, rawLines: string[], budget: Budge
     .map((line) => oneLine(line, LINE_CHARS));
   const fromEnd = [...lines].reverse();
   let tail = fitLines([summary, TAIL_LABEL], fromEnd, half(budget)).reverse();
-  const errors = errorLines(lines.slice(0, lines.length - tail.length)).map((e) =>
-    e.repeats > 1 ? `${e.text} (×${e.repeats})` : e.text,
-  );
+  const found = errorLines(lines.slice(0, lines.length - tail.length));
+  // When not all fit, the ones that say where come first; each group keeps its order.
+  const errors = [
+    ...found.filter((e) => LOCATED.test(e.text)),
+    ...found.filter((e) => !LOCATED.test(e.text)),
+  ].map((e) => (e.repeats > 1 ? `${e.text} (×${e.repeats})` : e.text));
   const tailSection = () => (tail.length > 0 ? [TAIL_LABEL, ...tail] : []);
   const kept = fitLines([summary, ERROR_LABEL, ...tailSection()], errors, budget);
   const errorSection = kept.length > 0 ? [ERROR_LABEL, ...kept] : [];
@@ -60,4 +74,13 @@ export function renderExcerpt(summary: string, rawLines: string[], budget: Budge
     tail = fitLines([summary, TAIL_LABEL], fromEnd, budget).reverse();
   }
   return [summary, ...errorSection, ...tailSection()].join("\n");
+}
+
+/** Output that puts the newest first (`git log`): its head is what a reader wants. */
+export function renderHead(summary: string, rawLines: string[], budget: Budget): string {
+  const lines = rawLines
+    .filter((line) => line.trim() !== "")
+    .map((line) => oneLine(line, LINE_CHARS));
+  const head = fitLines([summary, HEAD_LABEL], lines, budget);
+  return head.length > 0 ? [summary, HEAD_LABEL, ...head].join("\n") : summary;
 }

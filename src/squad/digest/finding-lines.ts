@@ -45,8 +45,36 @@ export function groupedIdLines(findings: Finding[], kind: FindingKind): string[]
     if (!members.includes(member)) members.push(member);
   }
   return entries.map((entry) =>
-    "single" in entry ? entry.single : `${entry.group}: ${entry.members.join(", ")}`,
+    "single" in entry ? entry.single : groupLine(entry.group, entry.members),
   );
+}
+
+/** How a test runner joins a file to a describe block or class, and blocks to tests. */
+const NAME_SEPARATORS = [" › ", " > ", "::"];
+
+/**
+ * `file: a, b`; when every member starts with the same describe block or class, the block is
+ * said once: `tests/a.test.js › parse: rejects x, rejects y`.
+ */
+function groupLine(group: string, members: string[]): string {
+  const prefix = members.length > 1 ? sharedBlock(members) : null;
+  if (prefix === null) return `${group}: ${members.join(", ")}`;
+  const rest = members.map((member) => member.slice(prefix.block.length + prefix.sep.length));
+  return `${group}${prefix.sep}${prefix.block}: ${rest.join(", ")}`;
+}
+
+/** The longest run of leading blocks every member shares, and the separator that ends it. */
+function sharedBlock(members: string[]): { block: string; sep: string } | null {
+  const first = members[0] as string;
+  let best: { block: string; sep: string } | null = null;
+  for (const sep of NAME_SEPARATORS) {
+    for (let at = first.indexOf(sep); at > 0; at = first.indexOf(sep, at + sep.length)) {
+      const head = first.slice(0, at + sep.length);
+      if (!members.every((member) => member.startsWith(head) && member.length > head.length)) break;
+      if (best === null || at > best.block.length) best = { block: first.slice(0, at), sep };
+    }
+  }
+  return best;
 }
 
 /** `… and 12 more failing`, or for checkers `… and 285 more problems (64 more files)`. */

@@ -11,7 +11,7 @@ const TEST_FILE_FRAME = /^\s+\S+_test\.go:(\d+)/;
 
 interface TestState {
   name: string;
-  logs: { line: number; text: string }[];
+  logs: { file: string; line: number; text: string }[];
   panic?: string;
   panicLine?: number;
 }
@@ -21,10 +21,22 @@ function leafFailures(failed: TestState[]): TestState[] {
   return failed.filter((t) => !failed.some((other) => other.name.startsWith(`${t.name}/`)));
 }
 
+/**
+ * Go does not mark which log line failed the test (`t.Logf` and `t.Errorf` print alike): the
+ * first and the last, each with its file, and how many came between.
+ */
+function logMessage(test: TestState): string {
+  const said = test.logs.map((log) => `${log.file}:${log.line}: ${log.text}`);
+  const first = said[0];
+  if (first === undefined) return "failed";
+  if (said.length === 1) return first;
+  const between = said.length > 2 ? ` … ${said.length - 2} more;` : "";
+  return `${first};${between} ${said[said.length - 1]}`;
+}
+
 function findingOfTest(pkg: string | undefined, test: TestState): Finding {
-  const last = test.logs[test.logs.length - 1];
-  const message = test.panic ? `panic: ${test.panic}` : (last?.text ?? "failed");
-  const line = test.panic ? test.panicLine : last?.line;
+  const message = test.panic ? `panic: ${test.panic}` : logMessage(test);
+  const line = test.panic ? test.panicLine : test.logs[test.logs.length - 1]?.line;
   const id = pkg ? `${pkg}.${test.name}` : test.name;
   return { id, line, message: joinMessage([message]), group: pkg, name: test.name };
 }
@@ -73,8 +85,15 @@ class GoTestReader {
     if (result) this.readResult(result[2] as string, result[3] as string);
     else if (run) this.current = this.state(run[1] as string);
     else if (log && this.current)
-      this.current.logs.push({ line: Number(log[2]), text: log[3] as string });
-    else if (panic && this.current) this.current.panic = panic[1] as string;
+      this.current.logs.push({
+        file: (log[1] as string).replace(/^.*\//, ""),
+        line: Number(log[2]),
+        text: log[3] as string,
+      });
+    else if (this.current && /^\s{8,}\S/.test(line) && this.current.logs.at(-1)?.text === "") {
+      // `t.Errorf("\n…")`: the message starts on the next, further indented line.
+      (this.current.logs.at(-1) as { text: string }).text = line.trim();
+    } else if (panic && this.current) this.current.panic = panic[1] as string;
     else if (panic) this.strayPanic = `panic: ${panic[1]}`;
     else if (
       this.current?.panic &&
@@ -111,8 +130,28 @@ class GoTestReader {
   }
 }
 
+/** `go test -json`: one event per line; the `output` events, in order, are the plain `-v` log. */
+function fromJson(lines: string[]): string[] {
+  const text: string[] = [];
+  for (const line of lines) {
+    if (!line.startsWith("{")) {
+      text.push(line);
+      continue;
+    }
+    try {
+      const event = JSON.parse(line) as { Output?: unknown };
+      if (typeof event.Output === "string")
+        text.push(...event.Output.replace(/\n$/, "").split("\n"));
+    } catch {
+      text.push(line);
+    }
+  }
+  return text;
+}
+
 export function digestGoTest(lines: string[]): ToolReport {
+  const json = lines.some((line) => /^\{"(?:Time|Action)":/.test(line));
   const reader = new GoTestReader();
-  for (const line of lines) reader.read(line);
+  for (const line of json ? fromJson(lines) : lines) reader.read(line);
   return reader.finish();
 }

@@ -14,7 +14,7 @@ function messageOf(block: string[]): string {
   const first = block.find((line) => line.trim() !== "") ?? "";
   const detail = block
     .map((line) => line.trim())
-    .filter((line) => /^(Expected|Received):\s/.test(line))
+    .filter((line) => /^(?:Expected|Received)(?: [a-z]+)?:\s/.test(line))
     .slice(0, 2);
   return joinMessage([first.replace(/ \/\/ (?:Object\.is|deep) equality$/, ""), ...detail]);
 }
@@ -28,6 +28,27 @@ function lineOf(block: string[], file: string): number | undefined {
   return undefined;
 }
 
+const PROCESS_EXIT = /^\s*process\.exit called with "?(\d+)"?/;
+const FRAME = /\(?((?:[^\s():]+\/)*[^\s():]+\.[cm]?[jt]sx?):(\d+):\d+\)?$/;
+const TEST_FILE = /(?:\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)__tests__\/)/;
+
+/**
+ * A test that calls `process.exit` ends the whole run: jest prints the call after whatever
+ * file it last reported, so the culprit is the test file in the stack, not that file.
+ */
+function exitFinding(title: string, block: string[], before: string): Finding {
+  const frames = block.map((line) => FRAME.exec(line.trim())).filter((m) => m !== null);
+  const frame = frames.find((m) => TEST_FILE.test(m[1] as string)) ?? frames[0];
+  const file = frame ? (frame[1] as string) : "(unknown test file)";
+  const said = before.trim() === "" || FILE_RESULT.test(before) ? [] : [`after: ${before}`];
+  return {
+    id: file,
+    line: frame ? Number(frame[2]) : undefined,
+    message: joinMessage([title.trim(), ...said]),
+    group: file,
+  };
+}
+
 function findingOf(file: string, title: string, block: string[]): Finding {
   const line = lineOf(block, file);
   if (title === SUITE_FAILED) return { id: file, line, message: messageOf(block), group: file };
@@ -39,12 +60,20 @@ function readFailures(lines: string[]): Finding[] {
   let file = "";
   let title: string | null = null;
   let block: string[] = [];
+  let before = "";
+  let previous = "";
   const close = () => {
-    if (title !== null && title !== "Console") findings.push(findingOf(file, title, block));
+    if (title !== null && PROCESS_EXIT.test(title)) {
+      findings.push(exitFinding(title, block, before));
+    } else if (title !== null && title !== "Console") {
+      findings.push(findingOf(file, title, block));
+    }
     title = null;
     block = [];
   };
   for (const line of lines) {
+    if (line.trim() !== "" && !BULLET.test(line)) previous = line;
+    else if (BULLET.test(line)) before = previous;
     const result = FILE_RESULT.exec(line);
     const bullet = BULLET.exec(line);
     if (
@@ -60,7 +89,9 @@ function readFailures(lines: string[]): Finding[] {
     else if (title !== null) block.push(line);
   }
   close();
-  return uniqueById(findings);
+  // The call that ended the run explains every missing result: it goes first.
+  const exits = findings.filter((f) => PROCESS_EXIT.test(f.message));
+  return uniqueById([...exits, ...findings.filter((f) => !exits.includes(f))]);
 }
 
 function readCounts(lines: string[], findings: Finding[]): Record<string, number> {
@@ -71,7 +102,16 @@ function readCounts(lines: string[], findings: Finding[]): Record<string, number
   return orderCounts(counts, ["failed", "passed", "skipped", "todo"]);
 }
 
+/** Why the run has no summary, when it has none. */
+function noteOf(lines: string[], findings: Finding[]): string | undefined {
+  if (lines.some((line) => /^Test Suites:/.test(line))) return undefined;
+  const exit = findings.find((f) => PROCESS_EXIT.test(f.message));
+  if (!exit) return "no summary: the run stopped early";
+  const where = exit.line === undefined ? exit.id : `${exit.id}:${exit.line}`;
+  return `aborted by process.exit in ${where} before its summary`;
+}
+
 export function digestJest(lines: string[]): ToolReport {
   const findings = readFailures(lines);
-  return { counts: readCounts(lines, findings), findings };
+  return { counts: readCounts(lines, findings), findings, note: noteOf(lines, findings) };
 }

@@ -6,10 +6,34 @@ import type { Finding, ToolReport } from "./types.js";
 const ERROR = /^(.+?):(\d+)(?::\d+)?: error: (.*?)(?:\s{2}\[([\w-]+)\])?$/;
 const FOOTER = /^Found (\d+) errors? in (\d+) files?/;
 
+/** Any `file:line:` report line (error or note), which ends the one before it. */
+const REPORT_LINE = /^\S.*?:\d+(?::\d+)?: (?:error|note|warning): /;
+
+/**
+ * `pretty = true` wraps a message at the terminal's width: the lines after it that start at the
+ * margin (before its indented code frame) belong to it, and so does the `[code]` on the last.
+ */
+function unwrapped(lines: string[]): string[] {
+  const joined: string[] = [];
+  for (const line of lines) {
+    const last = joined.length - 1;
+    const continues =
+      last >= 0 &&
+      ERROR.test(joined[last] as string) &&
+      !/\[[\w-]+\]$/.test(joined[last] as string) &&
+      /^\S/.test(line) &&
+      !REPORT_LINE.test(line) &&
+      !FOOTER.test(line);
+    if (continues) joined[last] = `${joined[last]} ${line}`;
+    else joined.push(line);
+  }
+  return joined;
+}
+
 export function digestMypy(lines: string[]): ToolReport {
   const findings: Finding[] = [];
   let total: number | undefined;
-  for (const line of lines) {
+  for (const line of unwrapped(lines)) {
     const error = ERROR.exec(line);
     if (error) {
       const code = error[4];

@@ -60,6 +60,116 @@ describe("what each parser says about a failure", () => {
     });
   });
 
+  it("pytest 9: a failed subtest under its test's id, with how many subtests failed", () => {
+    const id = "tests/test_more.py::LastTests::test_default";
+    const expected = {
+      id,
+      line: 185,
+      message: "3 subtests failed, first (args=([], None)): AssertionError: [None] != None",
+    };
+    expect(failure("pytest9-subtests-failing.txt", id)).toEqual(expected);
+    // -q -rN has no summary items: the id comes from the section title and the test module.
+    expect(failure("pytest9-q-rN.txt", id)).toEqual(expected);
+    expect(failure("pytest9-qq.txt", id)).toEqual(expected);
+  });
+
+  it("pytest: the exception when the traceback has no E line or only the summary cut it", () => {
+    const id = "tests/test_more.py::NthOrLastTests::test_default_value";
+    expect(failure("pytest9-tb-native.txt", id)).toEqual({
+      id,
+      line: 213,
+      message: "AssertionError: [42] != 42",
+    });
+    expect(failure("pytest9-tb-line.txt", id).message).toBe("AssertionError: [42] != 42");
+    expect(
+      failure("pytest9-collection-syntax-error.txt", "tests/test_itsdangerous/test_signer.py"),
+    ).toEqual({
+      id: "tests/test_itsdangerous/test_signer.py",
+      line: 53,
+      message: "SyntaxError: expected ':'",
+    });
+  });
+
+  it("jest: a process.exit that aborted the run is blamed on the test file in its stack", () => {
+    const [first] = failuresOf("jest-commander-process-exit.txt");
+    expect(first).toEqual({
+      id: "tests/command.parse.test.js",
+      line: 414,
+      message: `process.exit called with "1"; after: error: unknown option: '--silent'`,
+    });
+  });
+
+  it("vitest: an error thrown in a source file says where, beside the test's own line", () => {
+    const id = "test/utilities.test.ts > withoutHost > ?foo=123#hash";
+    expect(failure("vitest-ufo-source-frame.txt", id)).toEqual({
+      id,
+      line: 378,
+      message: "TypeError: withoutHost: cannot keep hash #hash (at src/utils.ts:773)",
+    });
+  });
+
+  it("vitest --typecheck: a type error in a source file, outside any test", () => {
+    expect(failure("vitest-ufo-typecheck.txt", "src/utils.ts")).toEqual({
+      id: "src/utils.ts",
+      line: 327,
+      message: "TypeCheckError: Type 'string' is not assignable to type 'number'.",
+    });
+  });
+
+  it("TAP: node's nested subtests under their file, the assertion's sides or expression", () => {
+    expect(
+      failure(
+        "node-test-commander-tap.txt",
+        "tests/command.exitOverride.test.js > Command.exitOverride > when specify unknown program option then throw CommanderError",
+      ),
+    ).toMatchObject({
+      line: 21,
+      message: `AssertionError: expected: error: unknown option '-m'; actual: error: unknown option: '-m'`,
+    });
+    expect(
+      failure(
+        "node-test-commander-tap.txt",
+        "tests/command.help.test.js > help handling > when option has choices then choices included in helpInformation",
+      ).message,
+    ).toBe(
+      `AssertionError: The expression evaluated to a falsy value: assert(helpInformation.includes('(choices: "red", "blue")'))`,
+    );
+    const parents = failuresOf("node-test-commander-tap.txt").filter((f) =>
+      /> (?:help handling|Help\.commandUsage\(\)|command suggestions)$/.test(f.id),
+    );
+    expect(parents).toEqual([]);
+  });
+
+  it("node --test's spec reporter: the failing-tests section, the same message as its TAP", () => {
+    const id =
+      "tests/command.exitOverride.test.js > when specify unknown program option then throw CommanderError";
+    expect(failure("node-test-commander-spec.txt", id)).toEqual({
+      id,
+      line: 21,
+      message: `AssertionError: expected: error: unknown option '-m'; actual: error: unknown option: '-m'`,
+    });
+  });
+
+  it("TAP and JUnit from vitest: the same ids and messages as its own report", () => {
+    const id = "test/encoding.test.ts > encodeQueryValue > hello world";
+    const message = "AssertionError: expected 'hello%20world' to strictly equal 'hello+world'";
+    expect(failure("vitest-ufo-tap-flat.txt", id)).toEqual({ id, line: 104, message });
+    expect(failure("vitest-ufo-junit.txt", id)).toEqual({ id, line: 104, message });
+  });
+
+  it("unittest: the dotted id, the line in the test, the exception; a doctest's example", () => {
+    expect(
+      failure("unittest-more-itertools.txt", "tests.test_more.NthOrLastTests.test_default_value"),
+    ).toEqual({
+      id: "tests.test_more.NthOrLastTests.test_default_value",
+      line: 213,
+      message: "AssertionError: [42] != 42",
+    });
+    expect(failure("unittest-more-itertools.txt", "more_itertools.more.last").message).toBe(
+      "doctest failed: last([], 'some default'); expected 'some default'; got ['some default']",
+    );
+  });
+
   it("go test: the failing subtest and its panic, not the parent; a build failure by package", () => {
     const ids = failuresOf("go-test-panic-build.txt").map((f) => f.id);
     expect(ids).not.toContain("example.com/store/cart.TestTotal");
@@ -75,8 +185,18 @@ describe("what each parser says about a failure", () => {
       failure("go-test-verbose-large.txt", "example.com/shop/catalog.TestCase05Input205"),
     ).toMatchObject({
       line: 32,
-      message: "Double(5) = 10, want 11",
+      message:
+        "catalog_test.go:30: checking doubling for input 5; catalog_test.go:32: Double(5) = 10, want 11",
     });
+    // Several t.Errorf calls: the first and the last, with their file, and the count between.
+    for (const fixture of ["go-test-pflag-failing.txt", "go-test-json-pflag.txt"]) {
+      expect(failure(fixture, "github.com/spf13/pflag.TestCount")).toEqual({
+        id: "github.com/spf13/pflag.TestCount",
+        line: 52,
+        message:
+          "count_test.go:52: expected 1, got 2; … 3 more; count_test.go:52: expected 4, got 5",
+      });
+    }
   });
 
   it("cargo test: the panic message with both sides of assert_eq, and doctests by name", () => {
@@ -84,8 +204,18 @@ describe("what each parser says about a failure", () => {
       id: "split_keeps_remainder",
       line: 11,
       message:
-        "assertion `left == right` failed: parts [3, 3, 3] lose the remainder; left: 9; right: 10",
+        "tests/balance.rs:11:5: assertion `left == right` failed: parts [3, 3, 3] lose the remainder; left: 9; right: 10",
     });
+    // The module path does not say which file panicked; the message does.
+    expect(failure("cargo-test-strsim-panics.txt", "tests::hamming_names")).toEqual({
+      id: "tests::hamming_names",
+      line: 85,
+      message: "src/lib.rs:85:22: hamming: input too long",
+    });
+    expect(
+      failure("cargo-test-strsim-panics.txt", "src/lib.rs - normalized_levenshtein (line 277)")
+        .line,
+    ).toBe(277);
     expect(failure("cargo-test-multi-target.txt", "split_by_zero_panics").message).toBe(
       "test did not panic as expected",
     );
@@ -110,8 +240,8 @@ describe("what each parser says about a failure", () => {
       "no-var",
       "no-unused-vars",
       "no-empty",
-      "no-console",
-      "prefer-const",
+      "no-console (warning)",
+      "prefer-const (warning)",
     ]);
   });
 
@@ -123,6 +253,14 @@ describe("what each parser says about a failure", () => {
         message: 'operator: Unsupported operand types for + ("str" and "None")',
       },
     ]);
+  });
+
+  it("mypy --pretty: a message wrapped at the terminal's width, whole and with its code", () => {
+    expect(failure("mypy-pretty-itsdangerous.txt", "src/itsdangerous/url_safe.py", 79)).toEqual({
+      id: "src/itsdangerous/url_safe.py",
+      line: 79,
+      message: 'type-arg: "TimedSerializer" expects no type arguments, but 1 given',
+    });
   });
 
   it("ruff: both the concise and the full format", () => {

@@ -6,18 +6,17 @@ import {
   linesWithMessages,
   moreLines,
 } from "./finding-lines.js";
-import { MAX_MESSAGE_CHARS } from "./message.js";
+import { MAX_MESSAGE_CHARS, oneLine } from "./message.js";
 import type { Finding, FindingKind } from "./types.js";
 
 /** Below this a cut message says too little to be worth its space; ids alone are listed. */
 const MIN_MESSAGE_CHARS = 30;
-/** Checker problems shown with their message before the rest are grouped by file. */
-const FIRST_IN_FULL = 3;
 const FIRST_MESSAGE_CHARS = 120;
 
 /**
  * The summary, then every listed failure, shrinking until it fits the budget: shorter
- * messages, then ids only, then ids grouped by file, then as many ids as fit and a count.
+ * messages, then ids only, then ids grouped by file, then as many ids as fit and a count. The
+ * result always fits; for test runs the budget is first raised to what their ids need.
  * `unlisted` are failures beyond the cap; `unparsed` ones the tool counted in a part of the
  * log that was not read.
  */
@@ -27,8 +26,18 @@ export function renderFindings(
   unlisted: Finding[],
   unparsed: number,
   kind: FindingKind,
-  budget: Budget,
+  shareBudget: Budget,
 ): string {
+  // Failing test ids win over the share of the raw output (never over `chars`): the budget
+  // grows to what every listed id, grouped, takes with one message.
+  const common = commonMessageLine(listed);
+  const idsOnly = [
+    summary,
+    ...groupedIdLines(listed, kind),
+    ...(common === null ? [] : [common]),
+    ...moreLines(unlisted, listed, unparsed, kind),
+  ];
+  const budget = kind === "test" && listed.length > 0 ? roomFor(idsOnly, shareBudget) : shareBudget;
   const text = renderListed(summary, listed, unlisted, unparsed, kind, budget);
   if (kind === "test" || unlisted.length === 0) return text;
   // Checkers: budget left over names other files (as many as failures are listed), so the host
@@ -61,10 +70,10 @@ function renderListed(
     [summary, ...linesWithMessages(listed, kind, cap, kind === "file"), ...more].join("\n");
   const cap = largestFittingCap(withCap, budget);
   if (cap !== null) return withCap(cap);
-  // Checkers: the first few problems in full tell the host what kind of breakage this is;
-  // the rest as `src/a.ts: 3, 5, 12` shows where it spreads.
+  // Checkers: the first problems in full, as many as fit, tell the host what kind of breakage
+  // this is; the rest as `src/a.ts: 3, 5, 12` shows where it spreads.
   if (kind === "file") {
-    for (let shown = Math.min(FIRST_IN_FULL, listed.length); shown > 0; shown--) {
+    for (let shown = listed.length; shown > 0; shown--) {
       const first = linesWithMessages(listed.slice(0, shown), kind, FIRST_MESSAGE_CHARS, true);
       const rest = groupedIdLines(listed.slice(shown), kind);
       const text = joinIfFits([summary, ...first, ...rest, ...more], budget);
@@ -76,14 +85,39 @@ function renderListed(
     kind === "file"
       ? [groupedIdLines(listed, kind)]
       : [idLines(listed, kind), groupedIdLines(listed, kind)];
+  const common = commonMessageLine(listed);
   for (const body of idOnlyBodies) {
-    const text = joinIfFits([summary, ...body, ...more], budget);
-    if (text !== null) return text;
+    for (const extra of common === null ? [[]] : [[common], []]) {
+      const text = joinIfFits([summary, ...body, ...extra, ...more], budget);
+      if (text !== null) return text;
+    }
   }
   return (
     largestPrefixThatFits(summary, listed, unlisted, unparsed, kind, budget) ??
     cutToBudget(summary, budget)
   );
+}
+
+/**
+ * With ids only, one message still tells the host what kind of breakage this is: the one most
+ * failures share, or the first when no two agree.
+ */
+function commonMessageLine(listed: Finding[]): string | null {
+  const counts = new Map<string, number>();
+  for (const f of listed) {
+    const message = oneLine(f.message, FIRST_MESSAGE_CHARS);
+    if (message !== "") counts.set(message, (counts.get(message) ?? 0) + 1);
+  }
+  let top: [string, number] | null = null;
+  for (const entry of counts) if (top === null || entry[1] > top[1]) top = entry;
+  if (top === null) return null;
+  return top[1] > 1 ? `most common (${top[1]} of ${listed.length}): ${top[0]}` : `first: ${top[0]}`;
+}
+
+/** A budget with room for `lines` in bytes, never beyond its characters. */
+function roomFor(lines: string[], budget: Budget): Budget {
+  const bytes = Buffer.byteLength(lines.join("\n"));
+  return { chars: budget.chars, bytes: Math.max(budget.bytes, bytes) };
 }
 
 /**

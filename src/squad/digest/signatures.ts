@@ -8,6 +8,8 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
     "pytest",
     [/^=+ test session starts =+$/m, /^=*\s*\d+ (?:passed|failed|errors?)\b.* in [\d.]+s\b/m],
   ],
+  ["unittest", [/^Ran \d+ tests? in [\d.]+s$/m]],
+  ["node --test", [/^✖ failing tests:$/m, /^ℹ tests \d+$/m]],
   [
     "cargo test",
     [/^test result: (?:ok|FAILED)\. \d+ passed/m, /^\s+Running (?:unittests )?\S+ \(target\//m],
@@ -17,6 +19,7 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
     [
       /^(?:ok|FAIL|\?)\s+\S+\s+(?:[\d.]+s|\[no test files\]|\[build failed\])/m,
       /^--- (?:FAIL|PASS): /m,
+      /^\{"Time":"[^"]+","Action":"(?:run|output|pass|fail|skip|start)","Package":/m,
     ],
   ],
   ["tsc", [/^.+\(\d+,\d+\): error TS\d+: /m, /^.+:\d+:\d+ - error TS\d+: /m]],
@@ -30,7 +33,14 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
   ],
   ["ruff", [/^Found \d+ errors?\.$/m, /^All checks passed!$/m]],
   ["eslint", [/^✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)$/m]],
+  ["junit", [/^\s*<testsuites?\b[^>]*>/m]],
+  // A version line, node's `# Subtest:` or a plan right before a test line: `ok 5 - … then
+  // error` alone is not TAP.
+  ["tap", [/^TAP version \d+$/m, /^# Subtest: /m, /^1\.\.\d+\n(?:not )?ok \d+\b/m]],
 ];
+
+/** Formats many tools print on request: when one appears, it is what was printed. */
+export const FORMATS: readonly ToolName[] = ["junit", "tap"];
 
 /** Tools whose output signature appears in the (ANSI-free) output. */
 export function toolsInOutput(output: string): ToolName[] {

@@ -40,12 +40,27 @@ export function exitPhrase(exitCode: number | null, omittedBytes: number): strin
   return omittedBytes > 0 ? `${exit}, ${formatBytes(omittedBytes)} of log not read` : exit;
 }
 
+/** `cd dir && tool` names the tool; a trailing `exit N` or `echo` names nothing. */
+const PLUMBING = new Set(["cd", "exit", "echo", "true", "false", ":"]);
+
+/** The words of the command's last real program, without environment assignments. */
+function lastProgram(command: string): string[] {
+  const segments = splitCommand(command).filter((words) => !PLUMBING.has(words[0] ?? ""));
+  const words = segments[segments.length - 1] ?? [];
+  const start = words.findIndex((word) => !/^\w+=/.test(word));
+  return start === -1 ? [] : words.slice(start);
+}
+
 /** The program a command runs, for naming output nobody parsed: `cd web && make` → `make`. */
 export function programName(command: string): string {
-  // `cd dir && tool` names the tool; a trailing `exit N` or `echo` names nothing.
-  const plumbing = new Set(["cd", "exit", "echo", "true", "false", ":"]);
-  const segments = splitCommand(command).filter((words) => !plumbing.has(words[0] ?? ""));
-  const words = segments[segments.length - 1] ?? [];
-  const program = words.find((word) => !/^\w+=/.test(word));
+  const program = lastProgram(command)[0];
   return program ? program.slice(program.lastIndexOf("/") + 1) : "command";
+}
+
+/** Commands that print the newest first, so the head of their output matters most. */
+export function printsNewestFirst(command: string): boolean {
+  const [program, sub] = lastProgram(command);
+  return (
+    program !== undefined && /(?:^|\/)git$/.test(program) && /^(?:log|reflog|show)$/.test(sub ?? "")
+  );
 }

@@ -8,7 +8,11 @@ export type ToolName =
   | "mypy"
   | "go test"
   | "cargo test"
-  | "grep";
+  | "grep"
+  | "unittest"
+  | "node --test"
+  | "tap"
+  | "junit";
 
 export interface DigestFailure {
   /** A test id, or a file path for type checkers and linters. */
@@ -59,6 +63,8 @@ export interface ToolReport {
   findings: Finding[];
   /** The tool's own total when it prints one; more than `findings` when the log was cut. */
   total?: number;
+  /** What the counts do not say: the run stopped early, files were changed, part was not parsed. */
+  note?: string | undefined;
 }
 
 /** Test runners report failing test ids; checkers and linters report problems in files. */

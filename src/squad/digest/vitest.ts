@@ -4,7 +4,8 @@ import type { Finding, ToolReport } from "./types.js";
 
 const FAIL_HEADER = /^\s*FAIL\s+(.+?)\s*$/;
 const BLOCK_END = /^\s*⎯{3,}/;
-const LOCATION = /^\s*❯\s+(.+?):(\d+):\d+/;
+/** ` ❯ src/a.test.ts:12:5`, or with the function: ` ❯ withoutHost src/utils.ts:773:11`. */
+const LOCATION = /^\s*❯\s+(?:[^\s:]+\s+)?(\S+?):(\d+):\d+/;
 const FAILED_SECTION = /⎯ Failed (?:Tests|Suites) \d+ ⎯/;
 
 function idOfHeader(header: string): string {
@@ -35,6 +36,12 @@ function lineOf(block: string[], file: string): number | undefined {
   return fallback;
 }
 
+/** Where the error was thrown when that is not the test file: `src/utils.ts:773`. */
+function sourceFrame(block: string[], file: string): string | undefined {
+  const first = block.map((line) => LOCATION.exec(line)).find((m) => m !== null);
+  return first && first[1] !== file ? `${first[1]}:${first[2]}` : undefined;
+}
+
 /** Failure blocks: one or more `FAIL id` headers sharing the error printed under them. */
 function readFailures(lines: string[]): Finding[] {
   const findings: Finding[] = [];
@@ -63,7 +70,9 @@ function readFailures(lines: string[]): Finding[] {
     const message = messageOf(block);
     for (const id of headers) {
       const { group, name } = splitId(id);
-      findings.push({ id, line: lineOf(block, group), message, group, name });
+      const thrown = sourceFrame(block, group);
+      const said = thrown ? joinMessage([`${message} (at ${thrown})`]) : message;
+      findings.push({ id, line: lineOf(block, group), message: said, group, name });
     }
   }
   return uniqueById(findings);
@@ -82,9 +91,53 @@ function readCounts(lines: string[]): Record<string, number> {
   return orderCounts(counts, ["failed", "passed", "skipped", "todo"]);
 }
 
+const UNHANDLED = /^⎯+ Unhandled (?:Source )?(?:Error|Rejection) ⎯+$/;
+
+/**
+ * Errors outside any test (`--typecheck`'s errors in source files, unhandled rejections): the
+ * error line and the first location under it, named by that file.
+ */
+function readUnhandled(lines: string[]): Finding[] {
+  const findings: Finding[] = [];
+  lines.forEach((line, i) => {
+    if (!UNHANDLED.test(line.trim())) return;
+    const block: string[] = [];
+    for (const next of lines.slice(i + 1)) {
+      if (/^\s*⎯{3,}/.test(next)) break;
+      block.push(next);
+    }
+    const location = block.map((l) => LOCATION.exec(l)).find((m) => m !== null);
+    const id = location ? (location[1] as string) : "(unhandled error)";
+    findings.push({
+      id,
+      line: location ? Number(location[2]) : undefined,
+      message: messageOf(block),
+    });
+  });
+  return findings;
+}
+
+/** `--bail` stops the run: fewer test files reported than the run collected. */
+function noteOf(lines: string[]): string | undefined {
+  const files = lines
+    .map((line) => /^\s*Test Files\s+(.+?)\s*\((\d+)\)\s*$/.exec(line))
+    .find((m) => m);
+  if (!files) return undefined;
+  const reported = Object.values(readCountPairs(files[1] as string)).reduce((a, b) => a + b, 0);
+  const collected = Number(files[2]);
+  return reported < collected
+    ? `stopped early: ${reported} of ${collected} test files ran`
+    : undefined;
+}
+
 export function digestVitest(lines: string[]): ToolReport {
   // Console output printed by tests comes earlier; only the failure sections hold FAIL headers.
   const start = lines.findIndex((line) => FAILED_SECTION.test(line));
   const findings = readFailures(start === -1 ? lines : lines.slice(start));
-  return { counts: readCounts(lines), findings };
+  const unhandled = readUnhandled(lines);
+  return {
+    counts: readCounts(lines),
+    findings: uniqueById([...findings, ...unhandled]),
+    note: noteOf(lines),
+  };
 }
