@@ -255,10 +255,9 @@ async function writeAndJudge(
     output: answer,
     checks: LESSON_CHECKS,
     decision_id: decisionId,
-  })) as { pass: boolean; checks?: { failed?: { name: string; detail?: string }[] } };
+  })) as { pass: boolean; checks?: { failed?: string[] } };
   const failing = verdict.checks?.failed?.[0];
-  const why = failing ? `${failing.name}${failing.detail ? `: ${failing.detail}` : ""}` : null;
-  return { pass: verdict.pass, why: why ?? answer.split("\n")[0] ?? "" };
+  return { pass: verdict.pass, why: failing ?? answer.split("\n")[0] ?? "" };
 }
 
 function showSettled(route: Route, failed: string[]): void {

@@ -80,7 +80,7 @@ describe("docs/configuration.md", () => {
     expect(config.commands.sandbox).toBe("required");
   });
 
-  it("names every environment variable the server reads", () => {
+  it("names every environment variable the server reads", async () => {
     const read = new Set<string>();
     const prefixed = /\b((?:SQUAD|OLLAMA|GEMINI|GOOGLE|OPENAI|ANTHROPIC)_[A-Z0-9_]+)\b/;
     const uses = new RegExp(`env(?:\\.|\\[")${prefixed.source}|"${prefixed.source}"`, "g");
@@ -90,6 +90,9 @@ describe("docs/configuration.md", () => {
       for (const match of readFileSync(join(src, file), "utf8").matchAll(uses))
         read.add(match[1] ?? match[2] ?? "");
     }
+    // Variables agents set (GEMINI_CLI, …) are kept from commands, never read as settings.
+    const { AGENT_MARKERS } = await import("../src/runners/command-policy.js");
+    for (const marker of AGENT_MARKERS) read.delete(marker);
     expect(read).toContain("SQUAD_HOME");
     expect(read).toContain("ANTHROPIC_BASE_URL");
     const documented = ENVIRONMENT_VARIABLES.map((variable) => variable.name);

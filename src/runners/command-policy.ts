@@ -63,7 +63,7 @@ function isSecret(name: string, value: string): boolean {
  * as the parsers were proven on it, and keeps tools that refuse to run inside an agent's session
  * (the `claude` CLI) working. `commands.envAllow` passes one through for a user who wants it.
  */
-const AGENT_MARKERS = new Set([
+export const AGENT_MARKERS = new Set([
   "AI_AGENT",
   "CLAUDECODE",
   "CLAUDE_CODE",

@@ -27,6 +27,16 @@ describe("digesting output from an unknown tool", () => {
     expect(Buffer.byteLength(digest.text)).toBeLessThanOrEqual(Buffer.byteLength(output) * 0.05);
   });
 
+  it("shows at most 40 lines of the tail, however much room is left", () => {
+    const output = `${Array.from({ length: 20_000 }, (_, i) => String(i + 1)).join("\n")}\nthe end\n`;
+    const digest = digestOutput({ command: "seq 1 20000", output, exitCode: 1 }, OPTIONS);
+    const lines = digest.text.split("\n");
+    expect(lines.slice(-2)).toEqual(["20000", "the end"]);
+    expect(lines.length).toBeLessThanOrEqual(42);
+    expect(lines).toContain("19962");
+    expect(lines).not.toContain("19961");
+  });
+
   it("lists repeated error lines once, with how often they came", () => {
     const lines: string[] = [];
     for (let i = 0; i < 3000; i++) {

@@ -20,6 +20,8 @@ const LOCATED = /[\w./-]+\.\w+(?::\d+|", line \d+|\(\d+,\d+\))/;
 /** Lines that mention errors only to say there were none. */
 const ALL_CLEAR = /\b(?:0|no) (?:errors?|failures?|failed)\b/i;
 const LINE_CHARS = 200;
+/** The most of an unparsed output's tail shown: enough for a stack trace, not a page of noise. */
+const TAIL_LINES = 40;
 
 interface ErrorLine {
   text: string;
@@ -58,7 +60,7 @@ export function renderExcerpt(summary: string, rawLines: string[], budget: Budge
   const lines = rawLines
     .filter((line) => line.trim() !== "")
     .map((line) => oneLine(line, LINE_CHARS));
-  const fromEnd = [...lines].reverse();
+  const fromEnd = lines.slice(-TAIL_LINES).reverse();
   let tail = fitLines([summary, TAIL_LABEL], fromEnd, half(budget)).reverse();
   const found = errorLines(lines.slice(0, lines.length - tail.length));
   // When not all fit, the ones that say where come first; each group keeps its order.
