@@ -15,7 +15,7 @@ import { scratchDir } from "./workspace.js";
 
 export const SCALE_SIZES = [10_000, 100_000, 1_000_000] as const;
 const CALLS = 1_000;
-const WARMUP = 50;
+const WARMUP = 300;
 const SEED = 20_240_601;
 export const SCALE_BUDGET_P99_MS = 5;
 

@@ -55,9 +55,11 @@ export type TaskGroups = z.infer<typeof taskGroups>;
 
 /** What spawn_squad and squad_status return: the run, then its tasks by status. */
 export const runResult = z.object({
-  run_id: z.string(),
-  status: z.enum(["running", "done", "cancelled", "interrupted"]),
-  duration_ms: z.number(),
+  run_id: z.string().describe("For squad_status."),
+  status: z
+    .enum(["running", "done", "cancelled", "interrupted"])
+    .describe("interrupted: the server running it stopped."),
+  duration_ms: z.number().describe("Since the run started."),
   host_tokens_saved: z
     .number()
     .optional()

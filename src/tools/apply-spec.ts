@@ -7,10 +7,13 @@ const input = z.strictObject({
 
 const output = z.object({
   spec_id: z.string(),
-  applied: z.boolean(),
-  verdict: z.enum(["pass", "fail"]),
-  files: z.array(z.string()).optional(),
-  conflicts: z.array(z.string()).optional(),
+  applied: z.boolean().describe("The patch is in the working tree, staged, not committed."),
+  verdict: z.enum(["pass", "fail"]).describe("The implement_spec verdict the patch had."),
+  files: z.array(z.string()).optional().describe("The files it changed."),
+  conflicts: z
+    .array(z.string())
+    .optional()
+    .describe("Files it would conflict in; nothing changed."),
 });
 
 export const applySpecTool = defineTool({

@@ -29,29 +29,37 @@ const input = z.strictObject({
 
 const specResult = z.object({
   spec_id: z.string(),
-  verdict: z.enum(["pass", "fail"]),
-  attempts: z.number(),
-  worker: z.string(),
+  verdict: z.enum(["pass", "fail"]).describe("pass: the spec's verification exited 0."),
+  attempts: z.number().describe("Attempts the kept coder made."),
+  worker: z.string().describe("The coder whose change is kept."),
   files_changed: z
     .array(z.string())
     .optional()
     .describe("'path +added −removed', (new) or (deleted) when so; the report lists all."),
-  verification: z.object({
-    exit_code: z.number().optional().describe("Absent: 0, or it never exited."),
-    digest: z.string().optional(),
-  }),
-  blockers: z.array(z.string()).optional(),
-  deviations: z.array(z.string()).optional(),
+  verification: z
+    .object({
+      exit_code: z.number().optional().describe("Absent: 0, or it never exited."),
+      digest: z.string().optional().describe("What the verification printed, digested."),
+    })
+    .describe("The spec's verification command, run on the coder's change."),
+  blockers: z.array(z.string()).optional().describe("What the coder says stopped it."),
+  deviations: z
+    .array(z.string())
+    .optional()
+    .describe("Where the change departs from the spec, and files not written."),
   patch: z.string().optional().describe("The saved patch, relative to the project."),
-  coder_reached: z.literal(false).optional(),
-  report: z.string(),
+  coder_reached: z
+    .literal(false)
+    .optional()
+    .describe("Set when no coder answered: nothing was recorded against one."),
+  report: z.string().describe("The Code Report (squad://specs/CS-NNN/report)."),
   candidates: z
     .array(
       z.object({
         worker: z.string(),
         verdict: z.enum(["pass", "fail"]),
         attempts: z.number(),
-        files_changed: z.number(),
+        files_changed: z.number().describe("How many files its change touched."),
         blockers: z.array(z.string()).optional(),
         deviations: z.array(z.string()).optional(),
       }),
@@ -64,7 +72,7 @@ type SpecResult = z.infer<typeof specResult>;
 /** One spec: its result's fields. Division: the overall verdict and a result per spec. */
 const output = specResult.partial().extend({
   verdict: z.enum(["pass", "fail"]),
-  results: z.array(specResult).optional(),
+  results: z.array(specResult).optional().describe("Division: one result per spec."),
   sandbox: sandboxField,
 });
 

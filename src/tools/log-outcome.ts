@@ -31,14 +31,16 @@ const input = z.strictObject({
 
 const output = z.object({
   outcome_id: z.number(),
-  profile: z.object({
-    worker: z.string(),
-    category: z.string(),
-    n: z.number(),
-    successes: z.number(),
-    expected: z.number(),
-  }),
-  effect: z.string(),
+  profile: z
+    .object({
+      worker: z.string(),
+      category: z.string(),
+      n: z.number().describe("Outcomes recorded."),
+      successes: z.number(),
+      expected: z.number().describe("Expected success rate, 0–1, the prior included."),
+    })
+    .describe("The worker's record on the category, now."),
+  effect: z.string().describe("What the outcome changes for routing."),
 });
 
 export const logOutcomeTool = defineTool({

@@ -41,28 +41,30 @@ const input = z.strictObject({
 });
 
 const output = z.object({
-  decision_id: z.string(),
-  kind: z.enum(["command", "model", "host"]),
-  route: z.enum(["host", "squad"]),
+  decision_id: z.string().describe("Give it to log_outcome (or validate_output) when judged."),
+  kind: z
+    .enum(["command", "model", "host"])
+    .describe("command: spawn_squad runs it, no model; model: a worker; host: you."),
+  route: z.enum(["host", "squad"]).describe("Who runs it: you, or the squad."),
   worker: z.string().optional().describe("The alias, for a model answer."),
-  provider: z.enum(PROVIDERS).optional(),
-  model: z.string().optional(),
+  provider: z.enum(PROVIDERS).optional().describe("The worker's backend."),
+  model: z.string().optional().describe("The model the alias runs."),
   loaded: z.literal(true).optional().describe("The model is loaded now: no load wait."),
   commands: z.array(z.string()).optional().describe("The project's own command(s) it proposes."),
-  category: z.enum(CATEGORIES),
-  complexity: z.number(),
+  category: z.enum(CATEGORIES).describe("The kind of work, which track records are kept by."),
+  complexity: z.number().describe("0–10; at the host threshold (7) or above, the host does it."),
   skills: z.array(z.string()).optional().describe("Your skills the task needs: keep it."),
   possible_skills: z.array(z.string()).optional().describe("Check whether these apply first."),
-  confidence: z.number(),
+  confidence: z.number().describe("0–1: how sure the choice is."),
   rationale: z.string().describe("Why; for a worker, its record on this category."),
-  fallbacks: z.array(z.string()).optional(),
+  fallbacks: z.array(z.string()).optional().describe("The next workers, in order."),
   similar: z
     .array(
       z.object({
-        worker: z.string(),
-        success: z.boolean(),
-        task: z.string().optional(),
-        notes: z.string().optional(),
+        worker: z.string().describe("Who did it."),
+        success: z.boolean().describe("Whether it held up."),
+        task: z.string().optional().describe("The task, clipped."),
+        notes: z.string().optional().describe("What was noted about it, clipped."),
       }),
     )
     .optional()

@@ -30,18 +30,23 @@ const input = z.strictObject({
 });
 
 const output = z.object({
-  validation_id: z.string(),
-  pass: z.boolean(),
+  validation_id: z.string().describe("The verdict as stored."),
+  pass: z
+    .boolean()
+    .describe("Whether the output holds up: every check passed and the validator agreed."),
   escalate: z
     .literal(true)
     .optional()
     .describe("Look yourself: checks and validator disagree, or low confidence."),
-  confidence: z.number(),
-  issues: z.array(z.string()).optional(),
+  confidence: z.number().describe("0–1."),
+  issues: z
+    .array(z.string())
+    .optional()
+    .describe("What is wrong, beyond the failed checks; at most 3."),
   checks: z
     .object({
-      passed: z.number(),
-      of: z.number(),
+      passed: z.number().describe("Checks that passed."),
+      of: z.number().describe("Checks that ran."),
       failed: z
         .array(z.string())
         .optional()
@@ -51,7 +56,11 @@ const output = z.object({
   validator: z.string().optional().describe("The alias that judged the output."),
   validator_note: z.string().optional().describe("Why no validator judged it."),
   outcome: z
-    .object({ outcome_id: z.number(), worker: z.string(), effect: z.string() })
+    .object({
+      outcome_id: z.number(),
+      worker: z.string().describe("The routed worker the verdict counts for."),
+      effect: z.string().describe("What the outcome changes for routing."),
+    })
     .optional()
     .describe("What was logged for the routed worker (with decision_id)."),
 });

@@ -52,9 +52,9 @@ const input = specObject.partial().extend({
 });
 
 const output = z.object({
-  spec_id: z.string(),
+  spec_id: z.string().describe("CS-NNN: give it to implement_spec."),
   path: z.string().describe("The spec's file, relative to the project."),
-  uri: z.string(),
+  uri: z.string().describe("The spec as a resource (squad://specs/CS-NNN)."),
   batch: z.array(z.string()).optional().describe("Every spec id written, for spec_ids."),
 });
 
