@@ -58,8 +58,8 @@ export const spawnSquadTool = defineTool({
   title: "Run a squad of tasks",
   description:
     "Run skill-free tasks in parallel: shell commands (tests, lint, type-check, grep, git) and " +
-    "prompts for cheap models, with dependencies. Returns the tasks by status, each with a short " +
-    "digest naming its failures; full output at `logs`. Long runs: wait=false.",
+    "prompts for cheap models, with dependencies. Returns the tasks by status, each with a digest " +
+    "naming failures; full output at `logs`. Long runs: wait=false.",
   input,
   output: runResult.extend({ sandbox: sandboxField }),
   annotations: {

@@ -25,8 +25,7 @@ export const squadStatusTool = defineTool({
   name: "squad_status",
   title: "Squad run status",
   description:
-    "A spawn_squad run's progress or result (the same shape as spawn_squad's). wait_s waits " +
-    "for it to end.",
+    "A spawn_squad run's progress or result, in spawn_squad's shape. wait_s waits for the end.",
   input,
   output: runResult,
   annotations: {
