@@ -20,6 +20,13 @@ import { TOOL_NAMES } from "../src/tools/names.js";
 import { PACKAGE_ROOT } from "./support/server.js";
 
 describe("docs/tools.md", () => {
+  it("describes every input and output field of every tool", () => {
+    const blank = toolsMarkdown()
+      .split("\n")
+      .filter((line) => /^\| `[^`]+` \|.*\|\s*\|$/.test(line));
+    expect(blank).toEqual([]);
+  });
+
   it("is what the tools' schemas say now (run npm run docs after changing one)", () => {
     expect(readFileSync(TOOLS_DOC, "utf8")).toBe(toolsMarkdown());
   });

@@ -45,6 +45,11 @@ interface FieldRow {
   description: string;
 }
 
+/**
+ * A nested field without a description of its own (an enum inside a list, a spec's test name)
+ * is explained by its parent's: the row says so rather than stay blank, and tools/list does
+ * not carry the same words twice.
+ */
 function fields(schema: Json, prefix: string): FieldRow[] {
   const properties = (schema.properties ?? {}) as Record<string, Json>;
   const required = new Set((schema.required ?? []) as string[]);
@@ -56,7 +61,13 @@ function fields(schema: Json, prefix: string): FieldRow[] {
       path,
       type: typeOf(property),
       required: required.has(name),
-      description: cell(String(property.description ?? shape.description ?? "")),
+      description: cell(
+        String(
+          property.description ??
+            shape.description ??
+            (prefix ? `See \`${prefix.replace(/\[\]$/, "")}\`.` : ""),
+        ),
+      ),
     });
     if (shape.type === "object") rows.push(...fields(shape, path), ...mapFields(shape, path));
     const items = shape.items as Json | undefined;

@@ -6,7 +6,7 @@ const input = z.strictObject({
 });
 
 const output = z.object({
-  spec_id: z.string(),
+  spec_id: z.string().describe("The spec whose patch it was."),
   applied: z.boolean().describe("The patch is in the working tree, staged, not committed."),
   verdict: z.enum(["pass", "fail"]).describe("The implement_spec verdict the patch had."),
   files: z.array(z.string()).optional().describe("The files it changed."),

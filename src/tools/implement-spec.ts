@@ -28,7 +28,7 @@ const input = z.strictObject({
 });
 
 const specResult = z.object({
-  spec_id: z.string(),
+  spec_id: z.string().describe("The spec implemented."),
   verdict: z.enum(["pass", "fail"]).describe("pass: the spec's verification exited 0."),
   attempts: z.number().describe("Attempts the kept coder made."),
   worker: z.string().describe("The coder whose change is kept."),
@@ -56,12 +56,12 @@ const specResult = z.object({
   candidates: z
     .array(
       z.object({
-        worker: z.string(),
-        verdict: z.enum(["pass", "fail"]),
-        attempts: z.number(),
+        worker: z.string().describe("The coder."),
+        verdict: z.enum(["pass", "fail"]).describe("Whether its change verified."),
+        attempts: z.number().describe("Attempts it made."),
         files_changed: z.number().describe("How many files its change touched."),
-        blockers: z.array(z.string()).optional(),
-        deviations: z.array(z.string()).optional(),
+        blockers: z.array(z.string()).optional().describe("What it says stopped it."),
+        deviations: z.array(z.string()).optional().describe("Where it departed from the spec."),
       }),
     )
     .optional()
@@ -71,7 +71,7 @@ type SpecResult = z.infer<typeof specResult>;
 
 /** One spec: its result's fields. Division: the overall verdict and a result per spec. */
 const output = specResult.partial().extend({
-  verdict: z.enum(["pass", "fail"]),
+  verdict: z.enum(["pass", "fail"]).describe("Division: pass when every spec passed."),
   results: z.array(specResult).optional().describe("Division: one result per spec."),
   sandbox: sandboxField,
 });

@@ -23,20 +23,20 @@ const input = z.strictObject({
     .string()
     .max(4_000)
     .optional()
-    .describe("What went well or wrong; recalled for similar tasks."),
+    .describe("What went well or wrong; recalled for like tasks."),
   latency_ms: z.number().int().min(0).max(86_400_000).optional().describe("Duration."),
   tokens_in: z.number().int().min(0).max(1e9).optional().describe("Worker input tokens."),
   tokens_out: z.number().int().min(0).max(1e9).optional().describe("Worker output tokens."),
 });
 
 const output = z.object({
-  outcome_id: z.number(),
+  outcome_id: z.number().describe("The outcome as stored."),
   profile: z
     .object({
-      worker: z.string(),
-      category: z.string(),
+      worker: z.string().describe("The worker the outcome counts for."),
+      category: z.string().describe("The kind of work."),
       n: z.number().describe("Outcomes recorded."),
-      successes: z.number(),
+      successes: z.number().describe("Outcomes that held up."),
       expected: z.number().describe("Expected success rate, 0–1, the prior included."),
     })
     .describe("The worker's record on the category, now."),

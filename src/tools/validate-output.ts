@@ -11,11 +11,11 @@ const input = z.strictObject({
     .array(z.string().min(1).max(1_000))
     .max(100)
     .optional()
-    .describe("Project files to check; the server reads them."),
+    .describe("Files to check; the server reads them."),
   checks: z
     .strictObject({
       commands: z.array(z.string().min(1).max(20_000)).max(20).optional(),
-      cwd: z.string().min(1).max(1_000).optional(),
+      cwd: z.string().min(1).max(1_000).optional().describe("Commands' folder."),
       must_match: z.array(z.string().min(1).max(1_000)).max(20).optional(),
       must_not_match: z.array(z.string().min(1).max(1_000)).max(20).optional(),
       json_schema: z.record(z.string(), z.unknown()).optional(),
@@ -52,12 +52,13 @@ const output = z.object({
         .optional()
         .describe("Each check that failed: the command or pattern — what it found."),
     })
-    .optional(),
+    .optional()
+    .describe("The checks that ran first."),
   validator: z.string().optional().describe("The alias that judged the output."),
   validator_note: z.string().optional().describe("Why no validator judged it."),
   outcome: z
     .object({
-      outcome_id: z.number(),
+      outcome_id: z.number().describe("The outcome as stored."),
       worker: z.string().describe("The routed worker the verdict counts for."),
       effect: z.string().describe("What the outcome changes for routing."),
     })
