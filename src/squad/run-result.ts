@@ -70,7 +70,9 @@ export const runResult = z.object({
   omitted: z
     .partialRecord(z.enum(TASK_STATUSES), z.number())
     .optional()
-    .describe("Tasks left out to keep the result short, by status: read them with squad_status."),
+    .describe(
+      "Tasks left out to keep the result short, by status: ask again with a larger max_chars.",
+    ),
   tasks: taskGroups.optional(),
 });
 export type RunResult = z.infer<typeof runResult>;
@@ -137,7 +139,7 @@ export interface RunFacts {
 /**
  * The run as the host reads it, at most `maxChars` characters of JSON: every task by id and
  * status while they fit (what went wrong first), then their digests while room is left, each
- * cut at a line. Tasks that do not fit are counted in `omitted`.
+ * cut at a line. Tasks whose ids do not fit are counted in `omitted`.
  */
 export function buildRunResult(facts: RunFacts, maxChars: number): RunResult {
   const { run, tasks } = facts;
