@@ -84,13 +84,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const client = new Client({ name: "squad-test", version: "0.0.0" });
   await client.connect(transport);
+  let closing = false;
+  // A server that goes away on its own (a crash, or a test that kills it) leaves its last
+  // words in the test's output, so a flaky "Connection closed" can be read afterwards.
+  client.onclose = () => {
+    if (!closing && stderr.trim()) {
+      process.stderr.write(
+        `squad-mcp server ${home} closed unasked; its stderr:\n${stderr.slice(-2_000)}\n`,
+      );
+    }
+  };
   return {
     client,
     transport,
     home,
     stderr: () => stderr,
     pid: () => transport.pid,
-    close: () => client.close(),
+    close: () => {
+      closing = true;
+      return client.close();
+    },
   };
 }
 
