@@ -199,3 +199,23 @@ describe("a run's real failures", () => {
     ]);
   });
 });
+
+describe("grep that prints nothing", () => {
+  const options = { maxChars: 2_000, maxFailures: 30 };
+
+  it("says a quiet grep matched when it exits 0", () => {
+    const digest = digestOutput(
+      { command: "grep -q 'a + b' add.ts", output: "", exitCode: 0 },
+      options,
+    );
+    expect(digest.text).toBe("grep: matched, nothing printed (exit 0)");
+  });
+
+  it("says it found nothing when it exits 1", () => {
+    const digest = digestOutput(
+      { command: "grep -q 'a + b' add.ts", output: "", exitCode: 1 },
+      options,
+    );
+    expect(digest.text).toMatch(/^grep: 0 matches/);
+  });
+});

@@ -138,7 +138,11 @@ function digestUnknown({ input, lines, budget, exit }: Context): Digest {
 
 function digestGrep({ input, lines, budget, exit, maxFailures }: Context): Digest {
   const report = readGrep(lines);
-  const summary = `grep: ${describeCounts(report.counts)} (${exit})`;
+  // `grep -q` (or `-l` with nothing to list) prints nothing and says a match by exiting 0.
+  const quietMatch = input.exitCode === 0 && (report.counts.matches ?? 0) === 0;
+  const summary = quietMatch
+    ? `grep: matched, nothing printed (${exit})`
+    : `grep: ${describeCounts(report.counts)} (${exit})`;
   const text = failedWithoutExplanation("grep", input.exitCode, report.counts.matches ?? 0)
     ? renderExcerpt(summary, lines, budget)
     : renderGrep(summary, report, maxFailures, budget);
