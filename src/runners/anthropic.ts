@@ -4,12 +4,11 @@ import type {
   MessageCreateParamsNonStreaming,
 } from "@anthropic-ai/sdk/resources/messages";
 import { type ApiTarget, apiTarget, type SquadConfig } from "../config.js";
-import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import {
   ApiCaller,
   type ApiFailure,
-  httpFailure,
+  classifySdkError,
   type KeyRejections,
   targetId,
 } from "./api-retry.js";
@@ -168,20 +167,12 @@ function answerText(request: ModelRequest, message: Message): string {
 }
 
 export function classifyAnthropicError(error: unknown, now: number): ApiFailure {
-  if (error instanceof APIUserAbortError) return { kind: "aborted", message: "aborted" };
-  if (error instanceof APIConnectionError) {
-    const cause = error.cause ? `: ${errorMessage(error.cause)}` : "";
-    return {
-      kind: "server",
-      status: null,
-      message: `${error.message}${cause}`,
-      retryAfterMs: null,
-    };
-  }
-  if (error instanceof APIError && typeof error.status === "number") {
-    return httpFailure(error.status, error.headers, bodyMessage(error), now);
-  }
-  return { kind: "server", status: null, message: errorMessage(error), retryAfterMs: null };
+  return classifySdkError(
+    error,
+    { aborted: APIUserAbortError, connection: APIConnectionError, api: APIError },
+    bodyMessage,
+    now,
+  );
 }
 
 /** `{type: "error", error: {type, message}}` → "overloaded_error: Overloaded". */

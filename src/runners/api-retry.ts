@@ -63,6 +63,39 @@ export function httpFailure(
   return { kind: "rejected", status, message };
 }
 
+/** An SDK's error classes: both official clients have the same three. */
+export interface SdkErrorClasses<ApiError extends Error & { status?: unknown; headers?: unknown }> {
+  aborted: new (...args: never[]) => Error;
+  connection: new (...args: never[]) => Error;
+  api: new (...args: never[]) => ApiError;
+}
+
+/**
+ * An official client's error as an ApiFailure: an abort, a connection that failed (with its
+ * cause), an HTTP status with the server's own message (`bodyMessage`), or anything else.
+ */
+export function classifySdkError<ApiError extends Error & { status?: unknown; headers?: unknown }>(
+  error: unknown,
+  classes: SdkErrorClasses<ApiError>,
+  bodyMessage: (error: ApiError) => string,
+  now: number,
+): ApiFailure {
+  if (error instanceof classes.aborted) return { kind: "aborted", message: "aborted" };
+  if (error instanceof classes.connection) {
+    const cause = error.cause ? `: ${errorMessage(error.cause)}` : "";
+    return {
+      kind: "server",
+      status: null,
+      message: `${error.message}${cause}`,
+      retryAfterMs: null,
+    };
+  }
+  if (error instanceof classes.api && typeof error.status === "number") {
+    return httpFailure(error.status, error.headers as Headers | undefined, bodyMessage(error), now);
+  }
+  return { kind: "server", status: null, message: errorMessage(error), retryAfterMs: null };
+}
+
 /**
  * How long the server asks to wait: `retry-after-ms`, `retry-after` (seconds or an HTTP date),
  * else the longest `x-ratelimit-reset-*` (OpenAI's "1s", "6m0s", "250ms").

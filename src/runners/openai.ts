@@ -5,12 +5,11 @@ import type {
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import { type ApiTarget, apiTarget, type SquadConfig, type WorkerConfig } from "../config.js";
-import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import {
   ApiCaller,
   type ApiFailure,
-  httpFailure,
+  classifySdkError,
   type KeyRejections,
   StopRetrying,
   targetId,
@@ -263,20 +262,12 @@ function answerText(alias: string, response: ChatCompletion): string {
 }
 
 export function classifyOpenAIError(error: unknown, now: number): ApiFailure {
-  if (error instanceof APIUserAbortError) return { kind: "aborted", message: "aborted" };
-  if (error instanceof APIConnectionError) {
-    const cause = error.cause ? `: ${errorMessage(error.cause)}` : "";
-    return {
-      kind: "server",
-      status: null,
-      message: `${error.message}${cause}`,
-      retryAfterMs: null,
-    };
-  }
-  if (error instanceof APIError && typeof error.status === "number") {
-    return httpFailure(error.status, error.headers, bodyMessage(error), now);
-  }
-  return { kind: "server", status: null, message: errorMessage(error), retryAfterMs: null };
+  return classifySdkError(
+    error,
+    { aborted: APIUserAbortError, connection: APIConnectionError, api: APIError },
+    bodyMessage,
+    now,
+  );
 }
 
 /** The server's own message, without the status the client puts in front of it. */
