@@ -17,7 +17,7 @@ Usage:
                                 MCP configs found
   squad-mcp stats [--since 7d] [--json]
                                 tasks, success, latency, tokens and cost per worker × category;
-                                host tokens saved and what they would have cost
+                                the host's ledger: gross saving, its costs, the net
   squad-mcp eval [--workers a,b] [--categories codegen,docs] [--json] [--list]
                                 run the built-in task suite against each usable worker, check
                                 every answer by running it, record the results for routing

@@ -184,7 +184,7 @@ export const configSchema = z.strictObject({
         .min(1)
         .describe("The host's model, named in `squad-mcp stats` beside the cost it avoided."),
       price: pricePerMillion(
-        "What the host model costs, in USD per million tokens; `squad-mcp stats` prices the host tokens saved at `input`.",
+        "What the host model costs, in USD per million tokens; `squad-mcp stats` prices what the host read or did not read at `input`, and what it wrote or did not write at `output`.",
       ),
       expectedSuccess: z
         .number()
