@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { DecisionRecord } from "../src/memory/decisions.js";
 import type { OutcomeInput } from "../src/memory/outcomes.js";
-import type { RunRecord, TaskRecord, TaskUpdate } from "../src/memory/runs.js";
+import type { StoredRun, StoredTask, TaskUpdate } from "../src/memory/runs.js";
 import type { Db } from "../src/memory/sqlite.js";
 import type { RoutingDeps } from "../src/routing/route-task.js";
 import type { Digest, DigestInput, DigestOptions } from "../src/squad/digest/index.js";
@@ -17,8 +17,8 @@ import { PACKAGE_ROOT } from "../test/support/server.js";
 
 export type BenchDecision = DecisionRecord;
 export type BenchOutcome = OutcomeInput;
-export type BenchRunStart = Omit<RunRecord, "status" | "finishedAt">;
-export type BenchRunTask = Pick<TaskRecord, "taskId" | "position" | "kind" | "label" | "worker">;
+export type BenchRunStart = Omit<StoredRun, "status" | "finishedAt">;
+export type BenchRunTask = Pick<StoredTask, "taskId" | "position" | "kind" | "label" | "worker">;
 export type BenchTaskUpdate = TaskUpdate;
 
 // Arguments the bench passes in are typed as function properties, so the drift check compares

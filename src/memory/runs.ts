@@ -2,38 +2,28 @@ import { randomBytes } from "node:crypto";
 import { errorMessage } from "../errors.js";
 import { type Db, writeTransaction } from "./db.js";
 
-export const TASK_STATUSES = [
-  "pending",
-  "running",
-  "ok",
-  "failed",
-  "timeout",
-  "cancelled",
-  "interrupted",
-  "skipped",
-  "denied",
-  "error",
-] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-export type FinalTaskStatus = Exclude<TaskStatus, "pending" | "running">;
-export type RunStatus = "running" | "done" | "cancelled" | "interrupted";
-
-export interface RunRecord {
+/**
+ * A squad run and its tasks as the store keeps them. Statuses are text here: their vocabulary
+ * and their reading belong to the squad (`src/squad/status.ts`, `src/squad/records.ts`). The
+ * store knows one rule of its own: a run that finishes leaves its unfinished tasks
+ * `interrupted` when the run was, else `cancelled`.
+ */
+export interface StoredRun {
   id: string;
   createdAt: number;
   finishedAt: number | null;
-  status: RunStatus;
+  status: string;
   pid: number;
   project: string;
 }
 
-export interface TaskRecord {
+export interface StoredTask {
   runId: string;
   taskId: string;
   position: number;
   kind: "command" | "prompt";
   label: string;
-  status: TaskStatus;
+  status: string;
   worker: string | null;
   model: string | null;
   exitCode: number | null;
@@ -46,44 +36,18 @@ export interface TaskRecord {
   tokensIn: number | null;
   tokensOut: number | null;
   decisionId: string | null;
-  /** Extra facts about the task (counts, failures, notes), as JSON. */
+  /** Extra facts about the task, as the squad wrote them (kept as JSON). */
   detail: unknown;
 }
 
-export type TaskUpdate = Partial<Omit<TaskRecord, "runId" | "taskId" | "position" | "kind">>;
+export type TaskUpdate = Partial<Omit<StoredTask, "runId" | "taskId" | "position" | "kind">>;
 
-interface RunRow {
-  id: string;
-  created_at: number;
-  finished_at: number | null;
-  status: RunStatus;
-  pid: number;
-  project: string;
-}
-
-interface TaskRow {
-  run_id: string;
-  task_id: string;
-  position: number;
-  kind: "command" | "prompt";
-  label: string;
-  status: TaskStatus;
-  worker: string | null;
-  model: string | null;
-  exit_code: number | null;
-  signal: string | null;
-  started_at: number | null;
-  duration_ms: number | null;
-  digest: string | null;
-  log: string | null;
-  raw_bytes: number | null;
-  tokens_in: number | null;
-  tokens_out: number | null;
-  decision_id: string | null;
-  detail: string | null;
-}
-
-const COLUMNS: Record<keyof TaskUpdate, keyof TaskRow> = {
+/** Each field's column: the one mapping between the store's records and its tables. */
+const TASK_COLUMNS: Record<keyof StoredTask, string> = {
+  runId: "run_id",
+  taskId: "task_id",
+  position: "position",
+  kind: "kind",
   label: "label",
   status: "status",
   worker: "worker",
@@ -100,6 +64,21 @@ const COLUMNS: Record<keyof TaskUpdate, keyof TaskRow> = {
   decisionId: "decision_id",
   detail: "detail",
 };
+const RUN_COLUMNS: Record<keyof StoredRun, string> = {
+  id: "id",
+  createdAt: "created_at",
+  finishedAt: "finished_at",
+  status: "status",
+  pid: "pid",
+  project: "project",
+};
+
+/** `column AS field, …`: rows read straight into records. */
+function selectList(columns: Record<string, string>): string {
+  return Object.entries(columns)
+    .map(([field, column]) => (field === column ? column : `${column} AS ${field}`))
+    .join(", ");
+}
 
 export function newRunId(): string {
   return `r-${randomBytes(6).toString("hex")}`;
@@ -115,8 +94,8 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
   const pending = new PendingRunWrites(db, sql, onWriteError);
   return {
     start(
-      run: Omit<RunRecord, "status" | "finishedAt">,
-      tasks: Pick<TaskRecord, "taskId" | "position" | "kind" | "label" | "worker">[],
+      run: Omit<StoredRun, "status" | "finishedAt">,
+      tasks: Pick<StoredTask, "taskId" | "position" | "kind" | "label" | "worker">[],
     ): void {
       writeTransaction(db, () => {
         sql.insertRun.run(run);
@@ -133,26 +112,26 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
     /** Writes queued task updates now (before the database closes); throws when it cannot. */
     flush: (): void => pending.write(),
 
-    finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
+    finish(runId: string, status: string, at: number): void {
       if (!db.open) return;
       pending.finish(runId, status, at);
       pending.tryWrite();
     },
 
-    get(runId: string): RunRecord | null {
+    get(runId: string): StoredRun | null {
       pending.tryWrite();
-      const row = sql.oneRun.get(runId);
-      return row ? pending.withKept(toRun(row)) : null;
+      const run = sql.oneRun.get(runId);
+      return run ? pending.withKept(run) : null;
     },
 
-    tasks(runId: string): TaskRecord[] {
+    tasks(runId: string): StoredTask[] {
       pending.tryWrite();
-      return pending.withKeptTasks(runId, sql.runTasks.all(runId).map(toTask));
+      return pending.withKeptTasks(runId, sql.runTasks.all(runId).map(parseDetail));
     },
 
-    recent(limit: number): RunRecord[] {
+    recent(limit: number): StoredRun[] {
       pending.tryWrite();
-      return sql.recentRuns.all(limit).map((row) => pending.withKept(toRun(row)));
+      return sql.recentRuns.all(limit).map((run) => pending.withKept(run));
     },
 
     /** Marks runs whose server process is gone as interrupted; returns their ids. */
@@ -167,6 +146,8 @@ export function createRunStore(db: Db, onWriteError: (error: unknown) => void = 
 }
 
 function prepareRunStatements(db: Db) {
+  const runs = selectList(RUN_COLUMNS);
+  const tasks = selectList(TASK_COLUMNS);
   return {
     insertRun: db.prepare(`
       INSERT INTO runs (id, created_at, status, pid, project)
@@ -177,11 +158,11 @@ function prepareRunStatements(db: Db) {
     finishRun: db.prepare(
       "UPDATE runs SET status = ?, finished_at = ? WHERE id = ? AND status = 'running'",
     ),
-    oneRun: db.prepare<[string], RunRow>("SELECT * FROM runs WHERE id = ?"),
-    runTasks: db.prepare<[string], TaskRow>(
-      "SELECT * FROM run_tasks WHERE run_id = ? ORDER BY position",
+    oneRun: db.prepare<[string], StoredRun>(`SELECT ${runs} FROM runs WHERE id = ?`),
+    runTasks: db.prepare<[string], StoredTask>(
+      `SELECT ${tasks} FROM run_tasks WHERE run_id = ? ORDER BY position`,
     ),
-    runningRuns: db.prepare<[], RunRow>("SELECT * FROM runs WHERE status = 'running'"),
+    runningRuns: db.prepare<[], StoredRun>(`SELECT ${runs} FROM runs WHERE status = 'running'`),
     // A run cancelled by the host cancels its unfinished tasks; one whose server stopped
     // leaves them interrupted.
     abandonTasks: db.prepare(`
@@ -190,7 +171,9 @@ function prepareRunStatements(db: Db) {
         digest = coalesce(digest, CASE @status WHEN 'interrupted'
           THEN '${INTERRUPTED}' ELSE 'cancelled' END)
       WHERE run_id = @runId AND status IN ('pending', 'running')`),
-    recentRuns: db.prepare<[number], RunRow>("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?"),
+    recentRuns: db.prepare<[number], StoredRun>(
+      `SELECT ${runs} FROM runs ORDER BY created_at DESC LIMIT ?`,
+    ),
   };
 }
 
@@ -219,10 +202,7 @@ class PendingRunWrites {
   private readonly updates = new Map<string, Statement>();
   private readonly queued: QueuedUpdate[] = [];
   /** Runs whose finish could not be written yet. */
-  private readonly finishes = new Map<
-    string,
-    { status: Exclude<RunStatus, "running">; at: number }
-  >();
+  private readonly finishes = new Map<string, { status: string; at: number }>();
   private flushTimer: NodeJS.Immediate | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_FIRST_MS;
@@ -248,7 +228,7 @@ class PendingRunWrites {
     if (this.retryTimer === null) this.flushTimer ??= setImmediate(() => this.tryWrite());
   }
 
-  finish(runId: string, status: Exclude<RunStatus, "running">, at: number): void {
+  finish(runId: string, status: string, at: number): void {
     this.finishes.set(runId, { status, at });
   }
 
@@ -292,7 +272,7 @@ class PendingRunWrites {
   }
 
   /** The run as written, with a finish that could not be written yet. */
-  withKept(run: RunRecord): RunRecord {
+  withKept(run: StoredRun): StoredRun {
     const finish = this.finishes.get(run.id);
     return finish && run.status === "running"
       ? { ...run, status: finish.status, finishedAt: finish.at }
@@ -300,7 +280,7 @@ class PendingRunWrites {
   }
 
   /** The tasks as written, with the updates (and finish) that could not be written yet. */
-  withKeptTasks(runId: string, tasks: TaskRecord[]): TaskRecord[] {
+  withKeptTasks(runId: string, tasks: StoredTask[]): StoredTask[] {
     const byId = new Map(tasks.map((task) => [task.taskId, task]));
     for (const kept of this.queued) {
       const task = kept.runId === runId ? byId.get(kept.taskId) : undefined;
@@ -333,7 +313,7 @@ class PendingRunWrites {
     const signature = keys.join(",");
     let statement = this.updates.get(signature);
     if (!statement) {
-      const sets = keys.map((key) => `${COLUMNS[key]} = @${key}`).join(", ");
+      const sets = keys.map((key) => `${TASK_COLUMNS[key]} = @${key}`).join(", ");
       statement = this.db.prepare(
         `UPDATE run_tasks SET ${sets} WHERE run_id = @runId AND task_id = @taskId`,
       );
@@ -357,37 +337,8 @@ function reportWriteError(error: unknown): void {
   process.stderr.write(`squad-mcp error: could not save task results: ${message}\n`);
 }
 
-function toRun(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    status: row.status,
-    pid: row.pid,
-    project: row.project,
-  };
-}
-
-function toTask(row: TaskRow): TaskRecord {
-  return {
-    runId: row.run_id,
-    taskId: row.task_id,
-    position: row.position,
-    kind: row.kind,
-    label: row.label,
-    status: row.status,
-    worker: row.worker,
-    model: row.model,
-    exitCode: row.exit_code,
-    signal: row.signal,
-    startedAt: row.started_at,
-    durationMs: row.duration_ms,
-    digest: row.digest,
-    log: row.log,
-    rawBytes: row.raw_bytes,
-    tokensIn: row.tokens_in,
-    tokensOut: row.tokens_out,
-    decisionId: row.decision_id,
-    detail: row.detail === null ? null : JSON.parse(row.detail),
-  };
+/** The task with its detail read back from JSON. */
+function parseDetail(task: StoredTask): StoredTask {
+  task.detail = typeof task.detail === "string" ? JSON.parse(task.detail) : null;
+  return task;
 }

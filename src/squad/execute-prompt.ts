@@ -2,13 +2,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { AppContext } from "../context.js";
 import { errorMessage } from "../errors.js";
-import type { FinalTaskStatus } from "../memory/runs.js";
 import { AttachmentError, composePrompt, readAttachments } from "../runners/attachments.js";
 import type { ModelBackends } from "../runners/models.js";
 import { type ModelAnswer, ModelCallError } from "../runners/types.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
 import type { PlannedPrompt } from "./plan.js";
 import type { ModelRoute } from "./scheduler.js";
+import type { FinalTaskStatus } from "./status.js";
 
 export interface PromptRunIds {
   runId: string;

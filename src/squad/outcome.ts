@@ -1,34 +1,18 @@
-import type { FinalTaskStatus } from "../memory/runs.js";
+import type { CommandOutcome } from "../runners/command-outcome.js";
+import type { FinalTaskStatus } from "./status.js";
 
-export interface FailureLine {
-  id: string;
-  line?: number | undefined;
-  message: string;
-}
-
-/** How one task ended, as the scheduler and the result shaper see it. */
-export interface TaskOutcome {
+/**
+ * How one task ended, as the scheduler and the result shaper see it: what a command reports,
+ * with what a prompt task adds (the worker that answered, its tokens, the files it was sent).
+ */
+export interface TaskOutcome extends Omit<CommandOutcome, "status"> {
   status: FinalTaskStatus;
-  exitCode: number | null;
-  signal: string | null;
-  durationMs: number;
   worker: string | null;
   model: string | null;
   /** The Ollama host that answered a prompt. */
   host: string | null;
-  /** What the host reads about the task: bounded, failures named. */
-  digest: string;
-  /** One line, for progress messages: "pytest: 12 failed, 200 passed". */
-  summary: string;
-  counts: Record<string, number>;
-  failures: FailureLine[];
-  failuresOmitted: number;
-  /** Bytes of output the host did not have to read. */
-  rawBytes: number;
   /** Bytes of attached files that went to the worker without passing through the host. */
   fileBytes: number;
-  /** Full output on disk, or null when nothing ran. */
-  logFile: string | null;
   tokensIn: number | null;
   tokensOut: number | null;
   decisionId: string | null;

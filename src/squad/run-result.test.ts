@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { tempContexts } from "../../test/support/temp-context.js";
-import type { RunRecord, TaskRecord, TaskStatus } from "../memory/runs.js";
 import { BASH_OUTPUT_CAP } from "../memory/stats.js";
+import { type RunRecord, readRun, type TaskRecord } from "./records.js";
 import {
   buildRunResult,
   countTasks,
@@ -10,6 +10,7 @@ import {
   runResultOf,
   writingAvoided,
 } from "./run-result.js";
+import type { TaskStatus } from "./status.js";
 
 const run: RunRecord = {
   id: "r-1",
@@ -184,13 +185,13 @@ describe("the host's ledger", () => {
       rawBytes: 100_000,
       digest: "pytest: 1 failed\nFAILED t.py::x",
     });
-    const running = ctx.store.runs.get("r-l");
+    const running = readRun(ctx, "r-l");
     if (!running) throw new Error("run r-l was not stored");
     expect(
       runResultOf(ctx, running, 2_000, { argsChars: 400, outputWeight: 5 }).host_tokens_saved,
     ).toBeUndefined();
     ctx.store.runs.finish("r-l", "done", 4_000);
-    const done = ctx.store.runs.get("r-l");
+    const done = readRun(ctx, "r-l");
     if (!done) throw new Error("run r-l was not stored");
     const result = runResultOf(ctx, done, 2_000, { argsChars: 400, outputWeight: 5 });
     const read = JSON.stringify(result).length;

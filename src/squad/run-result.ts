@@ -1,14 +1,10 @@
 import { z } from "zod";
 import type { AppContext } from "../context.js";
-import {
-  type RunRecord,
-  type RunStatus,
-  TASK_STATUSES,
-  type TaskRecord,
-  type TaskStatus,
-} from "../memory/runs.js";
 import { BASH_OUTPUT_CAP } from "../memory/stats.js";
 import { cutToJsonChars } from "../text/cut.js";
+import type { RunRecord, TaskRecord } from "./records.js";
+import { readTasks } from "./records.js";
+import { RUN_STATUSES, TASK_STATUSES, type TaskStatus } from "./status.js";
 
 /** `squad://runs/<run>/<task>`: the full output, readable as an MCP resource. */
 export function logUri(runId: string, taskId: string): string {
@@ -56,9 +52,7 @@ export type TaskGroups = z.infer<typeof taskGroups>;
 /** What spawn_squad and squad_status return: the run, then its tasks by status. */
 export const runResult = z.object({
   run_id: z.string().describe("For squad_status."),
-  status: z
-    .enum(["running", "done", "cancelled", "interrupted"])
-    .describe("interrupted: the server running it stopped."),
+  status: z.enum(RUN_STATUSES).describe("interrupted: the server running it stopped."),
   duration_ms: z.number().describe("Since the run started."),
   host_tokens_saved: z
     .number()
@@ -83,8 +77,7 @@ const CHARS_PER_TOKEN = 4;
 /** What the host would have read doing the task itself: a command's output as its Bash tool shows it, or the files attached to a prompt. */
 export function readingAvoided(task: TaskRecord): number {
   if (task.kind === "command") return Math.min(task.rawBytes ?? 0, BASH_OUTPUT_CAP);
-  const detail = task.detail as { fileBytes?: number } | null;
-  return detail?.fileBytes ?? 0;
+  return task.detail?.fileBytes ?? 0;
 }
 
 /** Tokens the host would have written doing the task itself: a prompt task's answer. */
@@ -111,7 +104,7 @@ export function runResultOf(
   maxChars: number,
   call: HostCall,
 ): RunResult {
-  const tasks = ctx.store.runs.tasks(run.id);
+  const tasks = readTasks(ctx, run.id);
   const result = buildRunResult({ run, tasks, now: ctx.now() }, maxChars);
   if (run.status === "running") return result;
   const avoided =
@@ -283,5 +276,3 @@ export function countTasks(result: RunResult): Partial<Record<TaskStatus, number
   }
   return counts;
 }
-
-export type { RunStatus };

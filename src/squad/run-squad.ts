@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { DEFAULT_MAX_CONCURRENT } from "../config.js";
 import type { AppContext } from "../context.js";
 import { diskFullPath } from "../errors.js";
-import { newRunId, type RunStatus } from "../memory/runs.js";
+import { newRunId } from "../memory/runs.js";
 import { routeTask } from "../routing/route-task.js";
 import type { ModelBackends } from "../runners/models.js";
 import { type ActiveRun, activeRuns, type ProgressUpdate } from "./active-runs.js";
@@ -12,6 +12,7 @@ import { executePrompt } from "./execute-prompt.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
 import { type PlannedPrompt, planSquad, type TaskInput } from "./plan.js";
 import { describeFinish, describeStart } from "./progress.js";
+import { saveFinished, saveOutcome, saveStarted } from "./records.js";
 import { type PromptRoute, type ScheduledTask, SquadScheduler } from "./scheduler.js";
 
 export interface SquadRequest {
@@ -91,13 +92,13 @@ export async function startSquad(
           decisionId: task.kind === "prompt" ? task.route.decisionId : null,
         }),
       onStart: (task) => {
-        ctx.store.runs.updateTask(runId, task.id, { status: "running", startedAt: ctx.now() });
+        saveStarted(ctx, runId, task.id);
         started.add(task.id);
         emit(describeStart(task, done, scheduled.length), 1);
       },
       onFinish: (task, outcome) => {
         done++;
-        saveOutcome(ctx, runId, task, outcome);
+        saveOutcome(ctx, runId, task.id, outcome);
         emit(describeFinish(task, outcome, done, scheduled.length), started.has(task.id) ? 1 : 2);
       },
       ollamaHosts: () => models.ollamaHosts(),
@@ -121,12 +122,11 @@ export async function startSquad(
   const finished = scheduler
     .run()
     .then(() => {
-      const status: RunStatus = controller.signal.aborted ? "cancelled" : "done";
-      ctx.store.runs.finish(runId, status, ctx.now());
+      saveFinished(ctx, runId, controller.signal.aborted ? "cancelled" : "done");
     })
     .catch((error: unknown) => {
       ctx.logger.error(`run ${runId} failed inside squad-mcp: ${String(error)}`);
-      ctx.store.runs.finish(runId, "cancelled", ctx.now());
+      saveFinished(ctx, runId, "cancelled");
     })
     .finally(() => runs.delete(runId));
   const run: ActiveRun = {
@@ -166,32 +166,6 @@ function resolved(ctx: AppContext, alias: string, decisionId: string | null): Pr
   return { alias, provider: worker.provider, model: worker.model, worker, decisionId };
 }
 
-function saveOutcome(ctx: AppContext, runId: string, task: ScheduledTask, outcome: TaskOutcome) {
-  ctx.store.runs.updateTask(runId, task.id, {
-    status: outcome.status,
-    worker: outcome.worker,
-    model: outcome.model,
-    exitCode: outcome.exitCode,
-    signal: outcome.signal,
-    durationMs: Math.round(outcome.durationMs),
-    digest: outcome.digest,
-    log: outcome.logFile,
-    rawBytes: outcome.rawBytes,
-    tokensIn: outcome.tokensIn,
-    tokensOut: outcome.tokensOut,
-    decisionId: outcome.decisionId,
-    detail: {
-      summary: outcome.summary,
-      counts: outcome.counts,
-      failures: outcome.failures,
-      failuresOmitted: outcome.failuresOmitted,
-      fileBytes: outcome.fileBytes,
-      host: outcome.host,
-      notes: outcome.notes,
-    },
-  });
-}
-
 /**
  * For shutdown: stops every run this process executes, kills their process groups at once and
  * marks the runs interrupted (the host did not cancel them; a restart will not resume them).
@@ -200,6 +174,6 @@ export function interruptAllRuns(ctx: AppContext): number {
   const runs = activeRuns(ctx);
   for (const run of runs.values()) run.cancel("the server is shutting down");
   ctx.commands.shutdown();
-  for (const run of runs.values()) ctx.store.runs.finish(run.id, "interrupted", ctx.now());
+  for (const run of runs.values()) saveFinished(ctx, run.id, "interrupted");
   return runs.size;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../config.js";
-import type { FinalTaskStatus } from "../memory/runs.js";
 import { type PlannedTask, planSquad, type TaskInput } from "./plan.js";
 import { type Finished, type ScheduledTask, SquadScheduler } from "./scheduler.js";
+import type { FinalTaskStatus } from "./status.js";
 
 const QWEN_FAST = DEFAULT_CONFIG.workers["qwen-fast"] ?? fail("the default config has qwen-fast");
 

@@ -1,6 +1,5 @@
 import type { Provider, WorkerConfig } from "../config.js";
 import { errorMessage } from "../errors.js";
-import type { FinalTaskStatus, TaskStatus } from "../memory/runs.js";
 import {
   canonicalModel,
   type HostSlots,
@@ -9,6 +8,7 @@ import {
   placeOllamaWork,
 } from "./placement.js";
 import type { PlannedCommand, PlannedPrompt } from "./plan.js";
+import { type FinalTaskStatus, isFinalStatus, type TaskStatus } from "./status.js";
 
 /** Who serves a prompt task, decided before scheduling (or why nobody can). */
 export interface ModelRoute {
@@ -292,8 +292,4 @@ export class SquadScheduler<Result extends Finished> {
     for (const task of [...this.pending]) this.settle(task, "error", "could not be scheduled");
     this.done?.();
   }
-}
-
-function isFinalStatus(status: TaskStatus): boolean {
-  return status !== "pending" && status !== "running";
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readRun } from "../squad/records.js";
 import { renderRunResult, runResult, runResultOf } from "../squad/run-result.js";
 import { defineTool } from "./define-tool.js";
 import { progressSender } from "./progress.js";
@@ -92,7 +93,7 @@ export const spawnSquadTool = defineTool({
         extra.signal.removeEventListener("abort", onAbort);
       }
     }
-    const record = ctx.store.runs.get(run.id);
+    const record = readRun(ctx, run.id);
     if (!record) throw new Error(`run ${run.id} vanished from the store`);
     const maxChars = args.max_chars ?? ctx.config.squad.digestChars;
     if (!args.tasks.some((task) => task.command !== undefined)) {

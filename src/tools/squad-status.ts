@@ -2,6 +2,7 @@ import { z } from "zod";
 import { UserInputError } from "../errors.js";
 import { processAlive } from "../runners/process-group.js";
 import { activeRuns } from "../squad/active-runs.js";
+import { readRun } from "../squad/records.js";
 import { renderRunResult, runResult, runResultOf } from "../squad/run-result.js";
 import { defineTool } from "./define-tool.js";
 import { followProgress } from "./progress.js";
@@ -37,7 +38,7 @@ export const squadStatusTool = defineTool({
   async handler(args, ctx, extra) {
     // A run another server was executing when it died would otherwise read "running" forever.
     ctx.store.runs.markInterrupted(processAlive, ctx.now());
-    const known = ctx.store.runs.get(args.run_id);
+    const known = readRun(ctx, args.run_id);
     if (!known) {
       const recent = ctx.store.runs
         .recent(5)
@@ -56,13 +57,13 @@ export const squadStatusTool = defineTool({
         const stop = followProgress(here, extra);
         await Promise.race([here.finished, aborted(deadline)]).finally(stop);
       } else {
-        while (!deadline.aborted && ctx.store.runs.get(args.run_id)?.status === "running") {
+        while (!deadline.aborted && readRun(ctx, args.run_id)?.status === "running") {
           await Promise.race([sleep(POLL_MS), aborted(deadline)]);
           ctx.store.runs.markInterrupted(processAlive, ctx.now());
         }
       }
     }
-    const record = ctx.store.runs.get(args.run_id) ?? known;
+    const record = readRun(ctx, args.run_id) ?? known;
     const result = runResultOf(
       ctx,
       record,
