@@ -1,6 +1,7 @@
 import type { AppContext } from "../context.js";
 import type { StoredRun, StoredTask } from "../memory/runs.js";
 import type { TaskOutcome } from "./outcome.js";
+import type { ScheduledTask } from "./scheduler.js";
 import { isTaskStatus, type RunStatus, type TaskStatus } from "./status.js";
 
 /** What the store keeps of a task beyond its columns. */
@@ -75,6 +76,24 @@ export function saveOutcome(
     decisionId: outcome.decisionId,
     detail,
   });
+}
+
+/** Records a new run of this process and its tasks, all pending. */
+export function saveRunStart(
+  ctx: AppContext,
+  runId: string,
+  tasks: readonly ScheduledTask[],
+): void {
+  ctx.store.runs.start(
+    { id: runId, createdAt: ctx.now(), pid: process.pid, project: ctx.projectRoot },
+    tasks.map((task) => ({
+      taskId: task.id,
+      position: task.position,
+      kind: task.kind,
+      label: task.label,
+      worker: task.kind === "prompt" && "alias" in task.route ? task.route.alias : null,
+    })),
+  );
 }
 
 /** Marks a task started. */

@@ -10,10 +10,16 @@ import { type ActiveRun, activeRuns, type ProgressUpdate } from "./active-runs.j
 import { executeCommand } from "./execute-command.js";
 import { executePrompt } from "./execute-prompt.js";
 import { outcomeWithout, type TaskOutcome } from "./outcome.js";
-import { type PlannedPrompt, planSquad, type TaskInput } from "./plan.js";
+import { type PlannedPrompt, type PlannedTask, planSquad, type TaskInput } from "./plan.js";
 import { describeFinish, describeStart } from "./progress.js";
-import { saveFinished, saveOutcome, saveStarted } from "./records.js";
-import { type PromptRoute, type ScheduledTask, SquadScheduler } from "./scheduler.js";
+import { saveFinished, saveOutcome, saveRunStart, saveStarted } from "./records.js";
+import {
+  type PromptRoute,
+  type ScheduledTask,
+  type SchedulerHooks,
+  type SchedulerOptions,
+  SquadScheduler,
+} from "./scheduler.js";
 
 export interface SquadRequest {
   tasks: TaskInput[];
@@ -37,106 +43,152 @@ export async function startSquad(
   request: SquadRequest,
   onProgress?: (update: ProgressUpdate) => void,
 ): Promise<ActiveRun> {
-  const planned = planSquad(request.tasks, ctx.config);
+  const scheduled = await routeAll(ctx, models, planSquad(request.tasks, ctx.config));
+  const runId = newRunId();
+  saveRunStart(ctx, runId, scheduled);
+  const controller = new AbortController();
+  const progress = new RunProgress(scheduled.length, onProgress);
+  const scheduler = new SquadScheduler<TaskOutcome>(
+    scheduled,
+    taskHooks(ctx, models, runId, progress),
+    schedulerOptions(ctx, request, controller.signal),
+  );
+  const runs = activeRuns(ctx);
+  const run: ActiveRun = {
+    id: runId,
+    finished: finishWhenDone(ctx, runId, scheduler, controller.signal).finally(() =>
+      runs.delete(runId),
+    ),
+    cancel: (reason) => controller.abort(reason),
+    listeners: progress.listeners,
+  };
+  runs.set(runId, run);
+  return run;
+}
+
+/** Each prompt task with its worker (or why it has none); command tasks as planned. */
+async function routeAll(
+  ctx: AppContext,
+  models: ModelBackends,
+  planned: PlannedTask[],
+): Promise<ScheduledTask[]> {
   if (planned.some((task) => task.kind === "prompt")) await models.refresh();
-  const scheduled = await Promise.all(
+  return Promise.all(
     planned.map(
       async (task): Promise<ScheduledTask> =>
         task.kind === "prompt" ? { ...task, route: await routePrompt(ctx, task) } : task,
     ),
   );
-  const runId = newRunId();
-  const createdAt = ctx.now();
-  ctx.store.runs.start(
-    { id: runId, createdAt, pid: process.pid, project: ctx.projectRoot },
-    scheduled.map((task) => ({
-      taskId: task.id,
-      position: task.position,
-      kind: task.kind,
-      label: task.label,
-      worker: task.kind === "prompt" && "alias" in task.route ? task.route.alias : null,
-    })),
-  );
-  const controller = new AbortController();
-  const listeners = new Set<(update: ProgressUpdate) => void>(onProgress ? [onProgress] : []);
-  let events = 0;
-  const total = scheduled.length * 2;
-  let done = 0;
-  const started = new Set<string>();
-  const emit = (message: string, steps: number) => {
-    events += steps;
-    for (const listener of listeners) listener({ progress: events, total, message });
-  };
+}
 
-  const scheduler = new SquadScheduler<TaskOutcome>(
-    scheduled,
-    {
-      runCommand: (task, signal) =>
-        executeCommand(ctx, { ...task, logFile: taskLogFile(ctx, runId, task.id), signal }),
-      runPrompt: (task, host, signal) => {
-        const route = task.route;
-        if ("error" in route) return Promise.resolve(outcomeWithout("error", route.error));
-        const logFile = taskLogFile(ctx, runId, task.id);
-        return executePrompt(ctx, models, task, route, host, { runId, logFile }, signal).catch(
-          (error: unknown) => {
-            const full = diskFullPath(error, ctx.store.file, logFile);
-            if (!full) throw error;
-            return outcomeWithout("error", `disk full writing ${full}`, {
-              decisionId: route.decisionId,
-            });
-          },
-        );
-      },
-      settle: (task, status, why) =>
-        outcomeWithout(status, why, {
-          decisionId: task.kind === "prompt" ? task.route.decisionId : null,
-        }),
-      onStart: (task) => {
-        saveStarted(ctx, runId, task.id);
-        started.add(task.id);
-        emit(describeStart(task, done, scheduled.length), 1);
-      },
-      onFinish: (task, outcome) => {
-        done++;
-        saveOutcome(ctx, runId, task.id, outcome);
-        emit(describeFinish(task, outcome, done, scheduled.length), started.has(task.id) ? 1 : 2);
-      },
-      ollamaHosts: () => models.ollamaHosts(),
-    },
-    {
-      commandConcurrency:
-        request.concurrency ?? ctx.config.squad.concurrency ?? availableParallelism(),
-      geminiConcurrency: ctx.config.gemini.concurrency,
-      aliasConcurrency: (alias) =>
-        ctx.config.workers[alias]?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
-      ollama: {
-        maxLoaded: ctx.config.ollama.maxLoadedModels,
-        numParallel: ctx.config.ollama.numParallel,
-      },
-      failFast: request.failFast,
-      signal: controller.signal,
-    },
-  );
+/** Progress for the client: a step when a task starts and one when it finishes. */
+class RunProgress {
+  readonly listeners: Set<(update: ProgressUpdate) => void>;
+  private events = 0;
+  private done = 0;
+  private readonly started = new Set<string>();
 
-  const runs = activeRuns(ctx);
-  const finished = scheduler
-    .run()
-    .then(() => {
-      saveFinished(ctx, runId, controller.signal.aborted ? "cancelled" : "done");
-    })
-    .catch((error: unknown) => {
-      ctx.logger.error(`run ${runId} failed inside squad-mcp: ${String(error)}`);
-      saveFinished(ctx, runId, "cancelled");
-    })
-    .finally(() => runs.delete(runId));
-  const run: ActiveRun = {
-    id: runId,
-    finished,
-    cancel: (reason) => controller.abort(reason),
-    listeners,
+  constructor(
+    private readonly tasks: number,
+    onProgress?: (update: ProgressUpdate) => void,
+  ) {
+    this.listeners = new Set(onProgress ? [onProgress] : []);
+  }
+
+  start(task: ScheduledTask): void {
+    this.started.add(task.id);
+    this.emit(describeStart(task, this.done, this.tasks), 1);
+  }
+
+  finish(task: ScheduledTask, outcome: TaskOutcome): void {
+    this.done++;
+    // A task settled without starting (skipped, cancelled) takes both its steps at once.
+    this.emit(
+      describeFinish(task, outcome, this.done, this.tasks),
+      this.started.has(task.id) ? 1 : 2,
+    );
+  }
+
+  private emit(message: string, steps: number): void {
+    this.events += steps;
+    const update = { progress: this.events, total: this.tasks * 2, message };
+    for (const listener of this.listeners) listener(update);
+  }
+}
+
+/** How the scheduler runs, settles and reports each task of run `runId`. */
+function taskHooks(
+  ctx: AppContext,
+  models: ModelBackends,
+  runId: string,
+  progress: RunProgress,
+): SchedulerHooks<TaskOutcome> {
+  return {
+    runCommand: (task, signal) =>
+      executeCommand(ctx, { ...task, logFile: taskLogFile(ctx, runId, task.id), signal }),
+    runPrompt: (task, host, signal) => {
+      const route = task.route;
+      if ("error" in route) return Promise.resolve(outcomeWithout("error", route.error));
+      const logFile = taskLogFile(ctx, runId, task.id);
+      return executePrompt(ctx, models, task, route, host, { runId, logFile }, signal).catch(
+        (error: unknown) => {
+          const full = diskFullPath(error, ctx.store.file, logFile);
+          if (!full) throw error;
+          return outcomeWithout("error", `disk full writing ${full}`, {
+            decisionId: route.decisionId,
+          });
+        },
+      );
+    },
+    settle: (task, status, why) =>
+      outcomeWithout(status, why, {
+        decisionId: task.kind === "prompt" ? task.route.decisionId : null,
+      }),
+    onStart: (task) => {
+      saveStarted(ctx, runId, task.id);
+      progress.start(task);
+    },
+    onFinish: (task, outcome) => {
+      saveOutcome(ctx, runId, task.id, outcome);
+      progress.finish(task, outcome);
+    },
+    ollamaHosts: () => models.ollamaHosts(),
   };
-  runs.set(runId, run);
-  return run;
+}
+
+function schedulerOptions(
+  ctx: AppContext,
+  request: SquadRequest,
+  signal: AbortSignal,
+): SchedulerOptions {
+  return {
+    commandConcurrency:
+      request.concurrency ?? ctx.config.squad.concurrency ?? availableParallelism(),
+    geminiConcurrency: ctx.config.gemini.concurrency,
+    aliasConcurrency: (alias) => ctx.config.workers[alias]?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+    ollama: {
+      maxLoaded: ctx.config.ollama.maxLoadedModels,
+      numParallel: ctx.config.ollama.numParallel,
+    },
+    failFast: request.failFast,
+    signal,
+  };
+}
+
+/** Runs the squad to its end and records how the run ended; never rejects. */
+async function finishWhenDone(
+  ctx: AppContext,
+  runId: string,
+  scheduler: SquadScheduler<TaskOutcome>,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    await scheduler.run();
+    saveFinished(ctx, runId, signal.aborted ? "cancelled" : "done");
+  } catch (error) {
+    ctx.logger.error(`run ${runId} failed inside squad-mcp: ${String(error)}`);
+    saveFinished(ctx, runId, "cancelled");
+  }
 }
 
 /**
