@@ -32,6 +32,8 @@ export interface EconomyRow {
   /** The digest's text as JSON, the stand-in for what a host reading structuredContent gets. */
   hostChars: number;
   failingIds: number;
+  /** The failing ids alone, one per line, as a JSON string: the least a digest keeping them reads. */
+  idsChars: number;
   keptIds: number;
   /** The runner's quiet or agent mode for the same run, when a fixture holds it. */
   quiet?: { fixture: string; cappedChars: number };
@@ -56,6 +58,7 @@ function rowOf(dir: string, fixture: string, entry: ManifestEntry, quietOf: Map<
     cappedChars: Math.min(output.length, BASH_CAP_CHARS),
     hostChars: JSON.stringify(digest.text).length,
     failingIds: expected.length,
+    idsChars: JSON.stringify(expected.join("\n")).length,
     keptIds: keptIds(expected, digest),
   };
   const quiet = quietOf.get(fixture);
@@ -94,6 +97,12 @@ export function economyRows(rows: EconomyRow[]): Row[] {
     list.reduce((n, row) => n + row[key], 0);
   const failing = rows.reduce((n, row) => n + row.failingIds, 0);
   const kept = rows.reduce((n, row) => n + row.keptIds, 0);
+  // What the ids alone cost as the host reads them: one per line, as one JSON string.
+  const idsOnly = large
+    .filter((row) => row.failingIds > 0)
+    .map((row) => ({ row, share: row.idsChars / row.rawBytes }))
+    .sort((a, b) => b.share - a.share);
+  const idsOver = idsOnly.filter((entry) => entry.share > ECONOMY_BUDGET.shareOfRaw);
   const paired = rows.filter((row) => row.quiet !== undefined);
   const losing = paired.filter((row) => row.hostChars >= (row.quiet?.cappedChars ?? 0));
   return [
@@ -104,6 +113,15 @@ export function economyRows(rows: EconomyRow[]): Row[] {
         : "no fixture over 20 kB",
       budget: `≤ ${ECONOMY_BUDGET.shareOfRaw * 100} % each`,
       result: worst ? verdict(worst.hostChars / worst.rawBytes, ECONOMY_BUDGET.shareOfRaw) : "",
+    },
+    {
+      measure: `failing ids alone ÷ raw bytes, outputs over 20 kB with failures (${idsOnly.length})`,
+      figure:
+        idsOnly[0] === undefined
+          ? "no such fixture"
+          : `over ${ECONOMY_BUDGET.shareOfRaw * 100} % in ${idsOver.length} of ${idsOnly.length}; worst ${percent(idsOnly[0].share)} (${idsOnly[0].row.fixture})`,
+      budget: "—",
+      result: "",
     },
     {
       measure: `host reads ÷ raw capped at ${thousands(BASH_CAP_CHARS)} characters (all ${rows.length} fixtures)`,
