@@ -200,6 +200,48 @@ describe("a run's real failures", () => {
   });
 });
 
+describe("a run that changed files on disk", () => {
+  const run = (name: string, command: string, exitCode: number) =>
+    digestOutput({ command, output: fixture(name), exitCode }, { maxChars: 2000, maxFailures: 30 });
+
+  it("ruff with fixes on: counts what remains and says the fixes were written", () => {
+    // `fix = true` in pyproject.toml: the command does not say files will change.
+    const digest = run("ruff-fix-in-config.txt", "ruff check .", 1);
+    expect(digest.text.split("\n")[0]).toBe(
+      "ruff: 3 errors in 2 files, 6 fixed, fixes written to disk (exit 1)",
+    );
+    expect(digest.failuresOmitted).toBe(0);
+    expect(digest.text).not.toMatch(/more problems/);
+    const shown = run(
+      "ruff-fix-show-fixes.txt",
+      "ruff check --fix --show-fixes --output-format concise .",
+      1,
+    );
+    expect(shown.text.split("\n")[0]).toBe(
+      "ruff: 3 errors in 2 files, 6 fixed, fixes written to app/cli.py, app/orders.py, app/stock.py (exit 1)",
+    );
+  });
+
+  it("ruff format: what it rewrote, and what --check would rewrite, by file", () => {
+    const output = fixture("ruff-format.txt");
+    const digest = digestOutput(
+      { command: "ruff format .", output, exitCode: 0, omittedBytes: 1 },
+      { maxChars: 2000, maxFailures: 30 },
+    );
+    expect(digest.text).toBe(
+      "ruff: 2 files reformatted, 3 files left unchanged, reformatted files written to disk (exit 0, 1 B of log not read)",
+    );
+    const check = run("ruff-format-check.txt", "ruff format --check .", 1);
+    expect(check.text).toBe(
+      [
+        "ruff: 2 files would be reformatted, 3 files already formatted (exit 1)",
+        "- app/cli.py:8: unformatted: File would be reformatted",
+        "- app/report.py:1: unformatted: File would be reformatted",
+      ].join("\n"),
+    );
+  });
+});
+
 describe("grep that prints nothing", () => {
   const options = { maxChars: 2_000, maxFailures: 30 };
 

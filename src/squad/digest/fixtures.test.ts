@@ -74,6 +74,17 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
   "ruff-concise-large.txt": { tool: "ruff", counts: { errors: 285, files: 72, fixable: 141 } },
   "ruff-full-small.txt": { tool: "ruff", counts: { errors: 3, files: 1, fixable: 1 } },
   "ruff-clean.txt": { tool: "ruff", counts: { errors: 0 } },
+  "ruff-fix-in-config.txt": { tool: "ruff", counts: { errors: 3, files: 2, fixed: 6 } },
+  "ruff-fix-in-config-all-fixed.txt": { tool: "ruff", counts: { errors: 0, fixed: 2 } },
+  "ruff-fix-show-fixes.txt": { tool: "ruff", counts: { errors: 3, files: 2, fixed: 6 } },
+  "ruff-format-check.txt": {
+    tool: "ruff",
+    counts: { "files would be reformatted": 2, "files already formatted": 3 },
+  },
+  "ruff-format.txt": {
+    tool: "ruff",
+    counts: { "files reformatted": 2, "files left unchanged": 3 },
+  },
   "jest-commander-15-failing.txt": { tool: "jest", counts: { failed: 15, passed: 1354 } },
   "jest-commander-process-exit.txt": { tool: "jest", counts: { "failed suites": 1 } },
   "pytest9-subtests-failing.txt": { tool: "pytest", counts: { failed: 8, passed: 731 } },
