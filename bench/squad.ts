@@ -45,9 +45,6 @@ export const SQUAD_BUDGET = {
   deny1MBMs: 50,
   promptLoads: 3,
   makespanVsLowerBound: 1.1,
-  digestShare: 0.05,
-  /** The digest share is held only for outputs larger than this (20 kB). */
-  digestOverBytes: 20_000,
   /** Share of failing test ids a test runner's digest must keep. */
   testIdsKept: 1,
   peakRssMB: 150,
@@ -157,10 +154,6 @@ function promptRows(prompts: PromptBatch): Row[] {
   ];
 }
 
-function isLarge(row: DigestBenchRow): boolean {
-  return row.rawBytes > SQUAD_BUDGET.digestOverBytes;
-}
-
 function isTestRunner(row: DigestBenchRow): boolean {
   return row.tool !== null && TEST_RUNNERS.has(row.tool);
 }
@@ -169,21 +162,12 @@ function percent(share: number): string {
   return `${(share * 100).toFixed(2)} %`;
 }
 
+/** Ids kept; the size of what the host reads has its budget in bench/context-economy.ts. */
 function digestRows(rows: DigestBenchRow[]): Row[] {
-  const large = rows.filter(isLarge).sort((a, b) => b.ratio - a.ratio);
-  const worst = large[0];
   const runners = rows.filter(isTestRunner);
   const failing = runners.reduce((sum, row) => sum + row.failingIds, 0);
   const kept = runners.reduce((sum, row) => sum + row.keptIds, 0);
   return [
-    {
-      measure: `digests of outputs over 20 kB (${large.length} of ${rows.length} fixtures): returned ÷ raw bytes`,
-      figure: worst
-        ? `worst ${percent(worst.ratio)} (${worst.fixture}); ${thousands(sum(large, "returnedBytes"))} of ${thousands(sum(large, "rawBytes"))} bytes in all`
-        : "no fixture over 20 kB",
-      budget: `≤ ${SQUAD_BUDGET.digestShare * 100} % each`,
-      result: worst ? verdict(worst.ratio, SQUAD_BUDGET.digestShare) : "",
-    },
     {
       measure: `failing test ids kept in the digests of test runners (${runners.length} fixtures)`,
       figure: `${kept} of ${failing}`,
@@ -192,10 +176,6 @@ function digestRows(rows: DigestBenchRow[]): Row[] {
         kept >= failing * SQUAD_BUDGET.testIdsKept ? "pass" : `**over** (${failing - kept} lost)`,
     },
   ];
-}
-
-function sum(rows: DigestBenchRow[], key: "rawBytes" | "returnedBytes"): number {
-  return rows.reduce((total, row) => total + row[key], 0);
 }
 
 function memoryRow(memory: LoudTaskMemory): Row {
@@ -215,8 +195,6 @@ function mb(value: number): string {
 export function digestTable(rows: DigestBenchRow[]): string {
   const grid = rows.map((row) => {
     const checks: string[] = [];
-    if (isLarge(row))
-      checks.push(row.ratio <= SQUAD_BUDGET.digestShare ? "size pass" : "**size over**");
     if (isTestRunner(row) && row.failingIds > 0) {
       checks.push(row.keptIds === row.failingIds ? "ids pass" : "**ids lost**");
     }
@@ -248,7 +226,7 @@ export function digestTable(rows: DigestBenchRow[]): string {
     `${table}\n\n` +
     "Failing ids are test ids for test runners, files with problems for type checkers and linters. " +
     "A digest names at most 30 problems, so checkers with more keep fewer files by design; " +
-    "the 100 % budget holds for test runners. The size budget holds above 20 kB of output."
+    "the 100 % budget holds for test runners. The size budget is the context economy table's."
   );
 }
 

@@ -61,23 +61,6 @@ function splitName(name: string): { group?: string; name?: string } {
   return at === -1 ? {} : { group: name.slice(0, at), name: name.slice(at + 2) };
 }
 
-function readOutputBlocks(lines: string[]): Map<string, string[]> {
-  const blocks = new Map<string, string[]>();
-  let current: string[] | null = null;
-  for (const line of lines) {
-    const header = OUTPUT_HEADER.exec(line);
-    if (header) {
-      current = [];
-      blocks.set(header[1] as string, current);
-    } else if (/^(?:failures:|test result:)/.test(line)) {
-      current = null;
-    } else if (current) {
-      current.push(line);
-    }
-  }
-  return blocks;
-}
-
 /** `error[E0308]: mismatched types` followed by `--> src/lib.rs:25:29`. */
 function readCompileErrors(lines: string[]): Finding[] {
   const findings: Finding[] = [];
@@ -97,47 +80,181 @@ function readCompileErrors(lines: string[]): Finding[] {
   return findings;
 }
 
-/** The name lists under `failures:` survive when a cut log lost the `test … FAILED` lines. */
-function readFailureLists(lines: string[]): string[] {
-  const names: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i] !== "failures:") continue;
-    for (let j = i + 1; j < lines.length; j++) {
-      const name = /^ {4}(\S.*)$/.exec(lines[j] as string);
-      if (!name) break;
-      names.push(name[1] as string);
+/**
+ * One test binary's part of the log: `Running tests/api.rs (target/…)` or `Doc-tests tally` up
+ * to the next. Each binary has its own results, output blocks and `failures:` list, and two
+ * binaries can hold tests of the same name.
+ */
+interface Target {
+  /** `src/lib.rs`, `tests/api.rs`, `doc tests`. */
+  label: string;
+  failed: string[];
+  passed: number;
+  ignored: number;
+  /** The binary's own `test result:` line, absent when the log ends before it. */
+  result?: { passed: number; failed: number; ignored: number };
+  /** `test x has been running for over 60 seconds`, not yet reported done: `x (60 s)`. */
+  slow: string[];
+  /** The log's middle was skipped after this part: what it printed there is unknown. */
+  beforeGap?: boolean;
+  /** `signal: 6, SIGABRT: process abort signal` when the binary died before its result. */
+  crash?: string;
+  blocks: Map<string, string[]>;
+}
+
+/**
+ * `Running unittests src/lib.rs (target/…)`, `Running tests/api.rs (target/…)`; older cargo
+ * names the binary only: `Running target/debug/deps/api-1a2b3c`.
+ */
+const RUNNING = /^\s+Running (?:unittests )?(\S+)/;
+const DOC_TESTS = /^\s+Doc-tests (\S+)/;
+/** Where a long log's middle was skipped: what follows may belong to another binary. */
+const GAP = /^\[… \d+ bytes of log not read …\]$/;
+const SLOW = /^test (.+?) has been running for over (\d+) seconds$/;
+/** Cargo's words for a test binary that died (a signal, `process::abort`, a stack overflow). */
+const CRASH = /^\s+process didn't exit successfully: .*\((.+)\)$/;
+
+function newTarget(label: string): Target {
+  return { label, failed: [], passed: 0, ignored: 0, slow: [], blocks: new Map() };
+}
+
+function labelOf(line: string): string | null {
+  const running = RUNNING.exec(line);
+  if (running) return (running[1] as string).replace(/^target\/\S+\/deps\/(.+?)-[0-9a-f]+$/, "$1");
+  return DOC_TESTS.test(line) ? "doc tests" : null;
+}
+
+function readTargets(lines: string[]): Target[] {
+  // Output before any `Running` line (a cut head, an old cargo) still counts, as a nameless target.
+  let target = newTarget("");
+  const targets = [target];
+  let block: string[] | null = null;
+  let inList = false;
+  for (const line of lines) {
+    const gap = GAP.test(line);
+    if (gap) target.beforeGap = true;
+    const label = gap ? "" : labelOf(line);
+    if (label !== null) {
+      target = newTarget(label);
+      targets.push(target);
+      block = null;
+      inList = false;
+      continue;
+    }
+    const header = OUTPUT_HEADER.exec(line);
+    const test = TEST_LINE.exec(line);
+    const result = RESULT.exec(line);
+    const slow = SLOW.exec(line);
+    if (header) {
+      block = [];
+      target.blocks.set(header[1] as string, block);
+    } else if (line === "failures:") {
+      block = null;
+      inList = true;
+    } else if (inList && /^ {4}\S/.test(line)) {
+      // The name list under `failures:` survives when a cut log lost the `test … FAILED` lines.
+      addFailed(target, line.trim());
+    } else if (result) {
+      target.result = {
+        passed: Number(result[1]),
+        failed: Number(result[2]),
+        ignored: Number(result[3]),
+      };
+      block = null;
+      inList = false;
+    } else if (test) {
+      const name = test[1] as string;
+      target.slow = target.slow.filter((n) => !n.startsWith(`${name} (`));
+      if (test[2] === "FAILED") addFailed(target, name);
+      else if (test[2] === "ok") target.passed++;
+      else target.ignored++;
+    } else if (slow) {
+      target.slow.push(`${slow[1]} (over ${slow[2]} s)`);
+    } else if (CRASH.test(line)) {
+      target.crash = CRASH.exec(line)?.[1];
+    } else if (block) {
+      block.push(line);
+    } else {
+      inList = false;
     }
   }
-  return names;
+  return targets.filter((t) => t.label !== "" || t.failed.length > 0 || t.result || t.passed);
+}
+
+function addFailed(target: Target, name: string) {
+  if (!target.failed.includes(name)) target.failed.push(name);
+}
+
+function findingOf(id: string, name: string, block: string[]): Finding {
+  const { at, ...failure } = failureOf(block);
+  // A doctest panics in code generated from the comment: its own id says where that is.
+  const doctest = DOCTEST.exec(name);
+  if (doctest) return { id, message: failure.message, line: Number(doctest[1]), ...splitName(id) };
+  // A unit test's id names its module, not its file: the message says where it panicked.
+  const message = at ? joinMessage([`${at}: ${failure.message}`]) : failure.message;
+  return { id, ...failure, message, ...splitName(id) };
+}
+
+/**
+ * A test's id is its name; a name that failed in more than one binary (`round_trip` in both
+ * tests/api.rs and tests/cli.rs) says which, so no failure hides another.
+ */
+function findingsOf(targets: Target[]): Finding[] {
+  const seen = new Map<string, number>();
+  for (const t of targets) for (const name of t.failed) seen.set(name, (seen.get(name) ?? 0) + 1);
+  return targets.flatMap((t) =>
+    t.failed.map((name) => {
+      const shared = (seen.get(name) ?? 0) > 1 && t.label !== "";
+      const id = shared ? `${name} (${t.label})` : name;
+      const block = t.blocks.get(name);
+      // A binary prints its failures' panics only when all its tests are done.
+      if (!block && !t.result && !t.beforeGap && t.label !== "")
+        return { id, message: "failed; its output was never printed", ...splitName(id) };
+      return findingOf(id, name, block ?? []);
+    }),
+  );
+}
+
+/**
+ * Binaries that printed no `test result:` line: one that crashed says so; the last one, when
+ * the log ends inside it, was killed or timed out there. Their counts are the tests they
+ * reported before that.
+ */
+function unfinished(targets: Target[]): string | undefined {
+  const notes = targets
+    .filter((t) => t.crash !== undefined && !t.result)
+    .map((t) => `${t.label || "a test binary"} crashed (${t.crash})`);
+  const last = targets[targets.length - 1];
+  if (last && !last.result && last.crash === undefined && last.label !== "") {
+    const slow = last.slow.length > 0 ? `, still running ${last.slow.join(", ")}` : "";
+    notes.push(`cut short: the log ends before ${last.label} finished${slow}`);
+  }
+  return notes.length > 0 ? notes.join(", ") : undefined;
 }
 
 export function digestCargoTest(lines: string[]): ToolReport {
+  const targets = readTargets(lines);
   const counts: Record<string, number> = {};
-  const failed: string[] = [];
-  for (const line of lines) {
-    const test = TEST_LINE.exec(line);
-    if (test?.[2] === "FAILED" && !failed.includes(test[1] as string))
-      failed.push(test[1] as string);
-    const result = RESULT.exec(line);
-    if (result) {
-      counts.failed = (counts.failed ?? 0) + Number(result[2]);
-      counts.passed = (counts.passed ?? 0) + Number(result[1]);
-      counts.ignored = (counts.ignored ?? 0) + Number(result[3]);
-    }
+  for (const t of targets) {
+    if (!t.result && t.failed.length === 0 && t.passed === 0 && t.ignored === 0) continue;
+    // A finished binary's own line is the truth; an unfinished one counts what it reported.
+    const { passed, failed, ignored } = t.result ?? {
+      passed: t.passed,
+      failed: t.failed.length,
+      ignored: t.ignored,
+    };
+    counts.failed = (counts.failed ?? 0) + failed;
+    counts.passed = (counts.passed ?? 0) + passed;
+    counts.ignored = (counts.ignored ?? 0) + ignored;
   }
-  for (const name of readFailureLists(lines)) if (!failed.includes(name)) failed.push(name);
-  const blocks = readOutputBlocks(lines);
-  const findings: Finding[] = failed.map((id) => {
-    const { at, ...failure } = failureOf(blocks.get(id) ?? []);
-    // A doctest panics in code generated from the comment: its own id says where that is.
-    const doctest = DOCTEST.exec(id);
-    if (doctest)
-      return { id, message: failure.message, line: Number(doctest[1]), ...splitName(id) };
-    // A unit test's id names its module, not its file: the message says where it panicked.
-    const message = at ? joinMessage([`${at}: ${failure.message}`]) : failure.message;
-    return { id, ...failure, message, ...splitName(id) };
-  });
+  const findings = findingsOf(targets);
   const compileErrors = readCompileErrors(lines);
   if (compileErrors.length > 0) counts["compile errors"] = compileErrors.length;
-  return { counts, findings: [...findings, ...compileErrors] };
+  return {
+    counts,
+    findings: [...findings, ...compileErrors],
+    // Failures counted in a part of the log that was not read are said as `… and N more`.
+    total: (counts.failed ?? 0) + compileErrors.length,
+    note: unfinished(targets),
+  };
 }

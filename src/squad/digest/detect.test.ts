@@ -31,6 +31,10 @@ describe("detectTool", () => {
   it("recognises the tool from its output when the command is a script", () => {
     expect(detectTool("cd web && npm test", VITEST_SUMMARY)).toBe("vitest");
     expect(detectTool("make check", PYTEST_SUMMARY)).toBe("pytest");
+    expect(detectTool("make lint", "Found 9 errors (6 fixed, 3 remaining).\n")).toBe("ruff");
+    expect(detectTool("make fmt", "2 files reformatted, 3 files left unchanged\n")).toBe("ruff");
+    // black says the same with a full stop; it is not ruff.
+    expect(detectTool("make fmt", "2 files reformatted, 3 files left unchanged.\n")).toBeNull();
   });
 
   it("prefers the command's tool whose output actually appears", () => {

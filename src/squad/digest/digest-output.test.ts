@@ -186,6 +186,68 @@ describe("a run's real failures", () => {
     );
   });
 
+  it("cargo: the header counts what the list names, and says when the run was cut short", () => {
+    const command = "RUST_BACKTRACE=0 cargo test --offline --no-fail-fast";
+    // Killed while tests/slow.rs waited: that binary printed two failures but no result line.
+    const cut = digestOutput(
+      { command, output: fixture("cargo-test-tally-killed.txt"), exitCode: null },
+      { maxChars: 2000, maxFailures: 30 },
+    );
+    expect(cut.counts.failed).toBe(cut.failures.length);
+    expect(cut.text.split("\n")[0]).toBe(
+      "cargo test: 10 failed, 15 passed, cut short: the log ends before tests/slow.rs finished, still running waits_for_the_ledger (over 60 s) (no exit code)",
+    );
+    expect(cut.text).toContain("- sum_of_a_big_tally: failed; its output was never printed");
+    // Two binaries each have a failing round_trip: both are listed, each with its own panic.
+    const whole = run("cargo-test-tally-same-names.txt", command, 101);
+    expect(whole.text.split("\n")[0]).toBe("cargo test: 11 failed, 18 passed (exit 101)");
+    expect(whole.failures).toHaveLength(11);
+    expect(whole.failuresOmitted).toBe(0);
+    expect(whole.failures.filter((f) => f.id.startsWith("round_trip"))).toEqual([
+      expect.objectContaining({ id: "round_trip (tests/api.rs)", line: 6 }),
+      expect.objectContaining({ id: "round_trip (tests/cli.rs)", line: 7 }),
+    ]);
+    // A finished run says nothing about being cut.
+    expect(whole.text).not.toContain("cut short");
+    // A long log read as head and tail: failures counted by a result line in the tail whose
+    // names were in the skipped middle are said as `… and 3 more`.
+    const lines = fixture("cargo-test-tally-same-names.txt").split("\n");
+    const sample = (from: number, to: number) => {
+      const skipped = lines.slice(from, to).join("\n").length + 1;
+      const output = [
+        ...lines.slice(0, from),
+        `[… ${skipped} bytes of log not read …]`,
+        ...lines.slice(to),
+      ].join("\n");
+      return digestOutput(
+        { command, output, exitCode: 101, omittedBytes: skipped },
+        { maxChars: 2000, maxFailures: 30 },
+      );
+    };
+    const from = lines.indexOf("test parse_ignores_comments ... FAILED");
+    const sampled = sample(
+      from,
+      lines.findIndex((line, i) => i > from && line.startsWith("test result:")),
+    );
+    expect(sampled.counts.failed).toBe(11);
+    expect(sampled.failures).toHaveLength(8);
+    expect(sampled.failuresOmitted).toBe(3);
+    expect(sampled.text).toContain("… and 3 more failing");
+    // The head ends inside src/lib.rs and the tail starts inside tests/cli.rs: the lib's
+    // failures count once, and their panics were skipped, not missing from the run.
+    const across = sample(
+      lines.indexOf("test tests::top_after_repeats ... FAILED") + 1,
+      lines.indexOf("test round_trip ... FAILED", lines.indexOf("running 5 tests")),
+    );
+    expect(across.counts.failed).toBe(across.failures.length);
+    expect(across.failures.map((f) => f.id)).toContain("tests::top_after_repeats");
+    expect(across.text).not.toMatch(/never printed|cut short/);
+    // A binary that died is not a run cut short: cargo went on to the doctests.
+    expect(run("cargo-test-abort.txt", command, 101).text.split("\n")[0]).toBe(
+      "cargo test: 1 failed, src/lib.rs crashed (signal: 6, SIGABRT: process abort signal) (exit 101)",
+    );
+  });
+
   it("returns the output itself when it is shorter than a digest of it", () => {
     const output =
       "src/a.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.\n";
@@ -197,6 +259,48 @@ describe("a run's real failures", () => {
     expect(digest.failures).toEqual([
       { id: "src/a.ts", line: 1, message: expect.stringContaining("TS2322") },
     ]);
+  });
+});
+
+describe("a run that changed files on disk", () => {
+  const run = (name: string, command: string, exitCode: number) =>
+    digestOutput({ command, output: fixture(name), exitCode }, { maxChars: 2000, maxFailures: 30 });
+
+  it("ruff with fixes on: counts what remains and says the fixes were written", () => {
+    // `fix = true` in pyproject.toml: the command does not say files will change.
+    const digest = run("ruff-fix-in-config.txt", "ruff check .", 1);
+    expect(digest.text.split("\n")[0]).toBe(
+      "ruff: 3 errors in 2 files, 6 fixed, fixes written to disk (exit 1)",
+    );
+    expect(digest.failuresOmitted).toBe(0);
+    expect(digest.text).not.toMatch(/more problems/);
+    const shown = run(
+      "ruff-fix-show-fixes.txt",
+      "ruff check --fix --show-fixes --output-format concise .",
+      1,
+    );
+    expect(shown.text.split("\n")[0]).toBe(
+      "ruff: 3 errors in 2 files, 6 fixed, fixes written to app/cli.py, app/orders.py, app/stock.py (exit 1)",
+    );
+  });
+
+  it("ruff format: what it rewrote, and what --check would rewrite, by file", () => {
+    const output = fixture("ruff-format.txt");
+    const digest = digestOutput(
+      { command: "ruff format .", output, exitCode: 0, omittedBytes: 1 },
+      { maxChars: 2000, maxFailures: 30 },
+    );
+    expect(digest.text).toBe(
+      "ruff: 2 files reformatted, 3 files left unchanged, reformatted files written to disk (exit 0, 1 B of log not read)",
+    );
+    const check = run("ruff-format-check.txt", "ruff format --check .", 1);
+    expect(check.text).toBe(
+      [
+        "ruff: 2 files would be reformatted, 3 files already formatted (exit 1)",
+        "- app/cli.py:8: unformatted: File would be reformatted",
+        "- app/report.py:1: unformatted: File would be reformatted",
+      ].join("\n"),
+    );
   });
 });
 

@@ -65,6 +65,17 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
     tool: "cargo test",
     counts: { failed: 3, passed: 104, ignored: 0 },
   },
+  "cargo-test-tally-same-names.txt": {
+    tool: "cargo test",
+    counts: { failed: 11, passed: 18, ignored: 0 },
+  },
+  // Killed inside tests/slow.rs: the result lines of the binaries that finished (8 failed, 14
+  // passed), plus the 2 failed and 1 passed that slow.rs reported before the end.
+  "cargo-test-tally-killed.txt": {
+    tool: "cargo test",
+    counts: { failed: 10, passed: 15, ignored: 0 },
+  },
+  "cargo-test-abort.txt": { tool: "cargo test", counts: { failed: 1, passed: 0, ignored: 0 } },
   "cargo-test-passing.txt": { tool: "cargo test", counts: { failed: 0, passed: 2, ignored: 0 } },
   "cargo-test-compile-error.txt": { tool: "cargo test", counts: { "compile errors": 1 } },
   "grep-large.txt": { tool: "grep", counts: { matches: 745, files: 236 } },
@@ -74,6 +85,17 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
   "ruff-concise-large.txt": { tool: "ruff", counts: { errors: 285, files: 72, fixable: 141 } },
   "ruff-full-small.txt": { tool: "ruff", counts: { errors: 3, files: 1, fixable: 1 } },
   "ruff-clean.txt": { tool: "ruff", counts: { errors: 0 } },
+  "ruff-fix-in-config.txt": { tool: "ruff", counts: { errors: 3, files: 2, fixed: 6 } },
+  "ruff-fix-in-config-all-fixed.txt": { tool: "ruff", counts: { errors: 0, fixed: 2 } },
+  "ruff-fix-show-fixes.txt": { tool: "ruff", counts: { errors: 3, files: 2, fixed: 6 } },
+  "ruff-format-check.txt": {
+    tool: "ruff",
+    counts: { "files would be reformatted": 2, "files already formatted": 3 },
+  },
+  "ruff-format.txt": {
+    tool: "ruff",
+    counts: { "files reformatted": 2, "files left unchanged": 3 },
+  },
   "jest-commander-15-failing.txt": { tool: "jest", counts: { failed: 15, passed: 1354 } },
   "jest-commander-process-exit.txt": { tool: "jest", counts: { "failed suites": 1 } },
   "pytest9-subtests-failing.txt": { tool: "pytest", counts: { failed: 8, passed: 731 } },
@@ -85,6 +107,11 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
     tool: "pytest",
     counts: { failed: 8, passed: 731, "subtests passed": 21036 },
   },
+  "pytest9-inherited-q-rN.txt": { tool: "pytest", counts: { failed: 14, passed: 13 } },
+  "pytest9-inherited-q.txt": { tool: "pytest", counts: { failed: 14, passed: 13 } },
+  "pytest9-inherited-q-rN-tb-short.txt": { tool: "pytest", counts: { failed: 14, passed: 13 } },
+  "pytest9-teardown-q.txt": { tool: "pytest", counts: { failed: 1, passed: 1, errors: 1 } },
+  "pytest9-teardown-q-rN.txt": { tool: "pytest", counts: { failed: 1, passed: 1, errors: 1 } },
   "pytest9-qq.txt": { tool: "pytest", counts: { failed: 8 } },
   "pytest9-tb-line.txt": { tool: "pytest", counts: { failed: 8, passed: 731 } },
   "pytest9-tb-native.txt": { tool: "pytest", counts: { failed: 8, passed: 731 } },
@@ -166,7 +193,8 @@ describe.each(Object.entries(PRINTED))("%s", (fixture, printed) => {
     const trimmed = plain.trim();
     if (trimmed !== "") expect(digest.text.length).toBeLessThanOrEqual(trimmed.length);
     if (digest.text !== trimmed) {
-      expect(digest.text.split("\n")[0]).toContain(`exit ${entry.exitCode}`);
+      const exit = entry.exitCode === null ? "no exit code" : `exit ${entry.exitCode}`;
+      expect(digest.text.split("\n")[0]).toContain(exit);
     }
   });
 

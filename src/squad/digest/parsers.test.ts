@@ -73,6 +73,60 @@ describe("what each parser says about a failure", () => {
     expect(failure("pytest9-qq.txt", id)).toEqual(expected);
   });
 
+  it("pytest -rN: an inherited test under the module of the class that ran it", () => {
+    // The traceback is in tests/test_base.py; `self` names tests.test_recipes.LastTests.
+    const id = "tests/test_recipes.py::LastTests::test_default";
+    const expected = {
+      id,
+      message: "tests/test_base.py:18: AssertionError: [None] != None",
+    };
+    expect(failure("pytest9-inherited-q-rN.txt", id)).toEqual(expected);
+    expect(failure("pytest9-inherited-q.txt", id)).toEqual(expected);
+    // With --tb=short no line names the module: the class and test, not a wrong file.
+    expect(failuresOf("pytest9-inherited-q-rN-tb-short.txt").map((f) => f.id)).not.toContain(
+      "tests/test_base.py::LastTests::test_default",
+    );
+    expect(failure("pytest9-inherited-q-rN-tb-short.txt", "LastTests::test_default")).toEqual({
+      id: "LastTests::test_default",
+      message: "tests/test_base.py:18: AssertionError: [None] != None",
+    });
+  });
+
+  it("pytest: a test that failed and then errored at teardown is one id saying both", () => {
+    const expected = {
+      id: "tests/test_conn.py::test_query",
+      line: 11,
+      message:
+        "assert True is False; then an error at teardown: RuntimeError: connection left open",
+    };
+    expect(failuresOf("pytest9-teardown-q.txt")).toEqual([expected]);
+    expect(failuresOf("pytest9-teardown-q-rN.txt")).toEqual([expected]);
+  });
+
+  it("pytest: the ids shown and the ones counted as more add up to what pytest counted", () => {
+    const fixtures = Object.keys(manifest).filter((name) => name.startsWith("pytest"));
+    for (const fixture of fixtures) {
+      const { command, exitCode } = manifest[fixture] ?? { command: "", exitCode: 1 };
+      const output = readFileSync(`${FIXTURES}${fixture}`, "utf8");
+      const digest = digestOutput(
+        { command, output, exitCode },
+        { maxChars: 2000, maxFailures: 5 },
+      );
+      // A test whose subtests failed is listed once, and so is one that failed and then
+      // errored at teardown; the message says how many, or both.
+      const folded = digest.failures.reduce(
+        (n, f) =>
+          n +
+          Number(/^(\d+) subtests failed/.exec(f.message)?.[1] ?? 1) -
+          1 +
+          (/; then an error at (?:setup|teardown): /.test(f.message) ? 1 : 0),
+        0,
+      );
+      const counted = (digest.counts.failed ?? 0) + (digest.counts.errors ?? 0);
+      expect(digest.failures.length + folded + digest.failuresOmitted, fixture).toBe(counted);
+    }
+  });
+
   it("pytest: the exception when the traceback has no E line or only the summary cut it", () => {
     const id = "tests/test_more.py::NthOrLastTests::test_default_value";
     expect(failure("pytest9-tb-native.txt", id)).toEqual({

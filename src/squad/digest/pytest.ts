@@ -1,4 +1,4 @@
-import { orderCounts, readCountPairs, uniqueById } from "./counts.js";
+import { orderCounts, readCountPairs } from "./counts.js";
 import { joinMessage, oneLine } from "./message.js";
 import type { Finding, ToolReport } from "./types.js";
 
@@ -30,6 +30,10 @@ interface Item {
   /** `(args=([], None))` for a subtest. */
   subtest?: string;
   message: string;
+  /** The section it was read from, when it came from one. */
+  section?: Section;
+  /** An error at teardown of a test that also failed: one test, two reports. */
+  alsoErrored?: Item;
 }
 
 /** `_____ TestRefunds.test_partial_refund _____` blocks under FAILURES and ERRORS. */
@@ -65,8 +69,14 @@ function readItems(lines: string[]): Item[] {
 
 /** The test part of a node id as pytest titles its section: `Class.test[param]`. */
 function titleOfId(id: string): string {
-  const parts = id.split("::").slice(1);
-  return parts.join(".");
+  const parts = id.split("::");
+  return (fileOfId(id) === undefined ? parts : parts.slice(1)).join(".");
+}
+
+/** The file an id starts with; a bare `Class::test` has none. */
+function fileOfId(id: string): string | undefined {
+  const head = id.split("::")[0] as string;
+  return head.endsWith(".py") ? head : undefined;
 }
 
 function bareTitle(section: Section): string {
@@ -74,15 +84,22 @@ function bareTitle(section: Section): string {
 }
 
 function sectionFor(item: Item, sections: Section[]): Section | undefined {
-  const file = item.id.split("::")[0] as string;
+  if (item.section) return item.section;
+  const file = fileOfId(item.id) ?? "";
   const title = titleOfId(item.id);
   const wanted = item.subtest ? `${title} ${item.subtest}` : title;
   const matching = sections.filter((s) => {
     if (title === "") return s.title === `ERROR collecting ${file}`;
-    return bareTitle(s) === wanted;
+    // A test that failed and then errored at teardown has a section for each.
+    return bareTitle(s) === wanted && (s.title !== wanted) === Boolean(item.errored);
   });
-  // Two files can hold a test of the same name; the traceback names the right file.
-  return matching.find((s) => lineOf(s, file) !== undefined) ?? matching[0];
+  // Two files can hold a test of the same name; `self` or the traceback names the right file.
+  const classes = title.replace(/\.[^.[]*(?:\[.*\])?$/, "");
+  return (
+    matching.find((s) => classes !== title && moduleOfSelf(s, classes, [file]) === file) ??
+    matching.find((s) => lineOf(s, file) !== undefined) ??
+    matching[0]
+  );
 }
 
 /**
@@ -118,19 +135,43 @@ function lineOf(section: Section | undefined, file: string): number | undefined 
 }
 
 function findingOf(item: Item, sections: Section[], subtests: number): Finding {
-  const file = item.id.split("::")[0] as string;
+  const file = fileOfId(item.id);
   const section = sectionFor(item, sections);
-  const name = item.id.includes("::") ? item.id.slice(file.length + 2) : undefined;
-  const message = messageOf(section, item.message);
+  const name =
+    file !== undefined && item.id.includes("::") ? item.id.slice(file.length + 2) : undefined;
+  const line = file === undefined ? undefined : lineOf(section, file);
+  // A test inherited from a base class in another module fails there: the message says where.
+  const inClass = titleOfId(item.id)
+    .replace(/\[.*\]$/, "")
+    .includes(".");
+  const where = line === undefined && inClass ? firstTestLocation(section) : undefined;
+  const said = messageOf(section, item.message);
+  const also = item.alsoErrored;
+  const errored = also ? sectionFor(also, sections) : undefined;
+  const stage = /^ERROR at (setup|teardown)/.exec(errored?.title ?? "")?.[1] ?? "teardown";
+  const parts = [
+    where === undefined ? said : `${where}: ${said}`,
+    also ? `then an error at ${stage}: ${messageOf(errored, also.message)}` : "",
+  ];
+  const message = joinMessage(parts);
   return {
     id: item.id,
-    line: lineOf(section, file),
+    line,
     message: item.subtest
       ? oneLine(`${subtestLabel(item.subtest, subtests)}: ${message}`)
       : message,
     group: file,
     name,
   };
+}
+
+/** `tests/test_base.py:18`: where a section's traceback enters a test module. */
+function firstTestLocation(section: Section | undefined): string | undefined {
+  for (const line of section?.lines ?? []) {
+    const match = LOCATION.exec(line);
+    if (match && isTestFile(match[1] as string)) return `${match[1]}:${match[2]}`;
+  }
+  return undefined;
 }
 
 function subtestLabel(subtest: string, count: number): string {
@@ -142,22 +183,73 @@ function isTestFile(path: string): boolean {
   return /(?:^|\/)(?:test_[^/]*|[^/]*_test)\.py$/.test(path) || /(?:^|\/)tests?\//.test(path);
 }
 
+/** The long traceback's `self = <tests.test_more.LastTests testMethod=test_x>` (or `object at`). */
+const SELF_REPR = /^self = <([\w.]+?)(?: testMethod=\S+| object at 0x[0-9a-f]+)>$/;
+
 /**
- * Without `short test summary info` (e.g. `-rN`), ids come from section titles and the test
- * module in the traceback (not a helper module it called into).
+ * The module a class test was collected from, as a path: the class's own module, named by
+ * `self` in a long traceback. A test method inherited from a base class in another module
+ * fails in that module's file, so the traceback's file would name the wrong module. A module
+ * named without its folder (`test_orders`) takes the folder from a path the output shows.
+ */
+function moduleOfSelf(section: Section, classes: string, paths: string[]): string | undefined {
+  const repr = section.lines.map((line) => SELF_REPR.exec(line)).find((m) => m !== null);
+  const dotted = repr?.[1];
+  if (!dotted?.endsWith(`.${classes}`)) return undefined;
+  const module = dotted.slice(0, -classes.length - 1);
+  const path = `${module.replace(/\./g, "/")}.py`;
+  const shown = paths.find((p) => p === path || p.endsWith(`/${path}`) || path.endsWith(`/${p}`));
+  if (shown) return shown;
+  return module.includes(".") ? path : undefined;
+}
+
+/** An id read from a section: `at` is where its traceback starts, when that named the file. */
+interface Guess extends Item {
+  classes: string;
+  at?: string;
+}
+
+/**
+ * Without `short test summary info` (e.g. `-rN`), ids come from section titles, and files from
+ * `self` in the traceback or else the first test module in it (not a helper it called into).
+ * When neither tells the file, the id is the bare `Class::test`, never a guessed file.
  */
 function itemsFromSections(sections: Section[]): Item[] {
-  return sections.flatMap((section): Item[] => {
+  const locationsOf = (section: Section) =>
+    section.lines.map((line) => LOCATION.exec(line)).filter((m) => m !== null);
+  const paths = [...new Set(sections.flatMap((s) => locationsOf(s).map((m) => m[1] as string)))];
+  const items = sections.map((section): Guess | null => {
     const collecting = /^ERROR collecting (\S+)$/.exec(section.title);
-    if (collecting) return [{ id: collecting[1] as string, errored: true, message: "" }];
-    const locations = section.lines.map((line) => LOCATION.exec(line)).filter((m) => m !== null);
+    if (collecting) return { id: collecting[1] as string, errored: true, message: "", classes: "" };
+    const locations = locationsOf(section);
     const location = locations.find((m) => isTestFile(m[1] as string)) ?? locations[0];
-    if (!location) return [];
+    if (!location) return null;
     const subtest = / (\(.*\))$/.exec(bareTitle(section));
     const title = bareTitle(section).replace(/ \(.*\)$/, "");
     const name = title.replace(/\.(?![^[]*\])/g, "::");
+    const classes = name.split("::").slice(0, -1).join(".");
     const errored = section.title !== bareTitle(section);
-    return [{ id: `${location[1]}::${name}`, errored, subtest: subtest?.[1], message: "" }];
+    const fromSelf = classes === "" ? undefined : moduleOfSelf(section, classes, paths);
+    const file = fromSelf ?? (location[1] as string);
+    // Only a class test whose file came from the traceback may be a base class's method.
+    const at = fromSelf === undefined && classes !== "" ? `${file}:${location[2]}` : undefined;
+    const id = `${file}::${name}`;
+    return { id, errored, subtest: subtest?.[1], message: "", section, classes, at };
+  });
+  const guesses = items.filter((item) => item !== null);
+  return guesses.map((guess, i) => {
+    const { at, classes, ...item } = guess;
+    if (at === undefined || item.subtest !== undefined) return item;
+    // The same function failing for two classes, or two tests given one id: the traceback's
+    // file is where a base class defines the test, not the module of the class that ran it.
+    const inherited = guesses.some(
+      (other, j) =>
+        j !== i &&
+        other.subtest === undefined &&
+        ((other.at === at && other.classes !== classes) ||
+          (other.id === item.id && other.errored === item.errored)),
+    );
+    return inherited ? { ...item, id: item.id.slice(item.id.indexOf("::") + 2) } : item;
   });
 }
 
@@ -217,12 +309,27 @@ export function digestPytest(lines: string[]): ToolReport {
   for (const item of items) {
     if (item.subtest) subtests.set(item.id, (subtests.get(item.id) ?? 0) + 1);
   }
-  const findings = uniqueById(
-    items.map((item) => findingOf(item, sections, subtests.get(item.id) ?? 0)),
-  );
+  // Subtests of one test share its id, and its message counts them. Two sections that could
+  // only be named `Class::test` are still two failures; a summary item seen twice (a failure,
+  // then an error at teardown) is one test, and the count says the rest.
+  const seen = new Set<unknown>();
+  const kept: Item[] = [];
+  let repeated = 0;
+  for (const item of items) {
+    const key = item.section && !item.subtest && fileOfId(item.id) === undefined ? item : item.id;
+    const first = kept.find((k) => k.id === item.id);
+    if (!seen.has(key)) kept.push(item);
+    else if (first && !item.subtest && !first.alsoErrored && !item.errored !== !first.errored) {
+      // The failure leads; the error at teardown follows it in the message.
+      const [failed, errored] = item.errored ? [first, item] : [item, first];
+      kept[kept.indexOf(first)] = { ...failed, alsoErrored: errored };
+    } else if (!item.subtest) repeated++;
+    seen.add(key);
+  }
+  const findings = kept.map((item) => findingOf(item, sections, subtests.get(item.id) ?? 0));
   const counts = readCounts(lines, items);
-  // Subtests of one test share its id; anything the tool counted beyond the items is unlisted.
   const counted = (counts.failed ?? 0) + (counts.errors ?? 0);
-  const total = findings.length + Math.max(0, counted - items.length);
+  // Anything the tool counted beyond the items is unlisted too.
+  const total = findings.length + repeated + Math.max(0, counted - items.length);
   return { counts, findings, total, note: noteOf(lines) };
 }

@@ -31,7 +31,15 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
       /^.+\.pyi?:\d+: error: /m,
     ],
   ],
-  ["ruff", [/^Found \d+ errors?\.$/m, /^All checks passed!$/m]],
+  [
+    "ruff",
+    [
+      /^Found \d+ errors?(?: \(\d+ fixed, \d+ remaining\))?\.$/m,
+      /^All checks passed!$/m,
+      // `ruff format`; black prints the same words, but ends the line with a full stop.
+      /^\d+ files? (?:reformatted|would be reformatted|left unchanged|already formatted)(?:, \d+ files? [a-z ]+)?$/m,
+    ],
+  ],
   ["eslint", [/^✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)$/m]],
   ["junit", [/^\s*<testsuites?\b[^>]*>/m]],
   // A version line, node's `# Subtest:` or a plan right before a test line: `ok 5 - … then

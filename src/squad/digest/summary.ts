@@ -12,7 +12,9 @@ const SINGULAR: Record<string, string> = {
 };
 
 function countPhrase(key: string, value: number): string {
-  return `${value} ${value === 1 ? (SINGULAR[key] ?? key) : key}`;
+  if (value !== 1) return `${value} ${key}`;
+  // `files reformatted` → `1 file reformatted`.
+  return `${value} ${SINGULAR[key] ?? key.replace(/^files /, "file ")}`;
 }
 
 /** `3 failed, 120 passed`; zero counts are dropped unless nothing else is left to say. */
