@@ -82,7 +82,7 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
   "rg-large.txt": { tool: "grep", counts: { matches: 967, files: 64 } },
   "grep-small.txt": { tool: "grep", counts: { matches: 6, files: 1 } },
   "grep-no-match.txt": { tool: "grep", counts: { matches: 0, files: 0 } },
-  "ruff-concise-large.txt": { tool: "ruff", counts: { errors: 285, files: 72, fixable: 141 } },
+  "ruff-concise-large.txt": { tool: "ruff", counts: { errors: 324, files: 72, fixable: 108 } },
   "ruff-full-small.txt": { tool: "ruff", counts: { errors: 3, files: 1, fixable: 1 } },
   "ruff-clean.txt": { tool: "ruff", counts: { errors: 0 } },
   "ruff-fix-in-config.txt": { tool: "ruff", counts: { errors: 3, files: 2, fixed: 6 } },

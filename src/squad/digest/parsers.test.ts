@@ -321,7 +321,7 @@ describe("what each parser says about a failure", () => {
     expect(failure("ruff-full-small.txt", "app/main.py", 1).message).toBe(
       "F401: `os` imported but unused",
     );
-    expect(failure("ruff-concise-large.txt", "src/shop/catalog/module_01.py", 4).message).toBe(
+    expect(failure("ruff-concise-large.txt", "src/shop/catalog/module_01.py", 14).message).toBe(
       "E501: Line too long (96 > 88)",
     );
   });
