@@ -21,7 +21,7 @@ const task = z.strictObject({
     .array(z.string().min(1).max(1_000))
     .max(100)
     .optional()
-    .describe("Files the server reads into the prompt (you never read them)."),
+    .describe("Files the server reads into the prompt, not you."),
   cwd: z.string().min(1).max(1_000).optional().describe("Command folder, inside the project."),
   timeout_s: z.number().positive().max(86_400).optional().describe("Per-task timeout."),
   after: z
@@ -50,7 +50,7 @@ const input = z.strictObject({
   wait: z
     .boolean()
     .optional()
-    .describe("false: return a run_id at once, then squad_status (default true)."),
+    .describe("false: return a run_id at once for squad_status (default true)."),
   max_chars: maxCharsField,
 });
 

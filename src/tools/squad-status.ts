@@ -15,7 +15,7 @@ const input = z.strictObject({
     .min(0)
     .max(600)
     .optional()
-    .describe("Wait up to this long for the run to finish (default 0: report now)."),
+    .describe("Wait up to this long for the run to end (default 0: report now)."),
   max_chars: maxCharsField,
 });
 

@@ -22,7 +22,7 @@ const input = z.strictObject({
     })
     .optional()
     .describe(
-      "Run first: commands exit 0, regexes (don't) match, the output is JSON fitting json_schema.",
+      "Run first: commands exit 0, regexes (don't) match, output is JSON fitting json_schema.",
     ),
   validator: z.string().min(1).max(100).optional().describe("Alias (default: validator role)."),
   min_confidence: z.number().min(0).max(1).optional().describe("Below it: escalate (0.7)."),

@@ -76,7 +76,7 @@ describe("the server over stdio", () => {
 
   it("keeps tools/list small: tool definitions cost the host context on every turn", async () => {
     const { tools } = await server.client.listTools();
-    expect(JSON.stringify(tools).length).toBeLessThanOrEqual(12 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(tools))).toBeLessThanOrEqual(12 * 1024);
   });
 
   it("lists each output schema as its fields' types, which every result conforms to", async () => {
