@@ -13,7 +13,7 @@ export interface LogDigest {
 /** Reads a command's log into a digest; the context supplies the squad's digests. */
 export type DigestLog = (
   logFile: string,
-  input: { command: string; exitCode: number | null },
+  input: { command: string; exitCode: number | null; cwd?: string | undefined },
   options: { maxChars: number; maxFailures: number },
   logBytes: number,
 ) => Promise<LogDigest>;
@@ -56,7 +56,7 @@ export async function runAndDigest(
   }
   const digest = await ctx.digestLog(
     request.logFile,
-    { command: request.command, exitCode: result.exitCode },
+    { command: request.command, exitCode: result.exitCode, cwd: result.cwd ?? undefined },
     { maxChars: ctx.config.squad.digestChars, maxFailures: ctx.config.squad.maxFailures },
     result.logBytes,
   );

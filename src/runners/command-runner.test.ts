@@ -98,6 +98,7 @@ describe.each(MODES)("CommandRunner with commands.sandbox %s", (sandbox) => {
     );
     const lines = result.tail.split("\n");
     expect(lines[0]).toBe(join(project, "pkg"));
+    expect(result.cwd).toBe(join(project, "pkg"));
     expect(lines).toContain("HOME=/home/someone");
     expect(lines).toContain("KEEP_THIS_KEY=kept");
     for (const secret of ["FOO_TOKEN", "OPENAI_API_KEY", "GEMINI_API_KEY", "DATABASE_URL"]) {
@@ -110,6 +111,7 @@ describe.each(MODES)("CommandRunner with commands.sandbox %s", (sandbox) => {
     mkdirSync(outside, { recursive: true });
     const result = await runner().run(request("touch ran", { cwd: outside }));
     expect(result.status).toBe("denied");
+    expect(result.cwd).toBeNull();
     expect(result.problem).toContain("outside the project root");
     expect(existsSync(join(outside, "ran"))).toBe(false);
     const allowed = await runnerWith({ sandbox, roots: [outside] }).run(

@@ -47,6 +47,8 @@ export interface CommandResult {
   problem: string | null;
   /** Whether it ran in a sandbox (false also when it did not run at all). */
   sandboxed: boolean;
+  /** The folder it ran in, absolute; null when it did not start. */
+  cwd: string | null;
 }
 
 /** Where the runner records the process groups it starts, so a restart can kill them. */
@@ -247,6 +249,7 @@ export class CommandRunner {
       signal: ended.signal,
       problem: ended.error ?? stopNote(status, request.timeoutMs, ended.signal),
       sandboxed,
+      cwd: place.cwd,
     });
   }
 
@@ -305,6 +308,7 @@ const NOT_RUN: Omit<CommandResult, "durationMs" | "logBytes" | "tail"> = {
   signal: null,
   problem: null,
   sandboxed: false,
+  cwd: null,
 };
 
 interface ShellExit {

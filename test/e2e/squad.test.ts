@@ -139,6 +139,24 @@ describe("spawn_squad with commands", () => {
     ).rejects.toThrow(/no log for task 'nope'/);
   });
 
+  it("shows paths under the task's folder relative to it, while its log keeps them whole", async () => {
+    mkdirSync(join(root, "web"), { recursive: true });
+    const run = await squad(server.client, {
+      tasks: [
+        {
+          id: "lint",
+          cwd: "web",
+          command: `printf '%s/src/a.js\\n  3:7  error  x is not defined  no-undef\\n\\n1 problem (1 error, 0 warnings)\\n' "$PWD"; exit 1`,
+        },
+      ],
+    });
+    const task = byId(run).lint;
+    expect(task?.digest).toContain("src/a.js");
+    expect(task?.digest).not.toContain(root);
+    const log = await server.client.readResource({ uri: run.logs.replace("{id}", "lint") });
+    expect((log.contents[0] as { text: string }).text).toContain(join(root, "web", "src/a.js"));
+  });
+
   it("runs a dependency chain and skips what depends on a failure", async () => {
     const run = await squad(server.client, {
       tasks: [

@@ -14,3 +14,19 @@ export function cleanLines(output: string): string[] {
       return stripControl(lastReturn === -1 ? line : line.slice(lastReturn + 1));
     });
 }
+
+/**
+ * Paths under `cwd` written relative to it, as the host reads them more cheaply:
+ * `/home/me/app/src/a.ts:3` reads `src/a.ts:3` when the command ran in `/home/me/app`. Only a
+ * path that starts a line or follows a space, bracket, quote, `=` or `,` is changed, so a URL
+ * (`file:///home/me/app/…`) is left whole.
+ */
+export function relativeUnder(lines: string[], cwd: string | undefined): string[] {
+  if (!cwd?.startsWith("/") || cwd === "/") return lines;
+  const prefix = cwd.endsWith("/") ? cwd : `${cwd}/`;
+  const pattern = new RegExp(
+    `(^|[\\s(\\[<'"\`=,])${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
+    "g",
+  );
+  return lines.map((line) => (line.includes(prefix) ? line.replace(pattern, "$1") : line));
+}

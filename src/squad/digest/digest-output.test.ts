@@ -323,3 +323,35 @@ describe("grep that prints nothing", () => {
     expect(digest.text).toMatch(/^grep: 0 matches/);
   });
 });
+
+describe("paths under the folder the command ran in", () => {
+  const eslint = { command: "npx eslint src", output: fixture("eslint-small.txt"), exitCode: 1 };
+  const options = { maxChars: 2000, maxFailures: 30 };
+
+  it("are shown relative to it, in the ids and the text", () => {
+    const absolute = digestOutput(eslint, options);
+    expect(absolute.failures[0]?.id).toBe("/tmp/dg/esl/src/api/file03.js");
+    const relative = digestOutput({ ...eslint, cwd: "/tmp/dg/esl" }, options);
+    expect(relative.failures.map((failure) => failure.id)).toEqual(
+      absolute.failures.map((failure) => failure.id.replace("/tmp/dg/esl/", "")),
+    );
+    expect(relative.text).not.toContain("/tmp/dg/esl");
+    expect(relative.text.length).toBeLessThan(absolute.text.length - 6 * "/tmp/dg/esl/".length + 1);
+  });
+
+  it("are changed only where a path starts, never inside a URL or a longer folder name", () => {
+    const output = [
+      "Error: ENOENT: no such file or directory, open '/home/me/app/config.json'",
+      "    at load (/home/me/app/src/load.js:4:9)",
+      "see file:///home/me/app/README.md and /home/me/app-old/notes.txt",
+    ].join("\n");
+    const digest = digestOutput(
+      { command: "node build.mjs", output, exitCode: 1, cwd: "/home/me/app" },
+      options,
+    );
+    expect(digest.text).toContain("open 'config.json'");
+    expect(digest.text).toContain("at load (src/load.js:4:9)");
+    expect(digest.text).toContain("file:///home/me/app/README.md");
+    expect(digest.text).toContain("/home/me/app-old/notes.txt");
+  });
+});

@@ -1,6 +1,6 @@
 import { type Budget, budgetFor, cutToBudget, fits } from "./budget.js";
 import { digestCargoTest } from "./cargo-test.js";
-import { cleanLines } from "./clean.js";
+import { cleanLines, relativeUnder } from "./clean.js";
 import { detectTool, toolsInCommand } from "./detect.js";
 import { digestEslint } from "./eslint.js";
 import { renderExcerpt, renderHead } from "./excerpt.js";
@@ -85,7 +85,7 @@ interface Context {
 
 /** Turns a command's raw output into the few lines the host reads, plus structured counts. */
 export function digestOutput(input: DigestInput, options: DigestOptions): Digest {
-  const lines = cleanLines(input.output);
+  const lines = relativeUnder(cleanLines(input.output), input.cwd);
   const omittedBytes = input.omittedBytes ?? 0;
   const context: Context = {
     input,

@@ -39,6 +39,8 @@ export interface DigestInput {
   command: string;
   output: string;
   exitCode: number | null;
+  /** The folder the command ran in: paths under it are shown relative to it. */
+  cwd?: string | undefined;
   /** Bytes of the log that are not included in `output`. */
   omittedBytes?: number;
 }
