@@ -207,5 +207,9 @@ describe("the host's ledger", () => {
     expect(renderRunResult(result)).toMatch(
       /^squad r-l done in 3\.0 s: 1 failed; net ~6,\d{3} host tokens saved/,
     );
+    // A run whose output was shorter than its result cost the host more than its own shell.
+    expect(renderRunResult({ ...result, host_tokens_saved: -191 })).toMatch(
+      /^squad r-l done in 3\.0 s: 1 failed; ~191 host tokens more than your own shell/,
+    );
   });
 });

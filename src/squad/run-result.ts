@@ -233,10 +233,13 @@ export function renderRunResult(result: RunResult): string {
     .map(([status, n]) => `${n} ${status}`)
     .join(", ");
   const seconds = (result.duration_ms / 1000).toFixed(1);
+  const net = result.host_tokens_saved;
   const saved =
-    result.host_tokens_saved === undefined
+    net === undefined
       ? ""
-      : `; net ~${result.host_tokens_saved.toLocaleString("en-US")} host tokens saved`;
+      : net >= 0
+        ? `; net ~${net.toLocaleString("en-US")} host tokens saved`
+        : `; ~${(-net).toLocaleString("en-US")} host tokens more than your own shell`;
   const lines = [
     result.status === "running"
       ? `squad ${result.run_id} running after ${seconds} s: ${tally} — squad_status to follow it`
