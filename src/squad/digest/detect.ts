@@ -22,6 +22,8 @@ const SCRIPT_WORDS = new Set(["test", "run", "start", "build", "lint", "check", 
 const PROGRAM_TOOLS: Record<string, ToolName> = {
   vitest: "vitest",
   jest: "jest",
+  mocha: "mocha",
+  _mocha: "mocha",
   tsc: "tsc",
   "vue-tsc": "tsc",
   tsgo: "tsc",

@@ -8,6 +8,7 @@ import { digestGoTest } from "./go-test.js";
 import { readGrep, renderGrep } from "./grep.js";
 import { digestJest } from "./jest.js";
 import { digestJunit } from "./junit.js";
+import { digestMocha } from "./mocha.js";
 import { digestMypy } from "./mypy.js";
 import { digestNodeSpec } from "./node-spec.js";
 import { digestPytest } from "./pytest.js";
@@ -44,6 +45,7 @@ const PARSERS: Record<ParsedTool, (lines: string[]) => ToolReport> = {
   "cargo test": digestCargoTest,
   unittest: digestUnittest,
   "node --test": digestNodeSpec,
+  mocha: digestMocha,
   tap: digestTap,
   junit: digestJunit,
 };

@@ -126,6 +126,14 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
   "vitest-ufo-junit.txt": { tool: "junit", counts: { failed: 10, passed: 475 } },
   "node-test-commander-tap.txt": { tool: "tap", counts: { failed: 10, passed: 127 } },
   "node-test-commander-spec.txt": { tool: "node --test", counts: { failed: 10, passed: 127 } },
+  "mocha-mime-types-failing.txt": { tool: "mocha", counts: { failed: 8, passed: 39 } },
+  "mocha-mime-types-npm-test.txt": { tool: "mocha", counts: { failed: 8, passed: 39 } },
+  "mocha-mime-types-dot.txt": { tool: "mocha", counts: { failed: 8, passed: 39 } },
+  "mocha-mime-types-passing.txt": { tool: "mocha", counts: { passed: 47 } },
+  "mocha11-hooks-timeout.txt": { tool: "mocha", counts: { failed: 4, passed: 2, pending: 1 } },
+  // A test file that does not load stops mocha before its summary: it printed no counts.
+  "mocha11-syntax-error.txt": { tool: "mocha", counts: {} },
+  "mocha11-npm-test-missing-module.txt": { tool: "mocha", counts: {} },
   "tsc-eslint-two-tools.txt": {
     tool: "tsc",
     counts: { errors: 1, files: 1, "eslint errors": 14, "eslint warnings": 0, "eslint files": 2 },

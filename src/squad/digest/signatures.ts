@@ -10,6 +10,8 @@ const SIGNATURES: [ToolName, RegExp[]][] = [
   ],
   ["unittest", [/^Ran \d+ tests? in [\d.]+s$/m]],
   ["node --test", [/^✖ failing tests:$/m, /^ℹ tests \d+$/m]],
+  // Every mocha reporter but the machine-readable ones closes with `  39 passing (25ms)`.
+  ["mocha", [/^ {2}\d+ passing \(\d+(?:ms|s|m|h)\)$/m, /^ Exception during run: /m]],
   [
     "cargo test",
     [/^test result: (?:ok|FAILED)\. \d+ passed/m, /^\s+Running (?:unittests )?\S+ \(target\//m],

@@ -11,6 +11,7 @@ export type ToolName =
   | "grep"
   | "unittest"
   | "node --test"
+  | "mocha"
   | "tap"
   | "junit";
 
