@@ -24,6 +24,8 @@ describe("detectTool", () => {
     ["git grep -n createServer", "grep"],
     ["cd api && go test -v ./internal/...", "go test"],
     ["python3 -m unittest discover -s tests", "unittest"],
+    ["npx mocha --reporter dot", "mocha"],
+    ["node_modules/.bin/_mocha test/*.spec.js", "mocha"],
   ])("recognises %s", (command, tool) => {
     expect(detectTool(command, "")).toBe(tool);
   });
@@ -31,6 +33,8 @@ describe("detectTool", () => {
   it("recognises the tool from its output when the command is a script", () => {
     expect(detectTool("cd web && npm test", VITEST_SUMMARY)).toBe("vitest");
     expect(detectTool("make check", PYTEST_SUMMARY)).toBe("pytest");
+    expect(detectTool("npm test", "  2 passing (13ms)\n  1 pending\n  3 failing\n")).toBe("mocha");
+    expect(detectTool("npm test", "\n Exception during run: test/a.test.js:3\n")).toBe("mocha");
     expect(detectTool("make lint", "Found 9 errors (6 fixed, 3 remaining).\n")).toBe("ruff");
     expect(detectTool("make fmt", "2 files reformatted, 3 files left unchanged\n")).toBe("ruff");
     // black says the same with a full stop; it is not ruff.

@@ -204,6 +204,69 @@ describe("what each parser says about a failure", () => {
     });
   });
 
+  it("mocha: node's assertion diff as its two sides, the test's line, where an error was thrown", () => {
+    const charset =
+      'test/test.js > mimeTypes > .charset(type) > should return "UTF-8" for "text/html"';
+    const unknown =
+      "test/test.js > mimeTypes > .contentType(extension) > should return false for unknown extensions";
+    for (const fixture of ["mocha-mime-types-failing.txt", "mocha-mime-types-dot.txt"]) {
+      expect(failure(fixture, charset)).toEqual({
+        id: charset,
+        line: 23,
+        message: "AssertionError: expected: 'UTF-8'; actual: 'utf-8'",
+      });
+      // Thrown in the library, not in the test: the test's line, and where it was thrown.
+      expect(failure(fixture, unknown)).toEqual({
+        id: unknown,
+        line: 70,
+        message: "TypeError: exports.lookup(...).trim is not a function (at index.js:85)",
+      });
+    }
+  });
+
+  it("mocha: hooks under mocha's own title, a timeout's file from its message, a thrown string", () => {
+    const hook =
+      'test/cart.test.js > Cart > with prices from a file > "before all" hook for "prices an apple"';
+    expect(failure("mocha11-hooks-timeout.txt", hook)).toEqual({
+      id: hook,
+      line: 26,
+      message:
+        "Error: ENOENT: no such file or directory, open 'test/fixtures/prices.json' (at lib/cart.js:20)",
+    });
+    const each = 'test/cart.test.js > Cart > checkout > "before each" hook for "empties the cart"';
+    expect(failure("mocha11-hooks-timeout.txt", each)).toEqual({
+      id: each,
+      line: 41,
+      message: "TypeError: cart.checkout is not a function",
+    });
+    expect(
+      failure("mocha11-hooks-timeout.txt", "test/cart.test.js > Cart > confirms payment in time")
+        .message,
+    ).toMatch(/^Error: Timeout of 100ms exceeded\. .*ensure it resolves\.$/);
+    // Only node's own frames in its stack: no file to name.
+    expect(failure("mocha11-hooks-timeout.txt", "Cart > throws a plain string")).toEqual({
+      id: "Cart > throws a plain string",
+      message: 'Error: the string "out of stock" was thrown, throw an Error :)',
+    });
+  });
+
+  it("mocha: a test file that does not load, by its file and line, with npm's lines around", () => {
+    expect(failuresOf("mocha11-syntax-error.txt")).toEqual([
+      {
+        id: "test/receipt.test.js",
+        line: 9,
+        message: "SyntaxError: missing ) after argument list",
+      },
+    ]);
+    expect(failuresOf("mocha11-npm-test-missing-module.txt")).toEqual([
+      {
+        id: "test/receipt.test.js",
+        line: 3,
+        message: "Error: Cannot find module '../lib/receipt'",
+      },
+    ]);
+  });
+
   it("TAP and JUnit from vitest: the same ids and messages as its own report", () => {
     const id = "test/encoding.test.ts > encodeQueryValue > hello world";
     const message = "AssertionError: expected 'hello%20world' to strictly equal 'hello+world'";
