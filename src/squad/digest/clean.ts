@@ -17,16 +17,14 @@ export function cleanLines(output: string): string[] {
 
 /**
  * Paths under `cwd` written relative to it, as the host reads them more cheaply:
- * `/home/me/app/src/a.ts:3` reads `src/a.ts:3` when the command ran in `/home/me/app`. Only a
- * path that starts a line or follows a space, bracket, quote, `=` or `,` is changed, so a URL
- * (`file:///home/me/app/…`) is left whole.
+ * `/home/me/app/src/a.ts:3` and `file:///home/me/app/src/a.ts:3` read `src/a.ts:3` when the
+ * command ran in `/home/me/app`. Only a path that starts a line or follows a space, bracket,
+ * quote, `=` or `,` is changed, so a folder that merely ends the same way is left whole.
  */
 export function relativeUnder(lines: string[], cwd: string | undefined): string[] {
   if (!cwd?.startsWith("/") || cwd === "/") return lines;
   const prefix = cwd.endsWith("/") ? cwd : `${cwd}/`;
-  const pattern = new RegExp(
-    `(^|[\\s(\\[<'"\`=,])${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`,
-    "g",
-  );
+  const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(`(^|[\\s(\\[<'"\`=,])(?:file://)?${escaped}`, "g");
   return lines.map((line) => (line.includes(prefix) ? line.replace(pattern, "$1") : line));
 }

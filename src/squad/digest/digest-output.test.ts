@@ -339,11 +339,12 @@ describe("paths under the folder the command ran in", () => {
     expect(relative.text.length).toBeLessThan(absolute.text.length - 6 * "/tmp/dg/esl/".length + 1);
   });
 
-  it("are changed only where a path starts, never inside a URL or a longer folder name", () => {
+  it("are changed where a path or a file URL starts, never inside a longer folder name", () => {
     const output = [
       "Error: ENOENT: no such file or directory, open '/home/me/app/config.json'",
       "    at load (/home/me/app/src/load.js:4:9)",
-      "see file:///home/me/app/README.md and /home/me/app-old/notes.txt",
+      "    at file:///home/me/app/test/a.test.mjs:3:5",
+      "see http://example.com/home/me/app/x, /srv/home/me/app/y and /home/me/app-old/notes.txt",
     ].join("\n");
     const digest = digestOutput(
       { command: "node build.mjs", output, exitCode: 1, cwd: "/home/me/app" },
@@ -351,7 +352,9 @@ describe("paths under the folder the command ran in", () => {
     );
     expect(digest.text).toContain("open 'config.json'");
     expect(digest.text).toContain("at load (src/load.js:4:9)");
-    expect(digest.text).toContain("file:///home/me/app/README.md");
+    expect(digest.text).toContain("at test/a.test.mjs:3:5");
+    expect(digest.text).toContain("http://example.com/home/me/app/x");
+    expect(digest.text).toContain("/srv/home/me/app/y");
     expect(digest.text).toContain("/home/me/app-old/notes.txt");
   });
 });
