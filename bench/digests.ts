@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Digest, digestOutput } from "../src/squad/digest/index.js";
+import { type Digest, digestOutput, type ToolName } from "../src/squad/digest/index.js";
 import { type ManifestEntry, readManifest } from "../test/support/digest-fixtures.js";
 
 /** The config defaults the host sees in practice. */
@@ -8,7 +8,7 @@ export const OPTIONS = { maxChars: 2000, maxFailures: 30 };
 
 export interface DigestBenchRow {
   fixture: string;
-  tool: string | null;
+  tool: ToolName | null;
   rawBytes: number;
   returnedBytes: number;
   /** returnedBytes ÷ rawBytes (an empty output counts as one byte). */

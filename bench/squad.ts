@@ -5,6 +5,7 @@
  * digests (the fixtures straight into digestOutput) and the diagnostic rows marked as such.
  */
 import { join } from "node:path";
+import type { ToolName } from "../src/squad/digest/index.js";
 import { PACKAGE_ROOT } from "../test/support/server.js";
 import { benchDigests, type DigestBenchRow } from "./digests.js";
 import { markdownGrid, ms, type Row, thousands, verdict } from "./report.js";
@@ -35,7 +36,18 @@ const PROMPTS = {
   squadRuns: 3,
 };
 const LOUD_BYTES = 200_000_000;
-const TEST_RUNNERS = new Set(["pytest", "vitest", "jest", "go test", "cargo test", "tap", "junit"]);
+const TEST_RUNNERS = new Set<ToolName>([
+  "pytest",
+  "unittest",
+  "vitest",
+  "jest",
+  "mocha",
+  "node --test",
+  "go test",
+  "cargo test",
+  "tap",
+  "junit",
+]);
 
 export const SQUAD_BUDGET = {
   realChecksVsXargs: 1.05,
