@@ -232,6 +232,21 @@ function unfinished(targets: Target[]): string | undefined {
   return notes.length > 0 ? notes.join(", ") : undefined;
 }
 
+/**
+ * Without `--no-fail-fast`, cargo stops at the first test target that fails and ends with
+ * this line; with it, the same line is followed by the next target and `error: N targets failed:`.
+ */
+const FAIL_FAST = /^error: test failed, to rerun pass `([^`]+)`/;
+
+/** What the run left out: targets that crashed or were cut short, or never ran at all. */
+function notesOn(lines: string[], targets: Target[]): string | undefined {
+  const notes = [unfinished(targets)];
+  const last = lines.findLast((line) => line.trim() !== "");
+  const stop = last === undefined ? null : FAIL_FAST.exec(last);
+  if (stop) notes.push(`stopped at its first failing target (${stop[1]}), any later ones not run`);
+  return notes.filter((note) => note !== undefined).join(", ") || undefined;
+}
+
 export function digestCargoTest(lines: string[]): ToolReport {
   const targets = readTargets(lines);
   const counts: Record<string, number> = {};
@@ -255,6 +270,6 @@ export function digestCargoTest(lines: string[]): ToolReport {
     findings: [...findings, ...compileErrors],
     // Failures counted in a part of the log that was not read are said as `… and N more`.
     total: (counts.failed ?? 0) + compileErrors.length,
-    note: unfinished(targets),
+    note: notesOn(lines, targets),
   };
 }

@@ -186,6 +186,21 @@ describe("a run's real failures", () => {
     );
   });
 
+  it("cargo: says it stopped at the first failing target when run without --no-fail-fast", () => {
+    const stopped = run(
+      "cargo-test-tally-fail-fast.txt",
+      "RUST_BACKTRACE=0 cargo test --offline",
+      101,
+    );
+    expect(stopped.text.split("\n")[0]).toBe(
+      "cargo test: 3 failed, 8 passed, stopped at its first failing target (--lib), any later ones not run (exit 101)",
+    );
+    // With --no-fail-fast the same line follows each failing target, and cargo goes on.
+    const command = "RUST_BACKTRACE=0 cargo test --offline --no-fail-fast";
+    const whole = run("cargo-test-tally-same-names.txt", command, 101);
+    expect(whole.text).not.toContain("stopped at");
+  });
+
   it("cargo: the header counts what the list names, and says when the run was cut short", () => {
     const command = "RUST_BACKTRACE=0 cargo test --offline --no-fail-fast";
     // Killed while tests/slow.rs waited: that binary printed two failures but no result line.

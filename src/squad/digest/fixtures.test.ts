@@ -75,6 +75,10 @@ const PRINTED: Record<string, { tool: ToolName | null; counts: Record<string, nu
     tool: "cargo test",
     counts: { failed: 10, passed: 15, ignored: 0 },
   },
+  "cargo-test-tally-fail-fast.txt": {
+    tool: "cargo test",
+    counts: { failed: 3, passed: 8, ignored: 0 },
+  },
   "cargo-test-abort.txt": { tool: "cargo test", counts: { failed: 1, passed: 0, ignored: 0 } },
   "cargo-test-passing.txt": { tool: "cargo test", counts: { failed: 0, passed: 2, ignored: 0 } },
   "cargo-test-compile-error.txt": { tool: "cargo test", counts: { "compile errors": 1 } },
