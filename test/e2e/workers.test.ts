@@ -377,8 +377,11 @@ describe("openai and anthropic workers through the built server", () => {
     const example = JSON.parse(
       readFileSync(join(PACKAGE_ROOT, "examples", "hierarchical-orchestrator.json"), "utf8"),
     );
-    // The one change: the coder's base URL points at the fake instead of Cerebras.
+    // The coder's base URL points at the fake instead of Cerebras. And a loaded test machine
+    // may take longer than the default 500 ms to answer the first probe, which would count
+    // the Ollama host as down and route around it.
     example.workers["glm-coder"].baseUrl = cerebras.url;
+    example.ollama = { ...example.ollama, probeTimeoutMs: 5_000 };
     const base = tempDir("squad-matrix-");
     cleanups.push(() => rmSync(base, { recursive: true, force: true }));
     const configFile = join(base, "config.json");
