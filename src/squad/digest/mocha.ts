@@ -111,7 +111,7 @@ function readFailures(lines: string[], start: number): Failure[] {
 }
 
 /** `AssertionError [ERR_ASSERTION]: …`, with node's diff read as the two sides. */
-function errorMessage(lines: string[]): string {
+function assertionMessage(lines: string[]): string {
   const text = lines.map((line) => line.replace(/^(\s*\w+) \[ERR_\w+\]:/, "$1:"));
   const described = new Map<string, string>([["error", text.map((t) => t.trim()).join("\n")]]);
   const diff = text.findIndex((line) => NODE_DIFF.test(line.trim()));
@@ -139,7 +139,7 @@ function findingOf(failure: Failure, relative: (path: string) => string): Findin
   const test = own.find((frame) => frame.fn.startsWith("Context.")) ?? own[0];
   const thrown = own[0];
   const timedOut = test || error.length !== 1 ? null : TIMEOUT.exec((error[0] as string).trim());
-  let message = errorMessage(timedOut ? [timedOut[1] as string] : error);
+  let message = assertionMessage(timedOut ? [timedOut[1] as string] : error);
   if (test && thrown && thrown.file !== test.file) {
     message = joinMessage([`${message} (at ${relative(thrown.file)}:${thrown.line})`]);
   }
